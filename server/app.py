@@ -1,0 +1,83 @@
+"""The ASGI application factory: routes, middleware and the lifespan that opens the database."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match, Route
+
+from server.api import health
+from server.appzip import AppZipCache
+from server.db import open_database
+from server.errors import EXCEPTION_HANDLERS, ApiError
+from server.security import SecurityHeadersMiddleware
+from server.seed import seed_if_empty
+from server.settings import Settings
+from server.static import StaticSite
+
+
+def prepare_database(settings: Settings):
+    """Open and migrate the database, seeding demo data when asked. Raises ``DatabaseError`` on failure."""
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = open_database(settings.effective_database_url)
+    if settings.seed:
+        seed_if_empty(database)
+    return database
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the Casework server for ``settings`` (defaults: embedded SQLite in ./data, seeded)."""
+    settings = settings or Settings()
+    static_site = StaticSite(settings.web_dir)
+    app_zip = AppZipCache(settings.web_dir / "py", settings.python_packages)
+
+    async def serve_app_zip(request: Request) -> Response:
+        built = app_zip.get()
+        headers = {"ETag": built.etag, "Cache-Control": "no-cache"}
+        if request.headers.get("if-none-match") == built.etag:
+            return Response(status_code=304, headers=headers)
+        return Response(built.content, media_type="application/zip", headers=headers)
+
+    async def api_not_found(request: Request) -> Response:
+        allowed = sorted({m for route in api_routes if route.matches(request.scope)[0] is Match.PARTIAL
+                          for m in (route.methods or ())})
+        if allowed:
+            raise ApiError(405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}.",
+                           {"allowed": allowed})
+        raise ApiError(404, "not_found", f"No API endpoint at {request.url.path}.")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.database = prepare_database(settings)
+        try:
+            yield
+        finally:
+            app.state.database.close()
+
+    api_routes = [*health.routes]
+    routes = [
+        *api_routes,
+        Route("/api/{rest:path}", api_not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        Route("/app.zip", serve_app_zip, methods=["GET", "HEAD"]),
+        Route("/{path:path}", static_site.serve, methods=["GET", "HEAD"]),
+    ]
+    middleware = [
+        Middleware(SecurityHeadersMiddleware),
+        # Zips and wasm are compressed already (or precompressed on disk by scripts/vendor.py): never per request.
+        Middleware(
+            GZipMiddleware,
+            minimum_size=1024,
+            exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/wasm"),
+        ),
+    ]
+    return Starlette(
+        routes=routes, middleware=middleware, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan
+    )

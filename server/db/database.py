@@ -1,0 +1,85 @@
+"""Opening the database, applying migrations and reporting its state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import create_engine, event, func, insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from server.db import schema
+from server.db.migrations import MIGRATIONS
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or migrated; the message is one readable line."""
+
+
+@dataclass
+class Database:
+    """An open engine plus what the app asks of it at the top level."""
+
+    engine: Engine
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def schema_version(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.coalesce(func.max(schema.schema_migrations.c.version), 0))).scalar_one()
+
+    def migrate(self) -> list[int]:
+        """Apply every pending migration, each in its own transaction. Returns the versions applied."""
+        schema.schema_migrations.create(self.engine, checkfirst=True)
+        current = self.schema_version()
+        applied = []
+        for migration in MIGRATIONS:
+            if migration.version <= current:
+                continue
+            with self.engine.begin() as conn:
+                migration.apply(conn)
+                conn.execute(
+                    insert(schema.schema_migrations).values(
+                        version=migration.version, name=migration.name, applied_at=dt.datetime.now(dt.UTC)
+                    )
+                )
+            applied.append(migration.version)
+        return applied
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the main record tables (for health and the seed check)."""
+        tables = {"accounts": schema.accounts, "contacts": schema.contacts, "incidents": schema.incidents}
+        with self.engine.connect() as conn:
+            return {name: conn.execute(select(func.count()).select_from(t)).scalar_one() for name, t in tables.items()}
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API objects
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def open_database(url: str) -> Database:
+    """Open (creating if needed) and migrate the database at ``url``.
+
+    Raises:
+        DatabaseError: the file or server cannot be opened, or a migration failed.
+    """
+    try:
+        engine = create_engine(url, future=True)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        database = Database(engine)
+        database.migrate()
+        return database
+    except (SQLAlchemyError, ImportError) as exc:  # ImportError: the URL names a driver that is not installed
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise DatabaseError(f"cannot open the database ({reason})") from exc

@@ -1,0 +1,35 @@
+"""Server settings: one frozen object built by the CLI (or by tests) and handed to ``create_app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WEB_DIR = REPO_ROOT / "web"
+DEFAULT_DATA_DIR = REPO_ROOT / "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to know about where it runs.
+
+    Attributes:
+        data_dir: Folder for the embedded SQLite database (created if missing).
+        web_dir: The static site served at ``/`` (index.html, main.py, vendor/ ...).
+        database_url: SQLAlchemy URL; ``None`` means the SQLite file ``casework.sqlite3`` in ``data_dir``.
+        seed: Seed deterministic demo data into an empty database.
+    """
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    web_dir: Path = DEFAULT_WEB_DIR
+    database_url: str | None = None
+    seed: bool = True
+    python_packages: tuple[str, ...] = field(default=("apm", "casework", "browser", "components"))
+
+    @property
+    def effective_database_url(self) -> str:
+        """The URL the database layer opens."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'casework.sqlite3').as_posix()}"

@@ -1,0 +1,67 @@
+"""Health, the JSON error shape, the database: migrated and seeded once, deterministically."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from server.db import open_database
+from server.db.migrations import LATEST_VERSION
+from server.seed import demo_records, seed_if_empty
+from server.settings import Settings
+
+
+def test_health_reports_database_and_schema(client: TestClient) -> None:
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"] == {"dialect": "sqlite", "schemaVersion": LATEST_VERSION}
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_unknown_api_path_answers_the_error_shape(client: TestClient) -> None:
+    response = client.get("/api/no-such-thing")
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert set(error) == {"code", "message", "details"}
+    assert error["code"] == "not_found"
+    assert "/api/no-such-thing" in error["message"]
+
+
+def test_wrong_method_on_health_answers_the_error_shape(client: TestClient) -> None:
+    response = client.post("/api/health")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_first_start_creates_migrates_and_seeds_the_database(client: TestClient, settings: Settings) -> None:
+    assert (settings.data_dir / "casework.sqlite3").is_file()
+    database = client.app.state.database
+    expected = demo_records()
+    assert database.counts() == {name: len(rows) for name, rows in expected.items()}
+
+
+def test_seeding_is_deterministic() -> None:
+    assert demo_records() == demo_records()
+    assert demo_records()["incidents"][0]["ticketnumber"].startswith("CAS-01000-")
+
+
+def test_restart_does_not_migrate_or_seed_twice(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True)
+    first = open_database(settings.effective_database_url)
+    assert seed_if_empty(first) is True
+    counts = first.counts()
+    first.close()
+    second = open_database(settings.effective_database_url)
+    assert second.migrate() == []
+    assert seed_if_empty(second) is False
+    assert second.counts() == counts
+    assert second.schema_version() == LATEST_VERSION
+    second.close()
+
+
+def test_ticket_numbers_follow_the_case_number_format() -> None:
+    import re
+
+    for case in demo_records()["incidents"]:
+        assert re.fullmatch(r"CAS-\d{5}-[A-Z0-9]{6}", case["ticketnumber"])
