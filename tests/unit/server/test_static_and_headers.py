@@ -81,7 +81,9 @@ def test_unchanged_file_answers_304_to_its_etag(site_client: TestClient) -> None
     assert again.content == b""
 
 
-@pytest.mark.parametrize("path", ["/../secret.txt", "/%2e%2e/secret.txt", "/vendor/../../secret.txt", "/py/../../secret.txt"])
+@pytest.mark.parametrize(
+    "path", ["/../secret.txt", "/%2e%2e/secret.txt", "/vendor/../../secret.txt", "/py/../../secret.txt"]
+)
 def test_paths_outside_the_web_root_are_not_served(site_client: TestClient, path: str) -> None:
     response = site_client.get(path)
     assert response.status_code == 404
