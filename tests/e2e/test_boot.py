@@ -32,7 +32,7 @@ def test_shell_has_landmarks_and_tab_roles(workspace_page: Page) -> None:
     expect(page.get_by_role("search")).to_be_visible()
     expect(page.get_by_role("tablist", name="Sessions")).to_be_visible()
     expect(page.get_by_role("tab", name="Home")).to_have_attribute("aria-selected", "true")
-    expect(page.get_by_role("tablist", name="Tabs in this session")).to_be_visible()
+    expect(page.get_by_role("tablist", name="Tabs in Home")).to_be_visible()
     expect(page.get_by_role("complementary", name="Productivity pane")).to_be_visible()
     expect(page.locator("body")).not_to_have_attribute("aria-busy", "true")
     expect(page.get_by_label("Global search")).to_be_enabled()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+
 from apm import (
     HOME_TAB_ID,
     TOPICS,

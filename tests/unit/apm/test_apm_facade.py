@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import apm
 import pytest
+
+import apm
 from apm import (
     HOME_TAB_ID,
     Apm,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from apm import (
     HOME_TAB_ID,
     LimitError,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from apm import ValidationError, parse_parameters
 from apm.params import parse_flag, plain, same
 

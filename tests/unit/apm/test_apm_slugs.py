@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from apm.slugs import Resolution, first_resolved, percent_encode, resolve
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from apm.slugs import Resolution, first_resolved, percent_encode, resolve
 
 CONTEXT = {
     "customerName": "Ann Lee",

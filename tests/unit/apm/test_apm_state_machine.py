@@ -7,11 +7,12 @@ usable order.
 
 from __future__ import annotations
 
-from apm import ApmError, NavSource, Workspace
-from apm.templates import record_identity
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from apm import ApmError, NavSource, Workspace
+from apm.templates import record_identity
 
 PICK = st.integers(min_value=0, max_value=60)
 N = st.integers(min_value=0, max_value=4)

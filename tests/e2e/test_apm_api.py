@@ -1,0 +1,291 @@
+"""Microsoft.Apm and `import apm` in the real page: the model, the DOM it renders, events, limits and keys.
+
+One booted page serves the whole module; each test starts from Home only (closed through the API).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+from playwright.sync_api import Page, expect
+
+RESET_JS = """async () => {
+  const A = Microsoft.Apm;
+  for (const session of await A.getAllSessions()) {
+    if (session.isDefault) continue;
+    session.canClose = true;
+    await session.close();
+  }
+  await (await A.getSession("home")).focus();
+  document.querySelectorAll("#notices .notice").forEach((n) => n.remove());
+  window.__events = [];
+  if (!window.__recording) {
+    window.__recording = true;
+    document.addEventListener("apm:event", (e) => window.__events.push(e.detail.name));
+  }
+}"""
+
+CASE = {"templateName": "msdyn_case_session",
+        "sessionContext": {"caseId": "c-1", "anchor": {"ticketnumber": "CAS-01001-ABC123"}}}
+
+
+@pytest.fixture
+def page(shared_page: Page) -> Page:
+    shared_page.evaluate(RESET_JS)
+    return shared_page
+
+
+def events(page: Page) -> list[str]:
+    return page.evaluate("window.__events.splice(0)")
+
+
+def run_python(page: Page, code: str) -> object:
+    """Run Python in the page's interpreter (a dynamically added PyScript tag); return what it assigns `result`."""
+    marker = "py" + uuid.uuid4().hex[:8]
+    source = f"{code}\nimport js, json\njs.document.body.dataset.{marker} = json.dumps(result)\n"
+    page.evaluate("(src) => { const s = document.createElement('script'); s.type = 'py'; s.textContent = src; "
+                  "document.body.append(s); }", source)
+    attribute = "data-" + marker
+    page.wait_for_selector(f"body[{attribute}]", state="attached", timeout=15_000)
+    return json.loads(page.evaluate(f"document.body.getAttribute('{attribute}')"))
+
+
+def session_titles(page: Page) -> list[str]:
+    return page.locator("#session-list [role=tab] .session-title").all_inner_texts()
+
+
+def test_create_session_renders_it_focused_with_its_anchor_tab(page: Page) -> None:
+    session_id = page.evaluate("(input) => Microsoft.Apm.createSession(input)", CASE)
+    assert events(page) == ["session.created", "tab.created", "session.focused", "tab.focused"]
+    assert session_titles(page) == ["Home", "CAS-01001-ABC123"]
+    session_tab = page.get_by_role("tab", name="CAS-01001-ABC123")
+    expect(session_tab).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_role("tab", name="Home")).to_have_attribute("aria-selected", "false")
+    strip = page.locator(f".tab-strip-session[data-session-id='{session_id}']")
+    expect(strip).to_be_visible()
+    expect(strip.get_by_role("tab")).to_have_count(1)
+    anchor = strip.get_by_role("tab").first
+    expect(anchor).to_have_attribute("aria-selected", "true")
+    panel = page.locator("#" + anchor.get_attribute("aria-controls"))
+    expect(panel).to_have_attribute("role", "tabpanel")
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("c-1")
+    # the anchor tab has no close button; the session has one
+    expect(strip.locator(".tab-close").first).to_be_hidden()
+    expect(page.get_by_role("button", name="Close session CAS-01001-ABC123")).to_be_visible()
+
+
+def test_create_tab_accepts_a_map_and_focuses_the_new_tab(page: Page) -> None:
+    page.evaluate("(input) => Microsoft.Apm.createSession(input)", CASE)
+    events(page)
+    tab_id = page.evaluate("""() => Microsoft.Apm.createTab({templateName: "msdyn_entityrecord",
+        appContext: new Map([["entityName", "contact"], ["entityId", "p-7"]]), isFocused: true})""")
+    assert events(page) == ["tab.created", "tab.focused"]
+    expect(page.locator(f"#tab-{tab_id}")).to_have_attribute("aria-selected", "true")
+    expect(page.locator(f"#panel-{tab_id}")).to_contain_text("p-7")
+    focused = page.evaluate("async () => (await (await Microsoft.Apm.getFocusedSession()).getFocusedTab()).tabId")
+    assert focused == tab_id
+
+
+def test_python_api_in_the_page_drives_the_same_workspace(page: Page) -> None:
+    result = run_python(page, "\n".join([
+        "import apm",
+        "sid = apm.create_session('msdyn_account_session', {'accountId': 'a-1', 'customerName': 'Contoso'})",
+        "session = apm.get_focused_session()",
+        "result = [sid, session.title, session.resolve_slug('Hello {customerName}'), apm.can_create_session()]",
+    ]))
+    assert result[1:] == ["Contoso", "Hello Contoso", True]
+    assert session_titles(page) == ["Home", "Contoso"]
+    from_js = page.evaluate("async () => (await Microsoft.Apm.getFocusedSession()).sessionId")
+    assert from_js == result[0]
+
+
+def test_failures_reject_with_code_and_message(page: Page) -> None:
+    error = page.evaluate("""async () => {
+        const home = await Microsoft.Apm.getSession("home");
+        try { await home.close(); return null; } catch (e) { return {code: e.code, message: e.message}; }
+    }""")
+    assert error["code"] == "cannot_close_session"
+    assert error["message"]
+    unknown = page.evaluate("""() => Microsoft.Apm.createTab({templateName: "nope_missing"})
+        .then(() => null, (e) => e.code)""")
+    assert unknown == "template_not_found"
+
+
+def test_session_limit_rejects_and_tells_the_agent_without_closing_anything(page: Page) -> None:
+    outcome = page.evaluate("""async () => {
+        const ids = [];
+        for (let i = 0; i < 9; i++) {
+            ids.push(await Microsoft.Apm.createSession({templateName: "msdyn_case_session",
+                sessionContext: {caseId: "limit-" + i}}));
+        }
+        const can = await Microsoft.Apm.canCreateSession();
+        try {
+            await Microsoft.Apm.createSession({templateName: "msdyn_case_session",
+                sessionContext: {caseId: "one-more"}});
+            return {ids, can, error: null};
+        } catch (e) { return {ids, can, error: {code: e.code, message: e.message}}; }
+    }""")
+    assert len(outcome["ids"]) == 9
+    assert outcome["can"] is False
+    assert outcome["error"] == {"code": "session_limit_reached",
+                                "message": "Maximum sessions reached. Close a session before opening another."}
+    expect(page.get_by_role("alert")).to_have_text(
+        "Maximum sessions reached. Close a session before opening another.×")
+    assert len(session_titles(page)) == 10
+
+
+def test_tab_limit_rejects_and_tells_the_agent(page: Page) -> None:
+    page.evaluate("(input) => Microsoft.Apm.createSession(input)", CASE)
+    code = page.evaluate("""async () => {
+        for (let i = 0; i < 9; i++) {
+            await Microsoft.Apm.createTab({templateName: "msdyn_entityrecord",
+                appContext: {entityName: "contact", entityId: "p-" + i}});
+        }
+        return Microsoft.Apm.createTab({templateName: "msdyn_entityrecord",
+            appContext: {entityName: "contact", entityId: "p-10"}}).then(() => null, (e) => e.code);
+    }""")
+    assert code == "tab_limit_reached"
+    expect(page.locator(".notice[data-code=tab_limit_reached]")).to_contain_text(
+        "Maximum tabs reached. Close a tab in this session before opening another.")
+    expect(page.locator(".tab-strip-session:not([hidden]) [role=tab]")).to_have_count(10)
+
+
+def test_request_focus_shows_a_dot_until_the_session_is_focused(page: Page) -> None:
+    page.evaluate("(input) => Microsoft.Apm.createSession({...input, isFocused: false})", CASE)
+    page.evaluate("async () => (await Microsoft.Apm.getAllSessions())[1].requestFocus()")
+    dot = page.locator("#session-list .session-dot").nth(1)
+    expect(dot).to_be_visible()
+    page.get_by_role("tab", name="CAS-01001-ABC123").click()
+    expect(dot).to_be_hidden()
+
+
+def test_title_and_can_close_setters_update_the_session_bar(page: Page) -> None:
+    page.evaluate("""async (input) => {
+        const id = await Microsoft.Apm.createSession(input);
+        const session = await Microsoft.Apm.getSession(id);
+        session.title = "Renamed <b>case</b>";
+        session.canClose = false;
+    }""", CASE)
+    expect(page.get_by_role("tab", name="Renamed <b>case</b>")).to_be_visible()  # text, never markup
+    expect(page.locator("#session-list b")).to_have_count(0)
+    expect(page.locator("#session-list .session-close:visible")).to_have_count(0)
+
+
+def test_broadcast_channel_topics_report_switches_and_closes(page: Page) -> None:
+    messages = page.evaluate("""async (input) => {
+        const A = Microsoft.Apm, got = [];
+        const listen = (name) => new BroadcastChannel(A.getEventPublisherTopic(name))
+            .onmessage = (e) => got.push([name, e.data]);
+        ["ON_SESSION_SWITCH", "ON_SESSION_CLOSED", "ON_TAB_SWITCH"].forEach(listen);
+        const id = await A.createSession(input);
+        await (await A.getSession(id)).close();
+        const deadline = performance.now() + 5000;
+        while (got.filter(([n]) => n !== "ON_TAB_SWITCH").length < 3 && performance.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        return {id, got};
+    }""", CASE)
+    session_messages = [m for m in messages["got"] if m[0] != "ON_TAB_SWITCH"]
+    assert session_messages == [
+        ["ON_SESSION_SWITCH", {"previousSessionId": "home", "newSessionId": messages["id"]}],
+        ["ON_SESSION_CLOSED", {"sessionId": messages["id"]}],
+        ["ON_SESSION_SWITCH", {"previousSessionId": messages["id"], "newSessionId": "home"}],
+    ]
+    with pytest.raises(Exception, match="unknown_topic|Unknown event topic"):
+        page.evaluate("() => Microsoft.Apm.getEventPublisherTopic('ON_NOTHING')")
+
+
+def test_switching_keeps_each_tab_dom_and_scroll_position(page: Page) -> None:
+    first = page.evaluate("(input) => Microsoft.Apm.createSession(input)", CASE)
+    panel_id = page.evaluate(
+        "async (id) => 'panel-' + (await (await Microsoft.Apm.getSession(id)).getFocusedTab()).tabId", first
+    )
+    panel = page.locator("#" + panel_id)
+    page.evaluate("""(id) => {
+        const panel = document.getElementById(id);
+        const filler = document.createElement("div");
+        filler.style.height = "4000px";
+        const input = document.createElement("input");
+        input.id = "typed-draft";
+        panel.append(input, filler);
+        panel.__marker = "same element";
+    }""", panel_id)
+    page.fill("#typed-draft", "half-typed note")
+    panel.evaluate("(el) => { el.scrollTop = 1234; }")
+    page.evaluate("() => Microsoft.Apm.createSession({templateName: 'msdyn_contact_session', "
+                  "sessionContext: {contactId: 'p-1', customerName: 'Ana'}})")
+    expect(panel).to_be_hidden()
+    page.get_by_role("tab", name="CAS-01001-ABC123").click()
+    expect(panel).to_be_visible()
+    assert panel.evaluate("(el) => [el.__marker, el.scrollTop]") == ["same element", 1234]
+    expect(page.locator("#typed-draft")).to_have_value("half-typed note")
+
+
+def test_only_what_changed_is_rendered_again(page: Page) -> None:
+    page.evaluate("(input) => Microsoft.Apm.createSession(input)", CASE)
+    page.evaluate("""() => document.querySelectorAll('#session-list .session-item, .tab-panel')
+        .forEach((el) => { el.__kept = true; })""")
+    page.evaluate("() => Microsoft.Apm.createSession({templateName: 'msdyn_contact_session', "
+                  "sessionContext: {contactId: 'p-2', customerName: 'Bo'}})")
+    kept = page.evaluate("""() => [...document.querySelectorAll('#session-list .session-item, .tab-panel')]
+        .map((el) => Boolean(el.__kept))""")
+    assert kept.count(False) == 2  # the new session's bar item and its anchor panel
+    assert kept.count(True) == len(kept) - 2
+
+
+def test_keyboard_shortcuts_move_between_and_close_sessions_and_tabs(page: Page) -> None:
+    page.evaluate("(input) => Microsoft.Apm.createSession(input)", CASE)
+    page.evaluate("""() => Microsoft.Apm.createTab({templateName: "msdyn_entityrecord",
+        appContext: {entityName: "contact", entityId: "p-3"}})""")
+    page.keyboard.press("Alt+Shift+ArrowUp")
+    expect(page.get_by_role("tab", name="Home")).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Alt+Shift+ArrowDown")
+    expect(page.get_by_role("tab", name="CAS-01001-ABC123")).to_have_attribute("aria-selected", "true")
+    strip = page.locator(".tab-strip-session:not([hidden])")
+    expect(strip.get_by_role("tab")).to_have_count(2)
+    page.keyboard.press("Alt+Shift+W")  # closes the focused contact tab
+    expect(strip.get_by_role("tab")).to_have_count(1)
+    page.keyboard.press("Alt+Shift+W")  # the anchor alone: refused, and said so
+    expect(page.locator(".notice[data-code=cannot_close_tab]")).to_be_visible()
+    page.keyboard.press("Alt+Shift+X")
+    assert session_titles(page) == ["Home"]
+
+
+def test_arrow_keys_move_within_the_session_list(page: Page) -> None:
+    page.evaluate("(input) => Microsoft.Apm.createSession(input)", CASE)
+    page.get_by_role("tab", name="CAS-01001-ABC123").focus()
+    page.keyboard.press("ArrowUp")
+    home = page.get_by_role("tab", name="Home")
+    expect(home).to_have_attribute("aria-selected", "true")
+    expect(home).to_be_focused()
+    page.keyboard.press("End")
+    expect(page.get_by_role("tab", name="CAS-01001-ABC123")).to_be_focused()
+
+
+def test_calls_before_python_is_ready_wait_for_it(pages) -> None:
+    def queue_early_call(page: Page) -> None:
+        page.add_init_script("""
+            document.addEventListener("apm:ready", () => { window.__readyEventSeen = true; });
+            document.addEventListener("DOMContentLoaded", () => {
+                window.__pythonReadyAtCall = Boolean(document.body.dataset.ready);
+                window.__early = Microsoft.Apm.createSession({templateName: "msdyn_case_session",
+                    sessionContext: {caseId: "early", anchor: {ticketnumber: "CAS-EARLY"}}});
+            });""")
+
+    page = pages.open(before_goto=queue_early_call)
+    assert page.evaluate("window.__pythonReadyAtCall") is False
+    assert page.evaluate("window.__early") == "session-1"
+    assert page.evaluate("window.__readyEventSeen") is True
+    expect(page.get_by_role("tab", name="CAS-EARLY")).to_have_attribute("aria-selected", "true")
+
+
+def test_refresh_tab_reloads_its_panel_and_says_so(page: Page) -> None:
+    page.evaluate("(input) => Microsoft.Apm.createSession(input)", CASE)
+    tab_id = page.evaluate("async () => (await (await Microsoft.Apm.getFocusedSession()).getFocusedTab()).tabId")
+    events(page)
+    page.evaluate("(id) => Microsoft.Apm.refreshTab(id)", tab_id)
+    assert events(page) == ["tab.refreshed"]
+    expect(page.locator(f"#panel-{tab_id} .panel-loaded")).to_have_text("Refreshed (1×)")

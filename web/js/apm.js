@@ -1,0 +1,175 @@
+// window.Microsoft.Apm: the app profile manager API for page scripts and extensions.
+//
+// A thin Promise-based facade over the Python session engine (web/py/apm). It exists from the first moment of
+// the page: calls made before Python is ready wait for it instead of failing, and an `apm:ready` DOM event
+// announces readiness. Every call crosses to Python as JSON (web/py/browser/apm_bridge.py), so no proxy of a
+// Python object ever leaks into page scripts. Failures reject with an ApmError carrying {code, message}.
+// Events reach JavaScript as DOM events on `document` (`apm:session.created`, ..., and `apm:event` for all) and,
+// for compatibility, on BroadcastChannels named by getEventPublisherTopic(name).
+
+const TOPIC_NAMES = [
+  "ON_SESSION_SWITCH", "ON_SESSION_CLOSED", "ON_SESSION_CREATED", "ON_TAB_SWITCH", "ON_TAB_CLOSED", "ON_TAB_CREATED",
+];
+
+// One workspace per browser tab: its id namespaces the topics, so another browser tab of the same workspace
+// (same origin, so the same BroadcastChannel space) never hears this one's events.
+function workspaceInstanceId() {
+  const key = "casework.workspaceId";
+  try {
+    let id = sessionStorage.getItem(key);
+    if (!id) {
+      id = crypto.randomUUID();
+      sessionStorage.setItem(key, id);
+    }
+    return id;
+  } catch {
+    return crypto.randomUUID(); // storage refused: still unique for this page
+  }
+}
+
+const workspaceId = workspaceInstanceId();
+
+/** A rejected Apm call: `code` is stable and machine-readable, `message` is for people. */
+class ApmError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = "ApmError";
+    this.code = code;
+  }
+}
+
+let bridge = null;
+let markReady;
+const ready = new Promise((resolve) => { markReady = resolve; });
+
+// Maps become objects, recursively, so they survive JSON; everything else passes as it is.
+function plain(value) {
+  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [k, plain(v)]));
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  }
+  return value;
+}
+
+function callNow(method, args) {
+  const answer = JSON.parse(bridge.call(method, JSON.stringify(args.map(plain))));
+  if (answer.error) throw new ApmError(answer.error.code, answer.error.message);
+  return answer.result;
+}
+
+async function call(method, ...args) {
+  if (!bridge) await ready;
+  return callNow(method, args);
+}
+
+class ApmTab {
+  #title;
+  #canClose;
+
+  constructor(data) {
+    this.tabId = data.tabId;
+    this.sessionId = data.sessionId;
+    this.templateName = data.templateName;
+    this.isAnchor = data.isAnchor;
+    this.#title = data.title;
+    this.#canClose = data.canClose;
+  }
+
+  get title() { return this.#title; }
+  set title(value) { this.#title = String(value); callNow("setTabTitle", [this.tabId, this.#title]); }
+  get canClose() { return this.#canClose; }
+  set canClose(value) { this.#canClose = Boolean(value); callNow("setTabCanClose", [this.tabId, this.#canClose]); }
+
+  focus() { return call("focusTab", this.tabId); }
+  refresh() { return call("refreshTab", this.tabId); }
+  close() { return call("closeTab", this.tabId); }
+}
+
+class ApmSession {
+  #title;
+  #canClose;
+
+  constructor(data) {
+    this.sessionId = data.sessionId;
+    this.isDefault = data.isDefault;
+    this.templateName = data.templateName;
+    this.notification = data.notification;
+    this.#title = data.title;
+    this.#canClose = data.canClose;
+  }
+
+  get title() { return this.#title; }
+  set title(value) { this.#title = String(value); callNow("setSessionTitle", [this.sessionId, this.#title]); }
+  get canClose() { return this.#canClose; }
+  set canClose(value) {
+    this.#canClose = Boolean(value);
+    callNow("setSessionCanClose", [this.sessionId, this.#canClose]);
+  }
+
+  close() { return call("closeSession", this.sessionId); }
+  focus() { return call("focusSession", this.sessionId); }
+  requestFocus() { return call("requestFocus", this.sessionId); }
+  canCreateTab() { return call("canCreateTab", this.sessionId); }
+  async getFocusedTab() { const t = await call("getFocusedTab", this.sessionId); return t && new ApmTab(t); }
+  async getAllTabs() { return (await call("getAllTabs", this.sessionId)).map((t) => new ApmTab(t)); }
+  async getTab(tabId) { return new ApmTab(await call("getTab", this.sessionId, tabId)); }
+  updateContext(context) { return call("updateContext", this.sessionId, context); }
+  getContext() { return call("getContext", this.sessionId); }
+  resolveSlug(text) { return call("resolveSlug", this.sessionId, text); }
+}
+
+function getEventPublisherTopic(name) {
+  if (!TOPIC_NAMES.includes(name)) {
+    throw new ApmError("unknown_topic", `Unknown event topic ${JSON.stringify(name)}. Known: ${TOPIC_NAMES.join(", ")}.`);
+  }
+  return `casework.apm.${workspaceId}.${name}`;
+}
+
+const publishers = new Map();
+function publish(topicName, payload) {
+  const topic = getEventPublisherTopic(topicName);
+  if (!publishers.has(topic)) publishers.set(topic, new BroadcastChannel(topic));
+  publishers.get(topic).postMessage(payload);
+}
+
+const Apm = {
+  ApmError,
+  workspaceId,
+  ready,
+  get isReady() { return bridge !== null; },
+
+  /** Create a session from a session template; resolves to the new session id. */
+  createSession: (input = {}) => call("createSession", input),
+  /** Create a tab from an application tab template in the focused session; resolves to the new tab id. */
+  createTab: (input = {}) => call("createTab", input),
+  getFocusedSession: async () => new ApmSession(await call("getFocusedSession")),
+  getSession: async (sessionId) => new ApmSession(await call("getSession", sessionId)),
+  getAllSessions: async () => (await call("getAllSessions")).map((s) => new ApmSession(s)),
+  canCreateSession: () => call("canCreateSession"),
+  closeTab: (tabId) => call("closeTab", tabId),
+  focusTab: (tabId) => call("focusTab", tabId),
+  refreshTab: (tabId) => call("refreshTab", tabId),
+  /** Open a record by the navigation rules; `source` names the row of the rules table (e.g. "HOME"). */
+  openRecord: (input = {}) => call("openRecord", input),
+  /** Open any tab template ({templateName, appContext, title, source}) by the navigation rules. */
+  open: (input = {}) => call("open", input),
+  getEventPublisherTopic,
+
+  // Called once by Python (browser/apm_bridge.py) when the engine is up.
+  _attach(pythonBridge) {
+    bridge = pythonBridge;
+    markReady();
+    document.dispatchEvent(new CustomEvent("apm:ready", { detail: { workspaceId } }));
+  },
+  // Called by Python after every state change, in order.
+  _emit(eventJson) {
+    const event = JSON.parse(eventJson);
+    document.dispatchEvent(new CustomEvent(`apm:${event.name}`, { detail: event.payload }));
+    document.dispatchEvent(new CustomEvent("apm:event", { detail: event }));
+    if (event.topic) publish(event.topic.name, event.topic.payload);
+  },
+};
+
+window.Microsoft = window.Microsoft || {};
+window.Microsoft.Apm = Apm;

@@ -1,0 +1,67 @@
+"""Keyboard: workspace shortcuts (casework.shortcuts) and arrow-key movement inside the tab lists (ARIA pattern)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import js
+
+from apm.model import Workspace
+from browser.dom import on
+from casework import shortcuts
+from components.workspace_view import WorkspaceView
+
+
+def _key_name(event: Any) -> str:
+    code = event.code or ""
+    if code.startswith("Key") and len(code) == 4:
+        return code[3]  # layout- and modifier-independent letter (Alt+Shift+W may report another character)
+    return event.key
+
+
+def _roving(workspace: Workspace, event: Any) -> str | None:
+    """Arrow keys, Home/End and Delete on a focused session or tab button: the action to run, or ``None``."""
+    target = event.target
+    role = target.getAttribute("role") if target and hasattr(target, "getAttribute") else None
+    if role != "tab" or event.altKey or event.ctrlKey or event.metaKey:
+        return None
+    is_session = target.classList.contains("session-tab")
+    key = event.key
+    forward, backward = ("ArrowDown", "ArrowUp") if is_session else ("ArrowRight", "ArrowLeft")
+    kind = "session" if is_session else "tab"
+    if key == forward:
+        return f"next_{kind}"
+    if key == backward:
+        return f"previous_{kind}"
+    if key in ("Home", "End"):
+        return f"{key.lower()}_{kind}"
+    if key == "Delete":
+        return f"close_{kind}"
+    return None
+
+
+def install(workspace: Workspace, view: WorkspaceView) -> None:
+    """Listen for shortcuts on the whole document."""
+
+    def on_key(event: Any) -> None:
+        action = shortcuts.action_for(
+            _key_name(event), alt=event.altKey, shift=event.shiftKey, ctrl=event.ctrlKey, meta=event.metaKey
+        )
+        from_tablist = False
+        if action is None:
+            action = _roving(workspace, event)
+            from_tablist = action is not None
+        if action is None:
+            return
+        event.preventDefault()
+        if action in ("home_session", "end_session", "home_tab", "end_tab"):
+            edge, kind = action.split("_")
+            ids = workspace.session_ids if kind == "session" else list(workspace.focused_session.tab_ids)
+            target = ids[0] if edge == "home" else ids[-1]
+            view.attempt(lambda: (workspace.focus_session if kind == "session" else workspace.focus_tab)(target))
+        else:
+            view.attempt(lambda: shortcuts.run(workspace, action))
+        if from_tablist:
+            view.focus_selected(kind="session" if "session" in action else "tab")
+
+    on(js.document, "keydown", on_key)

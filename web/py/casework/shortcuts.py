@@ -1,0 +1,72 @@
+"""Workspace keyboard shortcuts: which keys do what, and doing it on the session engine.
+
+Pure: the browser layer passes the key event's fields and shows any :class:`~apm.errors.ApmError` as a notice.
+Alt+Shift chords are used because the plain Alt+Arrow chords belong to the browser (back/forward).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apm.model import Workspace
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """One chord: ``keys`` as shown to people, ``action`` as run by :func:`run`."""
+
+    keys: str
+    action: str
+    description: str
+
+
+SHORTCUTS: tuple[Shortcut, ...] = (
+    Shortcut("Alt+Shift+ArrowDown", "next_session", "Next session"),
+    Shortcut("Alt+Shift+ArrowUp", "previous_session", "Previous session"),
+    Shortcut("Alt+Shift+ArrowRight", "next_tab", "Next tab in this session"),
+    Shortcut("Alt+Shift+ArrowLeft", "previous_tab", "Previous tab in this session"),
+    Shortcut("Alt+Shift+W", "close_tab", "Close the current tab"),
+    Shortcut("Alt+Shift+X", "close_session", "Close the current session"),
+    Shortcut("Alt+Shift+H", "home", "Go to Home"),
+)
+
+_BY_CHORD = {shortcut.keys.lower(): shortcut.action for shortcut in SHORTCUTS}
+
+
+def chord(key: str, *, alt: bool = False, shift: bool = False, ctrl: bool = False, meta: bool = False) -> str:
+    """The chord name of a key event, e.g. ``"Alt+Shift+W"`` (letters upper-cased)."""
+    parts = [name for name, down in (("Ctrl", ctrl), ("Meta", meta), ("Alt", alt), ("Shift", shift)) if down]
+    return "+".join([*parts, key.upper() if len(key) == 1 else key])
+
+
+def action_for(
+    key: str, *, alt: bool = False, shift: bool = False, ctrl: bool = False, meta: bool = False
+) -> str | None:
+    """The action bound to a key event, or ``None``."""
+    return _BY_CHORD.get(chord(key, alt=alt, shift=shift, ctrl=ctrl, meta=meta).lower())
+
+
+def _step(items: list[str], current: str, step: int) -> str:
+    return items[(items.index(current) + step) % len(items)]
+
+
+def run(workspace: Workspace, action: str) -> None:
+    """Perform a shortcut action on the workspace.
+
+    Raises:
+        ApmError: the model refused it (closing Home, an anchor tab alone, ...), for the caller to show.
+        KeyError: ``action`` is not one of :data:`SHORTCUTS`' actions.
+    """
+    session = workspace.focused_session
+    if action in ("next_session", "previous_session"):
+        workspace.focus_session(_step(workspace.session_ids, session.session_id, 1 if action == "next_session" else -1))
+    elif action in ("next_tab", "previous_tab"):
+        workspace.focus_tab(_step(list(session.tab_ids), session.focused_tab_id, 1 if action == "next_tab" else -1))
+    elif action == "close_tab":
+        workspace.close_tab(session.focused_tab_id)
+    elif action == "close_session":
+        workspace.close_session(session.session_id)
+    elif action == "home":
+        workspace.focus_session(workspace.session_ids[0])
+    else:
+        raise KeyError(action)

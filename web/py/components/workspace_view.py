@@ -1,0 +1,264 @@
+"""The session bar, the tab strips and the tab panels: a rendering of the workspace model, updated per event.
+
+Each workspace event touches only the elements it concerns: creating a tab adds one button and one panel;
+focusing swaps two ``aria-selected`` flags and two panels. Every session owns its own tab strip and every tab its
+own panel, created once and kept while it lives, so switching sessions or tabs keeps each tab's DOM (typed text,
+scroll position) exactly as it was: inactive strips are ``hidden``; inactive panels are ``inert`` and hidden by CSS
+(``visibility``/``content-visibility``) rather than ``display: none``, which would drop their scroll offsets.
+
+The DOM is never read back as state: clicks and keys become calls on the workspace, whose events re-render.
+Record text enters only as text nodes (browser.dom).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from apm.errors import ApmError
+from apm.events import Event
+from apm.model import HOME_TAB_ID, Workspace
+from browser.dom import by_id, clear, h, on
+
+
+def _tab_button_id(tab_id: str) -> str:
+    return f"tab-{tab_id}"
+
+
+def _panel_id(tab_id: str) -> str:
+    return f"panel-{tab_id}"
+
+
+class WorkspaceView:
+    """Renders a :class:`~apm.model.Workspace` into the shell's session bar, tab strip and panel area.
+
+    Args:
+        workspace: The model to render and to drive.
+        notify: Shows a message to the agent (used for refused actions such as a limit being hit).
+        render_panel: Fills a tab panel's body: ``(workspace, tab_id, panel, refreshed=False)``; called again
+            when the tab navigates in place and, with ``refreshed=True``, on ``tab.refreshed``.
+    """
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        notify: Callable[[str, str], None],
+        render_panel: Callable[..., None],
+    ) -> None:
+        self.workspace = workspace
+        self.notify = notify
+        self.render_panel = render_panel
+        self.session_list = by_id("session-list")
+        self.strip_host = by_id("tab-strip")
+        self.panel_host = by_id("tab-panels")
+        self.main = by_id("workspace-main")
+        self._session_items: dict[str, Any] = {}
+        self._strips: dict[str, Any] = {}
+        self._tab_items: dict[str, Any] = {}
+        self._panels: dict[str, Any] = {}
+        self._shown_session: str | None = None
+        self._shown_tab: str | None = None
+
+    # -- initial render -------------------------------------------------------------------------------------------
+
+    def mount(self, home_content: Any | None = None) -> None:
+        """Replace the static shell's placeholders with the model's sessions and tabs.
+
+        Args:
+            home_content: An element to move into Home's dashboard panel (the page's welcome content).
+        """
+        clear(self.session_list)
+        clear(self.strip_host)
+        self.strip_host.removeAttribute("role")  # each session's own strip is the tablist now
+        self.strip_host.removeAttribute("aria-label")
+        for session_id in self.workspace.session_ids:
+            self._add_session(session_id)
+            for tab_id in self.workspace.session(session_id).tab_ids:
+                self._add_tab(tab_id)
+        if home_content is not None:
+            self._panels[HOME_TAB_ID].replaceChildren(home_content)
+        self._show_focus()
+
+    # -- event handling -------------------------------------------------------------------------------------------
+
+    def handle(self, event: Event) -> None:
+        """Apply one workspace event to the DOM."""
+        name = event.name
+        if name == "session.created":
+            self._add_session(event.session_id)
+        elif name == "tab.created":
+            self._add_tab(event.tab_id)
+        elif name == "tab.closed":
+            self._remove_tab(event.tab_id)
+        elif name == "session.closed":
+            self._remove_session(event.session_id)
+        elif name in ("session.focused", "tab.focused"):
+            self._show_focus()
+        elif name == "session.updated":
+            self._update_session(event.session_id)
+        elif name == "tab.updated":
+            if set(event.changed) - {"title", "can_close"}:  # navigated in place: a new page in the same tab
+                panel = self._panels.get(event.tab_id)
+                if panel is not None:
+                    self.render_panel(self.workspace, event.tab_id, clear(panel))
+            self._update_tab(event.tab_id)
+        elif name == "tab.refreshed":
+            panel = self._panels.get(event.tab_id)
+            if panel is not None:
+                self.render_panel(self.workspace, event.tab_id, clear(panel), refreshed=True)
+
+    def attempt(self, action: Callable[[], Any]) -> None:
+        """Run a user action; show a refused one (limits, anchors, Home) as a notice instead of raising."""
+        try:
+            action()
+        except ApmError as error:
+            self.notify(error.message, error.code)
+
+    # -- sessions -------------------------------------------------------------------------------------------------
+
+    def _add_session(self, session_id: str) -> None:
+        session = self.workspace.session(session_id)
+        icon_class = "session-icon session-icon-home" if session.is_default else "session-icon"
+        button = h(
+            "button",
+            {"type": "button", "class": "session-tab", "role": "tab", "id": f"session-{session_id}",
+             "aria-selected": "false", "aria-controls": "workspace-main", "tabindex": "-1",
+             "data-session-id": session_id},
+            h("span", {"class": icon_class, "aria-hidden": "true"}),
+            h("span", {"class": "session-title"}, session.title),
+            h("span", {"class": "session-dot", "title": "Needs your attention", "hidden": True}),
+        )
+        on(button, "click", lambda _e, sid=session_id: self.attempt(lambda: self.workspace.focus_session(sid)))
+        item = h("div", {"class": "session-item", "role": "presentation", "data-session-id": session_id}, button)
+        close = h("button", {"type": "button", "class": "session-close", "tabindex": "-1"}, "×")
+        on(close, "click", lambda _e, sid=session_id: self.attempt(lambda: self.workspace.close_session(sid)))
+        item.appendChild(close)
+        self._session_items[session_id] = item
+        self.session_list.appendChild(item)
+        strip = h("div", {"class": "tab-strip-session", "role": "tablist", "data-session-id": session_id,
+                          "aria-label": f"Tabs in {session.title}", "hidden": True})
+        self._strips[session_id] = strip
+        self.strip_host.appendChild(strip)
+        self._update_session(session_id)
+
+    def _update_session(self, session_id: str) -> None:
+        item = self._session_items.get(session_id)
+        if item is None:
+            return
+        session = self.workspace.session(session_id)
+        button = item.firstChild
+        button.querySelector(".session-title").textContent = session.title
+        button.setAttribute("title", session.title)
+        dot = button.querySelector(".session-dot")
+        dot.hidden = not session.notification
+        button.setAttribute("aria-description", "Needs your attention" if session.notification else "")
+        close = item.lastChild
+        close.hidden = session.is_default or not session.can_close
+        close.setAttribute("aria-label", f"Close session {session.title}")
+        close.setAttribute("title", f"Close session {session.title}")
+        self._strips[session_id].setAttribute("aria-label", f"Tabs in {session.title}")
+
+    def _remove_session(self, session_id: str) -> None:
+        for store in (self._session_items, self._strips):
+            element = store.pop(session_id, None)
+            if element is not None:
+                element.remove()
+        if self._shown_session == session_id:
+            self._shown_session = None
+
+    # -- tabs -----------------------------------------------------------------------------------------------------
+
+    def _add_tab(self, tab_id: str) -> None:
+        tab = self.workspace.tab(tab_id)
+        button = h(
+            "button",
+            {"type": "button", "class": "tab", "role": "tab", "id": _tab_button_id(tab_id),
+             "aria-selected": "false", "aria-controls": _panel_id(tab_id), "tabindex": "-1", "data-tab-id": tab_id},
+            h("span", {"class": "tab-title"}, tab.title),
+        )
+        on(button, "click", lambda _e, tid=tab_id: self.attempt(lambda: self.workspace.focus_tab(tid)))
+        close = h("button", {"type": "button", "class": "tab-close", "tabindex": "-1"}, "×")
+        on(close, "click", lambda _e, tid=tab_id: self.attempt(lambda: self.workspace.close_tab(tid)))
+        item = h("div", {"class": "tab-item", "role": "presentation", "data-tab-id": tab_id}, button, close)
+        self._tab_items[tab_id] = item
+        strip = self._strips[tab.session_id]
+        session = self.workspace.session(tab.session_id)
+        position = session.tab_ids.index(tab_id)
+        following = session.tab_ids[position + 1] if position + 1 < len(session.tab_ids) else None
+        strip.insertBefore(item, self._tab_items.get(following) if following else None)
+        panel = h("section", {"class": "tab-panel is-inactive", "role": "tabpanel", "id": _panel_id(tab_id),
+                              "aria-labelledby": _tab_button_id(tab_id), "data-tab-id": tab_id, "inert": True})
+        self._panels[tab_id] = panel
+        self.panel_host.appendChild(panel)
+        self.render_panel(self.workspace, tab_id, panel)
+        self._update_tab(tab_id)
+
+    def _update_tab(self, tab_id: str) -> None:
+        item = self._tab_items.get(tab_id)
+        if item is None:
+            return
+        tab = self.workspace.tab(tab_id)
+        button = item.firstChild
+        button.firstChild.textContent = tab.title
+        button.setAttribute("title", tab.title)
+        close = item.lastChild
+        close.hidden = tab.is_anchor or not tab.can_close
+        close.setAttribute("aria-label", f"Close tab {tab.title}")
+        close.setAttribute("title", f"Close tab {tab.title}")
+        heading = self._panels[tab_id].querySelector(".panel-title")
+        if heading is not None:
+            heading.textContent = tab.title
+
+    def _remove_tab(self, tab_id: str) -> None:
+        for store in (self._tab_items, self._panels):
+            element = store.pop(tab_id, None)
+            if element is not None:
+                element.remove()
+        if self._shown_tab == tab_id:
+            self._shown_tab = None
+
+    # -- focus ----------------------------------------------------------------------------------------------------
+
+    def _show_focus(self) -> None:
+        session = self.workspace.focused_session
+        tab_id = session.focused_tab_id
+        if self._shown_session != session.session_id:
+            self._select_session(self._shown_session, False)
+            self._select_session(session.session_id, True)
+            self._shown_session = session.session_id
+            self.main.setAttribute("aria-labelledby", f"session-{session.session_id}")
+        if self._shown_tab != tab_id:
+            self._select_tab(self._shown_tab, False)
+            self._select_tab(tab_id, True)
+            self._shown_tab = tab_id
+
+    def _select_session(self, session_id: str | None, selected: bool) -> None:
+        if session_id is None or session_id not in self._session_items:
+            return
+        item = self._session_items[session_id]
+        button = item.firstChild
+        button.setAttribute("aria-selected", "true" if selected else "false")
+        button.setAttribute("tabindex", "0" if selected else "-1")
+        item.classList.toggle("is-focused", selected)
+        self._strips[session_id].hidden = not selected
+
+    def _select_tab(self, tab_id: str | None, selected: bool) -> None:
+        if tab_id is None or tab_id not in self._tab_items:
+            return
+        item = self._tab_items[tab_id]
+        button = item.firstChild
+        button.setAttribute("aria-selected", "true" if selected else "false")
+        button.setAttribute("tabindex", "0" if selected else "-1")
+        item.classList.toggle("is-focused", selected)
+        panel = self._panels[tab_id]
+        panel.classList.toggle("is-inactive", not selected)
+        panel.toggleAttribute("inert", not selected)
+
+    # -- for keyboard navigation ----------------------------------------------------------------------------------
+
+    def focus_selected(self, kind: str) -> None:
+        """Move keyboard focus to the selected session (``kind="session"``) or tab button after a keyboard switch."""
+        if kind == "session" and self._shown_session in self._session_items:
+            self._session_items[self._shown_session].firstChild.focus()
+        elif self._shown_tab in self._tab_items:
+            self._tab_items[self._shown_tab].firstChild.focus()
