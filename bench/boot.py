@@ -85,10 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     result["goal"] = {"ratio_cold_max": 1.15, "ratio_warm_max": 1.15}
     result["met"] = result["ratio_cold"] <= 1.15 and result["ratio_warm"] <= 1.15
     print(json.dumps(result, indent=2))
-    pages = result["pages"]
+    ours, bare = result["pages"]["ours"], result["pages"]["bare"]
     print(
-        f"boot: ours {pages['ours']['cold']['median_ms']:.0f} ms cold / {pages['ours']['warm']['median_ms']:.0f} ms warm, "
-        f"bare {pages['bare']['cold']['median_ms']:.0f} / {pages['bare']['warm']['median_ms']:.0f} ms; "
+        f"boot: ours {ours['cold']['median_ms']:.0f} ms cold / {ours['warm']['median_ms']:.0f} ms warm, "
+        f"bare {bare['cold']['median_ms']:.0f} / {bare['warm']['median_ms']:.0f} ms; "
         f"ratio {result['ratio_cold']:.2f} cold, {result['ratio_warm']:.2f} warm (goal <= 1.15)"
     )
     return 0
