@@ -36,11 +36,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """Build the Casework server for ``settings`` (defaults: embedded SQLite in ./data, seeded)."""
     settings = settings or Settings()
     static_site = StaticSite(settings.web_dir)
-    app_zip = AppZipCache(settings.web_dir / "py", settings.python_packages)
+    app_zip = AppZipCache(settings.web_dir, settings.python_packages)
 
     async def serve_app_zip(request: Request) -> Response:
         built = app_zip.get()
-        headers = {"ETag": built.etag, "Cache-Control": "no-cache"}
+        headers = {"ETag": built.etag, "Cache-Control": "no-cache",
+                   "X-Casework-Modules": f"{built.precompiled}/{built.modules} precompiled"}
         if request.headers.get("if-none-match") == built.etag:
             return Response(status_code=304, headers=headers)
         return Response(built.content, media_type="application/zip", headers=headers)

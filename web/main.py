@@ -4,6 +4,10 @@ Builds the browser edge and hands control to it. Nothing imports this module, so
 logic lives in the packages shipped in app.zip (apm, casework, browser, components).
 """
 
-from browser.boot import start
+import js
+
+js.window.caseworkBoot.mark("python")  # boot timeline (bench/boot.py): our first line of Python runs
+
+from browser.boot import start  # noqa: E402
 
 start()

@@ -15,7 +15,7 @@ def test_page_boots_with_zero_external_requests(pages: GuardedPages) -> None:
     assert guard.external_requests == []
     # It really loaded the runtime, and from us: the interpreter, its wasm and our Python.
     loaded = [url for url in guard.requests if is_loopback(url)]
-    for needle in ("/vendor/pyscript/", "/vendor/pyodide/314.0.7/pyodide.asm.wasm", "/app.zip", "/main.py"):
+    for needle in ("/vendor/pyscript/", "/vendor/pyodide/314.0.7/pyodide.asm.wasm", "/app.zip"):
         assert any(needle in url for url in loaded), f"{needle} was not requested from our server"
     expect(page.locator("#boot")).to_be_hidden()
     expect(page.locator("#boot-error")).to_be_hidden()
@@ -48,6 +48,18 @@ def test_reload_boots_again(workspace_page: Page) -> None:
     assert page.guard.external_requests == []
 
 
+def test_page_imports_the_bytecode_compiled_at_setup(workspace_page: Page) -> None:
+    from tests.e2e.test_apm_api import run_python
+
+    flags = run_python(workspace_page, "\n".join([
+        "import importlib.util, apm.model",
+        "with open(importlib.util.cache_from_source(apm.model.__file__), 'rb') as f:",
+        "    header = f.read(8)",
+        "result = int.from_bytes(header[4:8], 'little')",
+    ]))
+    assert flags == 0b01  # PEP 552 unchecked-hash pyc: the one scripts/pyc.mjs built, not compiled in the page
+
+
 def test_server_reports_connection_after_boot(workspace_page: Page) -> None:
     expect(workspace_page.locator("#presence")).to_have_attribute("data-presence", "online")
 
@@ -70,7 +82,7 @@ def test_missing_runtime_file_shows_error_panel(pages: GuardedPages) -> None:
 @pytest.mark.allow_page_errors
 def test_python_failure_during_boot_shows_traceback(pages: GuardedPages) -> None:
     def break_app_zip(page: Page) -> None:
-        # An empty archive: main.py's `from browser.boot import start` then fails in Python.
+        # An empty archive: the entry `import main` then fails in Python.
         empty_zip = b"PK\x05\x06" + b"\x00" * 18
 
         def fulfill(route: Route) -> None:
@@ -80,7 +92,7 @@ def test_python_failure_during_boot_shows_traceback(pages: GuardedPages) -> None
 
     page = pages.open(ready=False, before_goto=break_app_zip)
     expect(page.locator("#boot-error")).to_be_visible(timeout=60_000)
-    expect(page.locator("#boot-error-details")).to_contain_text("browser", use_inner_text=False)
+    expect(page.locator("#boot-error-details")).to_contain_text("No module named 'main'")
     assert page.evaluate("document.body.dataset.ready") is None
 
 

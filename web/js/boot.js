@@ -20,11 +20,10 @@ const RESOURCE_STAGES = [
   { match: /pyodide\.asm\.wasm$/, percent: 45, text: "Starting Python…" },
   { match: /python_stdlib\.zip$/, percent: 60, text: "Loading the Python standard library…" },
   { match: /\/app\.zip(\?|$)/, percent: 75, text: "Loading the workspace…" },
-  { match: /\/main\.py(\?|$)/, percent: 80, text: "Loading the workspace…" },
 ];
 
 // Files without which Python cannot start; an error status on any of them is a failed boot.
-const BOOT_FILES = /\/(vendor\/|app\.zip|main\.py|pyscript\.json)/;
+const BOOT_FILES = /\/(vendor\/|app\.zip)/;
 
 function setStage(text, percent) {
   if (finished) return;

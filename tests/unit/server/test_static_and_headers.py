@@ -118,3 +118,30 @@ def test_app_zip_changes_when_a_module_changes(site_client: TestClient, site: Pa
 
     os.utime(module, ns=(module.stat().st_atime_ns, module.stat().st_mtime_ns + 1_000_000_000))
     assert site_client.get("/app.zip").headers["etag"] != before
+
+
+def test_app_zip_ships_bytecode_only_next_to_the_source_it_was_compiled_from(site: Path, tmp_path: Path) -> None:
+    import hashlib
+    import io
+    import json
+    import zipfile
+
+    from server.appzip import build_app_zip
+
+    module = site / "py" / "apm" / "__init__.py"
+    pyc_dir = site / "vendor" / "pyc"
+    pyc_dir.mkdir(parents=True)
+    (pyc_dir / "manifest.json").write_text(json.dumps({"cache_tag": "cpython-314"}))
+    (pyc_dir / (hashlib.sha256(module.read_bytes()).hexdigest() + ".pyc")).write_bytes(b"bytecode for VALUE = 1")
+    (site / "main.py").write_text("import apm\n")
+
+    built = build_app_zip(site, ("apm",))
+    names = zipfile.ZipFile(io.BytesIO(built.content)).namelist()
+    assert "main.py" in names
+    assert "apm/__pycache__/__init__.cpython-314.pyc" in names
+    assert (built.modules, built.precompiled) == (2, 1)  # main.py has no bytecode built for it here
+
+    module.write_text("VALUE = 2\n")  # edited after the setup step: its old bytecode must not ship
+    stale = build_app_zip(site, ("apm",))
+    assert "apm/__pycache__/__init__.cpython-314.pyc" not in zipfile.ZipFile(io.BytesIO(stale.content)).namelist()
+    assert stale.precompiled == 0
