@@ -253,6 +253,20 @@ class WorkspaceView:
         panel = self._panels[tab_id]
         panel.classList.toggle("is-inactive", not selected)
         panel.toggleAttribute("inert", not selected)
+        if selected:
+            self._reveal(item)
+
+    @staticmethod
+    def _reveal(item: Any) -> None:
+        """Scroll the tab strip so the selected tab is in view (a full strip of 10 tabs can overflow)."""
+        strip = item.parentElement
+        if strip is None or strip.scrollWidth <= strip.clientWidth:
+            return
+        left, right = item.offsetLeft - strip.offsetLeft, item.offsetLeft - strip.offsetLeft + item.offsetWidth
+        if left < strip.scrollLeft:
+            strip.scrollLeft = left
+        elif right > strip.scrollLeft + strip.clientWidth:
+            strip.scrollLeft = right - strip.clientWidth
 
     # -- for keyboard navigation ----------------------------------------------------------------------------------
 
