@@ -15,14 +15,11 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from server.launch import CHROMIUM_FLAGS, chromium_executable, start_server  # noqa: E402
+from server.launch import server_and_browser  # noqa: E402
 
 PAGES = {"ours": "", "bare": "bench/bare.html"}
 READY_JS = "window.caseworkBoot && window.caseworkBoot.readyAt"
@@ -50,24 +47,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     runs = max(5, args.runs)
 
-    with tempfile.TemporaryDirectory() as data_dir:
-        server = start_server(Path(data_dir))
-        try:
-            with sync_playwright() as playwright:
-                executable = chromium_executable(playwright.chromium.executable_path)
-                browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-                samples: dict[str, dict[str, list[float]]] = {k: {"cold": [], "warm": []} for k in PAGES}
-                measure(browser, server.url)  # one unmeasured load each: the server's first zip build, disk cache
-                measure(browser, server.url + PAGES["bare"])
-                for run in range(runs):
-                    order = list(PAGES) if run % 2 == 0 else list(reversed(PAGES))
-                    for name in order:
-                        cold, warm = measure(browser, server.url + PAGES[name])
-                        samples[name]["cold"].append(cold)
-                        samples[name]["warm"].append(warm)
-                browser.close()
-        finally:
-            server.stop()
+    samples: dict[str, dict[str, list[float]]] = {k: {"cold": [], "warm": []} for k in PAGES}
+    with server_and_browser() as (server, browser):
+        measure(browser, server.url)  # one unmeasured load each: the server's first zip build, disk cache
+        measure(browser, server.url + PAGES["bare"])
+        for run in range(runs):
+            order = list(PAGES) if run % 2 == 0 else list(reversed(PAGES))
+            for name in order:
+                cold, warm = measure(browser, server.url + PAGES[name])
+                samples[name]["cold"].append(cold)
+                samples[name]["warm"].append(warm)
 
     def summary(values: list[float]) -> dict:
         return {"median_ms": round(statistics.median(values), 1), "min_ms": round(min(values), 1),

@@ -16,14 +16,11 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from server.launch import CHROMIUM_FLAGS, chromium_executable, start_server  # noqa: E402
+from server.launch import server_and_browser  # noqa: E402
 
 FILL_JS = """async () => {
   const A = Microsoft.Apm;
@@ -91,20 +88,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ops", type=int, default=200, help="operations of each kind (at least 200)")
     args = parser.parse_args(argv)
     ops = max(200, args.ops)
-    with tempfile.TemporaryDirectory() as data_dir:
-        server = start_server(Path(data_dir))
-        try:
-            with sync_playwright() as playwright:
-                executable = chromium_executable(playwright.chromium.executable_path)
-                browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-                page = browser.new_page(viewport={"width": 1280, "height": 800})
-                page.goto(server.url)
-                page.wait_for_selector("body[data-ready]", state="attached", timeout=120_000)
-                layout = page.evaluate(FILL_JS)
-                samples = page.evaluate(MEASURE_JS, ops)
-                browser.close()
-        finally:
-            server.stop()
+    with server_and_browser() as (server, browser):
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(server.url)
+        page.wait_for_selector("body[data-ready]", state="attached", timeout=120_000)
+        layout = page.evaluate(FILL_JS)
+        samples = page.evaluate(MEASURE_JS, ops)
 
     result: dict = {"benchmark": "tabs", "layout": layout, "ops_each": ops, "operations": {}}
     for kind, series in samples.items():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,3 +94,22 @@ def chromium_executable(playwright_default: str | None) -> str | None:
     raise LookupError(
         "no Chromium found: run scripts/test (as root it installs Debian's chromium) or set CASEWORK_CHROMIUM"
     )
+
+
+@contextlib.contextmanager
+def server_and_browser() -> Iterator[tuple[RunningServer, object]]:
+    """For benchmarks: a fresh server (temporary data dir) and a launched Chromium; both stopped on exit."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        server = start_server(Path(data_dir))
+        try:
+            with sync_playwright() as playwright:
+                executable = chromium_executable(playwright.chromium.executable_path)
+                browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+                try:
+                    yield server, browser
+                finally:
+                    browser.close()
+        finally:
+            server.stop()
