@@ -22,7 +22,7 @@ Focus rules (one source of truth: ``focused_session_id`` plus each session's
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
 from .errors import (
@@ -81,6 +81,19 @@ class CounterIds:
         count = self._counts.get(kind, 0) + 1
         self._counts[kind] = count
         return f"{kind}-{count}"
+
+    def advance_past(self, ids: Iterable[object]) -> None:
+        """Makes later ids come after every ``<kind>-<n>`` in ``ids`` (a restored workspace's ids).
+
+        Other ids (and non-strings) are ignored; counters never go back.
+        """
+        for item in ids:
+            if not isinstance(item, str):
+                continue
+            kind, _, number = item.rpartition("-")
+            # ASCII digits only, and short: int() of a hostile 10,000-digit id would be slow or refused.
+            if kind and number.isascii() and number.isdigit() and len(number) <= 18:
+                self._counts[kind] = max(self._counts.get(kind, 0), int(number))
 
 
 @dataclass
