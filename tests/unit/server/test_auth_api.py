@@ -94,7 +94,7 @@ def test_writes_without_the_csrf_header_are_refused(client: TestClient) -> None:
     assert client.get("/api/me").status_code == 200  # reads need no token
 
 
-@pytest.mark.parametrize("path", ["/api/me", "/api/incidents",
+@pytest.mark.parametrize("path", ["/api/me", "/api/incidents", "/api/search?q=printer",
                                   f"/api/incidents({ANY_ID})", f"/api/incidents({ANY_ID})/timeline"])
 def test_everything_but_health_and_login_needs_a_session(client: TestClient, path: str) -> None:
     response = client.get(path)
