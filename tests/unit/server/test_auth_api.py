@@ -6,9 +6,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from server.auth import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
-from tests.unit.server.conftest import sign_in
+from tests.unit.server.conftest import BOTH_DATABASES, sign_in
 
 ANY_ID = "00000000-0000-4000-8000-000000000000"
+
+pytestmark = BOTH_DATABASES
 
 
 def test_login_sets_an_httponly_lax_session_cookie_and_a_readable_csrf_cookie(client: TestClient) -> None:

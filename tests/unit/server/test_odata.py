@@ -1,4 +1,5 @@
-"""The $filter parser: what it accepts compiles to bound SQL; what it rejects names the option and field."""
+"""Query parsing: $filter compiles to bound SQL (what it rejects names the option and field); search terms and
+snippet segments are plain data."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table
 from sqlalchemy.dialects import sqlite
 
 from server.api.odata import QueryError, parse_filter, parse_orderby, parse_select
+from server.db.search import segments, terms_of
 
 t = Table("t", MetaData(), Column("title", String), Column("prio", Integer), Column("id", String))
 FIELDS = {"title": (t.c.title, "string"), "prio": (t.c.prio, "int"), "id": (t.c.id, "guid")}
@@ -67,3 +69,9 @@ def test_orderby_and_select_check_fields() -> None:
     with pytest.raises(QueryError) as caught:
         parse_select("title,passwordhash", set(FIELDS))
     assert caught.value.details["field"] == "passwordhash"
+
+
+def test_search_segments_and_terms_are_plain_data() -> None:
+    assert segments("a \x02b\x03 c") == [{"text": "a ", "match": False}, {"text": "b", "match": True},
+                                         {"text": " c", "match": False}]
+    assert terms_of('Printer "offline" OR x*') == ["printer", "offline", "or", "x"]

@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
+from tests.unit.server.conftest import BOTH_DATABASES
+
+pytestmark = BOTH_DATABASES
+
 
 def first(client: TestClient, entity_set: str, query: str = "") -> dict:
     response = client.get(f"/api/{entity_set}?$top=1{query}")
@@ -295,3 +299,7 @@ def test_unknown_entity_sets_and_wrong_methods(agent: TestClient) -> None:
     assert agent.get("/api/widgets").status_code == 404
     response = agent.put("/api/incidents")
     assert response.status_code == 405 and "POST" in error_of(response)["details"]["allowed"]
+
+
+def test_the_app_runs_on_the_parametrized_database(client: TestClient, backend: str) -> None:
+    assert client.get("/api/health").json()["database"]["dialect"] == backend

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from server.db.search import segments, terms_of
+from tests.unit.server.conftest import BOTH_DATABASES
+
+pytestmark = BOTH_DATABASES
 
 
 def search(client: TestClient, **params) -> list[dict]:
@@ -58,9 +60,3 @@ def test_markup_and_engine_syntax_in_queries_are_just_words(agent: TestClient) -
 def test_bad_search_parameters_answer_400(agent: TestClient, params: dict) -> None:
     response = agent.get("/api/search", params=params)
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_query"
-
-
-def test_segments_and_terms_are_plain_data() -> None:
-    assert segments("a \x02b\x03 c") == [{"text": "a ", "match": False}, {"text": "b", "match": True},
-                                         {"text": " c", "match": False}]
-    assert terms_of('Printer "offline" OR x*') == ["printer", "offline", "or", "x"]
