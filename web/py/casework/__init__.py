@@ -1,0 +1,1 @@
+"""Application logic beyond tabs, pure Python (no ``js``/``pyodide`` imports): runs under CPython and in the page."""
