@@ -34,6 +34,12 @@ def _port(text: str) -> int:
     return value
 
 
+def _cases(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 10_000_000:
+        raise argparse.ArgumentTypeError(f"invalid --scale {text!r}: a number of cases from 1 to 10000000")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="casework", description="Start the Casework workspace server.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -49,6 +55,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="SQLAlchemy database URL instead of the embedded SQLite file (default: $DATABASE_URL)",
     )
     parser.add_argument("--no-seed", action="store_true", help="do not seed demo data into an empty database")
+    parser.add_argument(
+        "--scale", type=_cases, default=None, metavar="N",
+        help="seed N demo cases (with 4 activities each) instead of 5,000 into an empty database (benchmarks)",
+    )
+    parser.add_argument(
+        "--production", action="store_true",
+        help="production mode: never seed, and refuse to start while any user has the demo password",
+    )
     return parser
 
 
@@ -75,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.database_url is None and (reason := _check_data_dir(data_dir)):
         return _fail(reason)
 
-    settings = Settings(data_dir=data_dir, database_url=args.database_url, seed=not args.no_seed)
+    settings = Settings(data_dir=data_dir, database_url=args.database_url, seed=not args.no_seed,
+                        seed_cases=args.scale, production=args.production)
     if not (settings.web_dir / "vendor").is_dir():
         print("casework: warning: web/vendor is missing; run scripts/setup first (the page cannot boot without it)",
               file=sys.stderr, flush=True)
@@ -85,10 +100,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from server.app import create_app, prepare_database
     from server.db import DatabaseError
+    from server.seed import DemoCredentialsError
 
     try:
         prepare_database(settings).close()
-    except DatabaseError as exc:
+    except (DatabaseError, DemoCredentialsError) as exc:
         return _fail(str(exc))
 
     try:

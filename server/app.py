@@ -12,12 +12,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 
-from server.api import health
+from server.api import auth as auth_api
+from server.api import health, openapi, records, search
 from server.appzip import AppZipCache
+from server.auth import LoginLimiter
 from server.db import open_database
 from server.errors import EXCEPTION_HANDLERS, ApiError
 from server.security import SecurityHeadersMiddleware
-from server.seed import seed_if_empty
+from server.seed import DEFAULT_CASES, DemoCredentialsError, demo_credentials_present, seed_if_empty
 from server.settings import Settings
 from server.static import StaticSite
 
@@ -27,8 +29,16 @@ def prepare_database(settings: Settings):
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = open_database(settings.effective_database_url)
-    if settings.seed:
-        seed_if_empty(database)
+    if settings.production:
+        users = demo_credentials_present(database)
+        if users:
+            database.close()
+            raise DemoCredentialsError(
+                f"refusing to start in production mode: demo credentials exist for {', '.join(users)} "
+                "(change those passwords or disable the users)"
+            )
+    elif settings.seed:
+        seed_if_empty(database, cases=settings.seed_cases or DEFAULT_CASES)
     return database
 
 
@@ -57,13 +67,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.settings = settings
+        app.state.login_limiter = settings.login_limiter or LoginLimiter()
         app.state.database = prepare_database(settings)
         try:
             yield
         finally:
             app.state.database.close()
 
-    api_routes = [*health.routes]
+    api_routes = [*health.routes, *auth_api.routes, *search.routes, *openapi.routes, *records.routes]
     routes = [
         *api_routes,
         Route("/api/{rest:path}", api_not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),

@@ -17,7 +17,10 @@ _CODES_BY_STATUS = {
     409: "conflict",
     412: "precondition_failed",
     413: "payload_too_large",
+    415: "unsupported_media_type",
     422: "validation_failed",
+    428: "precondition_required",
+    429: "too_many_attempts",
     500: "internal_error",
 }
 
@@ -32,12 +35,14 @@ class ApiError(Exception):
         details: Optional extra data (for example ``{"field": "title"}``).
     """
 
-    def __init__(self, status: int, code: str, message: str, details: Any = None) -> None:
+    def __init__(self, status: int, code: str, message: str, details: Any = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.details = details
+        self.headers = headers or {}
 
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
@@ -47,7 +52,11 @@ def error_response(status: int, code: str, message: str, details: Any = None) ->
 
 async def handle_api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status, exc.code, exc.message, exc.details)
+    response = error_response(exc.status, exc.code, exc.message, exc.details)
+    response.headers.update(exc.headers)
+    if exc.status == 429 and isinstance(exc.details, dict) and "retryAfter" in exc.details:
+        response.headers["Retry-After"] = str(exc.details["retryAfter"])
+    return response
 
 
 async def handle_http_exception(request: Request, exc: Exception) -> Response:

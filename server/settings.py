@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WEB_DIR = REPO_ROOT / "web"
@@ -19,12 +20,18 @@ class Settings:
         web_dir: The static site served at ``/`` (index.html, main.py, vendor/ ...).
         database_url: SQLAlchemy URL; ``None`` means the SQLite file ``casework.sqlite3`` in ``data_dir``.
         seed: Seed deterministic demo data into an empty database.
+        seed_cases: How many demo cases to seed (``None``: the default 5,000; ``--scale N``).
+        production: Refuse demo credentials and never seed (``--production``).
+        login_limiter: A ``server.auth.LoginLimiter`` to use (tests pass one with a fake clock).
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
     web_dir: Path = DEFAULT_WEB_DIR
     database_url: str | None = None
     seed: bool = True
+    seed_cases: int | None = None
+    production: bool = False
+    login_limiter: Any = None
     python_packages: tuple[str, ...] = field(default=("apm", "casework", "browser", "components"))
 
     @property

@@ -51,9 +51,12 @@ class Database:
 
     def counts(self) -> dict[str, int]:
         """Row counts of the main record tables (for health and the seed check)."""
-        tables = {"accounts": schema.accounts, "contacts": schema.contacts, "incidents": schema.incidents}
+        names = ["accounts", "contacts", "incidents", "activities", "annotations", "queues", "queueitems",
+                 "knowledgearticles", "templates", "systemusers", "userroles", "queuemembers", "profiles",
+                 "profileassignments", "usersettings"]
         with self.engine.connect() as conn:
-            return {name: conn.execute(select(func.count()).select_from(t)).scalar_one() for name, t in tables.items()}
+            return {name: conn.execute(select(func.count()).select_from(schema.metadata.tables[name])).scalar_one()
+                    for name in names}
 
     def close(self) -> None:
         self.engine.dispose()

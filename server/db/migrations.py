@@ -6,8 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateColumn
 
-from server.db import schema
+from server.db import schema, schema_v1
+from server.db.search import engine_for
 
 
 @dataclass(frozen=True)
@@ -20,10 +22,27 @@ class Migration:
 
 
 def _initial(conn: Connection) -> None:
-    for table in (schema.settings_table, schema.accounts, schema.contacts, schema.incidents):
+    for table in (schema_v1.settings_table, schema_v1.accounts, schema_v1.contacts, schema_v1.incidents):
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial: meta, accounts, contacts, incidents", _initial),)
+def _records_search_signin(conn: Connection) -> None:
+    # Columns for the migration-1 tables; server defaults fill existing rows (versionnumber 1).
+    for table_name, columns in schema.ADDED_COLUMNS.items():
+        for column in columns:
+            spec = CreateColumn(column).compile(dialect=conn.dialect)
+            conn.exec_driver_sql(f"ALTER TABLE {table_name} ADD COLUMN {spec}")
+    for table in schema.NEW_TABLES:
+        table.create(conn)
+    for index in schema.INDEXES:
+        index.create(conn)
+    engine_for(conn.dialect.name).install(conn)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial: meta, accounts, contacts, incidents", _initial),
+    Migration(2, "records: cases, activities, queues, articles, templates, users, profiles, sessions, search",
+              _records_search_signin),
+)
 
 LATEST_VERSION = MIGRATIONS[-1].version

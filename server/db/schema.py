@@ -1,10 +1,40 @@
-"""Table definitions (SQLAlchemy Core). The migrations in ``migrations.py`` create exactly these tables."""
+"""Table definitions (SQLAlchemy Core) in their latest shape.
+
+Migration 1 created the first four tables (frozen in ``schema_v1.py``); migration 2 adds columns to them and
+creates the rest. Every record table carries ``versionnumber``, incremented on every write: it is the ETag.
+Ids are GUID strings (36 characters), times are timezone-aware UTC.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 metadata = MetaData()
+
+
+def _version() -> Column:
+    return Column("versionnumber", Integer, nullable=False, server_default=text("1"))
+
+
+def _stamps() -> list[Column]:
+    return [
+        Column("createdon", DateTime(timezone=True), nullable=False),
+        Column("modifiedon", DateTime(timezone=True), nullable=False),
+    ]
+
 
 schema_migrations = Table(
     "schema_migrations",
@@ -21,6 +51,33 @@ settings_table = Table(
     Column("value", Text, nullable=False),
 )
 
+# -- Columns migration 2 adds to the migration-1 tables (name -> Column), kept here so schema and migration agree.
+ADDED_COLUMNS: dict[str, list[Column]] = {
+    "accounts": [
+        Column("ownerid", String(36)),
+        Column("versionnumber", Integer, nullable=False, server_default=text("1")),
+    ],
+    "contacts": [
+        Column("jobtitle", String(100)),
+        Column("ownerid", String(36)),
+        Column("versionnumber", Integer, nullable=False, server_default=text("1")),
+    ],
+    "incidents": [
+        Column("subject", String(100)),
+        Column("productname", String(100)),
+        Column("ownerid", String(36)),
+        Column("queueid", String(36)),
+        Column("resolution", Text),
+        Column("resolvedon", DateTime(timezone=True)),
+        Column("versionnumber", Integer, nullable=False, server_default=text("1")),
+    ],
+}
+
+
+def _added(table: str) -> list[Column]:
+    return [column._copy() for column in ADDED_COLUMNS[table]]
+
+
 accounts = Table(
     "accounts",
     metadata,
@@ -32,6 +89,7 @@ accounts = Table(
     Column("address1_city", String(100)),
     Column("createdon", DateTime(timezone=True), nullable=False),
     Column("modifiedon", DateTime(timezone=True), nullable=False),
+    *_added("accounts"),
 )
 
 contacts = Table(
@@ -46,6 +104,7 @@ contacts = Table(
     Column("parentcustomerid", String(36), ForeignKey("accounts.accountid")),
     Column("createdon", DateTime(timezone=True), nullable=False),
     Column("modifiedon", DateTime(timezone=True), nullable=False),
+    *_added("contacts"),
 )
 
 incidents = Table(
@@ -63,4 +122,189 @@ incidents = Table(
     Column("statuscode", Integer, nullable=False),
     Column("createdon", DateTime(timezone=True), nullable=False),
     Column("modifiedon", DateTime(timezone=True), nullable=False),
+    *_added("incidents"),
+)
+
+systemusers = Table(
+    "systemusers",
+    metadata,
+    Column("systemuserid", String(36), primary_key=True),
+    Column("domainname", String(100), nullable=False, unique=True),
+    Column("fullname", String(200), nullable=False),
+    Column("internalemailaddress", String(200)),
+    Column("passwordhash", String(200)),
+    Column("isdisabled", Boolean, nullable=False, server_default=text("false")),
+    *_stamps(),
+    _version(),
+)
+
+userroles = Table(
+    "userroles",
+    metadata,
+    Column("systemuserid", String(36), ForeignKey("systemusers.systemuserid", ondelete="CASCADE"), nullable=False),
+    Column("role", String(20), nullable=False),
+    PrimaryKeyConstraint("systemuserid", "role"),
+)
+
+queues = Table(
+    "queues",
+    metadata,
+    Column("queueid", String(36), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("description", Text),
+    *_stamps(),
+    _version(),
+)
+
+queuemembers = Table(
+    "queuemembers",
+    metadata,
+    Column("queueid", String(36), ForeignKey("queues.queueid", ondelete="CASCADE"), nullable=False),
+    Column("systemuserid", String(36), ForeignKey("systemusers.systemuserid", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("queueid", "systemuserid"),
+)
+
+queueitems = Table(
+    "queueitems",
+    metadata,
+    Column("queueitemid", String(36), primary_key=True),
+    Column("queueid", String(36), ForeignKey("queues.queueid"), nullable=False),
+    Column("objectid", String(36), nullable=False),
+    Column("objecttypecode", String(30), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("workerid", String(36)),
+    Column("enteredon", DateTime(timezone=True), nullable=False),
+    *_stamps(),
+    _version(),
+    Index("ix_queueitems_queueid", "queueid"),
+    Index("ix_queueitems_objectid", "objectid"),
+)
+
+# One table for every activity type (like Dataverse's activitypointer); the entity sets tasks, emails, phonecalls
+# and appointments are views of it by ``activitytypecode``. Case resolutions are activities too.
+activities = Table(
+    "activities",
+    metadata,
+    Column("activityid", String(36), primary_key=True),
+    Column("activitytypecode", String(30), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("description", Text),
+    Column("regardingobjectid", String(36)),
+    Column("regardingobjecttypecode", String(30)),
+    Column("statecode", Integer, nullable=False, server_default=text("0")),
+    Column("statuscode", Integer, nullable=False, server_default=text("1")),
+    Column("prioritycode", Integer, nullable=False, server_default=text("1")),
+    Column("directioncode", Boolean),
+    Column("sender", String(200)),
+    Column("torecipients", String(500)),
+    Column("phonenumber", String(50)),
+    Column("location", String(200)),
+    Column("scheduledstart", DateTime(timezone=True)),
+    Column("scheduledend", DateTime(timezone=True)),
+    Column("actualend", DateTime(timezone=True)),
+    Column("ownerid", String(36)),
+    *_stamps(),
+    _version(),
+    Index("ix_activities_regarding", "regardingobjectid", "createdon"),
+    Index("ix_activities_type", "activitytypecode"),
+)
+
+annotations = Table(
+    "annotations",
+    metadata,
+    Column("annotationid", String(36), primary_key=True),
+    Column("subject", String(300)),
+    Column("notetext", Text, nullable=False),
+    Column("objectid", String(36), nullable=False),
+    Column("objecttypecode", String(30), nullable=False),
+    Column("ownerid", String(36)),
+    *_stamps(),
+    _version(),
+    Index("ix_annotations_objectid", "objectid", "createdon"),
+)
+
+knowledgearticles = Table(
+    "knowledgearticles",
+    metadata,
+    Column("knowledgearticleid", String(36), primary_key=True),
+    Column("articlepublicnumber", String(20), nullable=False, unique=True),
+    Column("title", String(300), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("keywords", String(500)),
+    Column("subject", String(100)),
+    Column("productname", String(100)),
+    Column("statecode", Integer, nullable=False),  # 0 draft, 3 published (Dataverse values)
+    Column("knowledgearticleviews", Integer, nullable=False, server_default=text("0")),
+    Column("ownerid", String(36)),
+    *_stamps(),
+    _version(),
+)
+
+templates = Table(
+    "templates",
+    metadata,
+    Column("templateid", String(36), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("templatetypecode", String(30), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("languagecode", Integer, nullable=False, server_default=text("1033")),
+    *_stamps(),
+    _version(),
+)
+
+profiles = Table(
+    "profiles",
+    metadata,
+    Column("profileid", String(36), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("isdefault", Boolean, nullable=False, server_default=text("false")),
+    Column("settings", Text, nullable=False),  # JSON object
+    *_stamps(),
+    _version(),
+)
+
+# A profile is assigned to a user or to a role; lower rank wins, and a user assignment beats any role assignment.
+profileassignments = Table(
+    "profileassignments",
+    metadata,
+    Column("assignmentid", String(36), primary_key=True),
+    Column("profileid", String(36), ForeignKey("profiles.profileid", ondelete="CASCADE"), nullable=False),
+    Column("systemuserid", String(36), ForeignKey("systemusers.systemuserid", ondelete="CASCADE")),
+    Column("role", String(20)),
+    Column("rank", Integer, nullable=False),
+)
+
+usersettings = Table(
+    "usersettings",
+    metadata,
+    Column("systemuserid", String(36), ForeignKey("systemusers.systemuserid", ondelete="CASCADE"), nullable=False),
+    Column("key", String(100), nullable=False),
+    Column("value", Text, nullable=False),  # JSON value
+    PrimaryKeyConstraint("systemuserid", "key"),
+)
+
+# Server-side sessions: the cookie holds a random token, the table only its SHA-256 (a leaked table is no login).
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("tokenhash", String(64), primary_key=True),
+    Column("systemuserid", String(36), ForeignKey("systemusers.systemuserid", ondelete="CASCADE"), nullable=False),
+    Column("csrftoken", String(64), nullable=False),
+    Column("createdon", DateTime(timezone=True), nullable=False),
+    Column("expireson", DateTime(timezone=True), nullable=False),
+)
+
+INDEXES = [
+    Index("ix_incidents_ownerid", incidents.c.ownerid),
+    Index("ix_incidents_queueid", incidents.c.queueid),
+    Index("ix_incidents_customerid", incidents.c.customerid),
+    Index("ix_incidents_createdon", incidents.c.createdon),
+    Index("ix_incidents_state", incidents.c.statecode, incidents.c.prioritycode),
+    Index("ix_contacts_parent", contacts.c.parentcustomerid),
+]
+
+NEW_TABLES = (
+    systemusers, userroles, queues, queuemembers, queueitems, activities, annotations, knowledgearticles,
+    templates, profiles, profileassignments, usersettings, sessions,
 )

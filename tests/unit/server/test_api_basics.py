@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
+from server.app import create_app
 from server.db import open_database
 from server.db.migrations import LATEST_VERSION
 from server.seed import demo_records, seed_if_empty
@@ -34,11 +35,16 @@ def test_wrong_method_on_health_answers_the_error_shape(client: TestClient) -> N
     assert response.json()["error"]["code"] == "method_not_allowed"
 
 
-def test_first_start_creates_migrates_and_seeds_the_database(client: TestClient, settings: Settings) -> None:
-    assert (settings.data_dir / "casework.sqlite3").is_file()
-    database = client.app.state.database
+def test_first_start_creates_migrates_and_seeds_the_database(tmp_path) -> None:
+    settings = Settings(data_dir=tmp_path / "fresh")
+    with TestClient(create_app(settings)) as fresh:
+        assert (settings.data_dir / "casework.sqlite3").is_file()
+        counts = fresh.app.state.database.counts()
     expected = demo_records()
-    assert database.counts() == {name: len(rows) for name, rows in expected.items()}
+    assert counts == {name: len(expected.get(name, [])) for name in counts}
+    assert counts["accounts"] >= 50 and counts["contacts"] >= 300 and counts["incidents"] >= 5000
+    assert counts["activities"] >= 20000 and counts["knowledgearticles"] >= 300 and counts["templates"] == 20
+    assert counts["systemusers"] == 12 and counts["queues"] == 3 and counts["profiles"] == 3
 
 
 def test_seeding_is_deterministic() -> None:
@@ -46,7 +52,8 @@ def test_seeding_is_deterministic() -> None:
     assert demo_records()["incidents"][0]["ticketnumber"].startswith("CAS-01000-")
 
 
-def test_restart_does_not_migrate_or_seed_twice(settings: Settings) -> None:
+def test_restart_does_not_migrate_or_seed_twice(tmp_path) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
     settings.data_dir.mkdir(parents=True)
     first = open_database(settings.effective_database_url)
     assert seed_if_empty(first) is True

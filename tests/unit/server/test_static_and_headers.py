@@ -30,7 +30,7 @@ def site(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def site_client(site: Path, tmp_path: Path):
-    with TestClient(create_app(Settings(data_dir=tmp_path / "data", web_dir=site))) as client:
+    with TestClient(create_app(Settings(data_dir=tmp_path / "data", web_dir=site, seed=False))) as client:
         yield client
 
 

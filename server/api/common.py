@@ -1,0 +1,119 @@
+"""What every API endpoint shares: sign-in check, CSRF check, bounded JSON bodies, and the hop to a worker thread.
+
+Endpoints are written as plain functions of a :class:`Call` that run in Starlette's thread pool (SQLAlchemy Core
+is synchronous); :func:`endpoint` wraps one into an ASGI handler that authenticates first. Only ``/api/health`` and
+``/api/auth/login`` are public.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from server import auth
+from server.errors import ApiError
+
+MAX_BODY_BYTES = 64 * 1024
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def utcnow() -> dt.datetime:
+    """Now in UTC, to the microsecond."""
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Call:
+    """One API request as an endpoint function sees it."""
+
+    request: Request
+    user: auth.User | None
+    body: Any = None
+    path: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def database(self):
+        return self.request.app.state.database
+
+    @property
+    def query(self):
+        return self.request.query_params
+
+    def header(self, name: str) -> str | None:
+        return self.request.headers.get(name)
+
+    def require(self, *roles: str) -> auth.User:
+        """The signed-in user, if they hold one of ``roles``; else 403."""
+        assert self.user is not None
+        if not self.user.has(*roles):
+            raise ApiError(403, "forbidden", f"This needs one of the roles: {', '.join(roles)}.",
+                           {"roles": list(roles)})
+        return self.user
+
+
+async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> Any:
+    """The request body parsed as JSON (``None`` when empty).
+
+    Raises:
+        ApiError: 413 ``payload_too_large`` above ``limit`` bytes (declared or actual), 415 for a non-JSON
+            content type, 400 ``invalid_json`` for malformed JSON.
+    """
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "payload_too_large", f"The body is larger than {limit} bytes.", {"limit": limit})
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "payload_too_large", f"The body is larger than {limit} bytes.", {"limit": limit})
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        return None
+    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if content_type not in ("application/json", "") and not content_type.endswith("+json"):
+        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.",
+                       {"contentType": content_type})
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise ApiError(400, "invalid_json", "The body is not valid JSON.", {"reason": str(exc)[:200]}) from None
+
+
+def authenticate(request: Request) -> auth.User | None:
+    """The user of the request's session cookie, or ``None`` (runs in a worker thread)."""
+    token = request.cookies.get(auth.SESSION_COOKIE)
+    if not token:
+        return None
+    with request.app.state.database.engine.connect() as conn:
+        return auth.session_user(conn, token, utcnow())
+
+
+def endpoint(function: Callable[[Call], Response], *, public: bool = False, body: bool = False,
+             path: dict[str, str] | None = None):
+    """Wrap ``function`` into an ASGI endpoint: 401 without a session, 403 without the CSRF header on writes,
+    the JSON body read (bounded) when ``body`` is true; ``path`` adds fixed path values (the entity set)."""
+
+    async def handle(request: Request) -> Response:
+        user = None
+        if not public:
+            user = await run_in_threadpool(authenticate, request)
+            if user is None:
+                raise ApiError(401, "unauthenticated", "Sign in first.", None)
+            if request.method in UNSAFE_METHODS and not auth.csrf_ok(user, request.headers.get(auth.CSRF_HEADER)):
+                raise ApiError(403, "csrf_failed", f"Send the {auth.CSRF_HEADER} header from /api/me.",
+                               {"header": auth.CSRF_HEADER})
+        payload = await read_json(request) if body else None
+        call = Call(request, user, payload, {**request.path_params, **(path or {})})
+        return await run_in_threadpool(function, call)
+
+    handle.__name__ = function.__name__
+    handle.__doc__ = function.__doc__
+    return handle

@@ -1,0 +1,592 @@
+"""``/api/<entity set>``: list with OData query options, get by id, create, update, delete, case actions, timeline.
+
+Conventions (documented in the README):
+- A record is addressed as ``/api/<set>(<id>)`` (the Dataverse form).
+- Records answer with their key, fields and ``@odata.etag`` (``W/"<versionnumber>"``); the ``ETag`` header too.
+- Writes (PATCH, DELETE, actions) need ``If-Match`` with the record's ETag: 428 when it is missing, 412 with the
+  current record in ``details.current`` when it is stale. ``versionnumber`` goes up by one on every write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import secrets
+import string
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import delete, func, insert, literal, select, union_all, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from server.api.common import Call, endpoint, utcnow
+from server.api.entities import ENTITY_SETS, REFERENCES, EntitySet, Field
+from server.api.odata import GUID, QueryError, parse_filter, parse_int, parse_orderby, parse_select
+from server.db import schema
+from server.errors import ApiError
+
+DEFAULT_PAGE = 50
+MAX_PAGE = 500
+MAX_SKIP = 10_000_000
+
+
+# -- helpers -----------------------------------------------------------------------------------------------------
+
+def etag_of(version: int) -> str:
+    """The ETag of a record version."""
+    return f'W/"{version}"'
+
+
+def _version_from(if_match: str | None) -> int | None:
+    if if_match is None:
+        return None
+    match = re.fullmatch(r'\s*(?:W/)?"(\d{1,18})"\s*', if_match)
+    return int(match.group(1)) if match else -1
+
+
+def _utc_text(value: dt.datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def to_json(entity_set: EntitySet, row: Any, names: list[str] | None = None) -> dict:
+    """A row as the API's JSON record (``@odata.etag``, the key, then the fields)."""
+    mapping = row._mapping if hasattr(row, "_mapping") else row
+    record: dict[str, Any] = {"@odata.etag": etag_of(mapping["versionnumber"])}
+    for f in entity_set.fields:
+        if names is not None and f.name not in names and f.name != entity_set.key:
+            continue
+        value = mapping[f.name]
+        if isinstance(value, dt.datetime):
+            value = _utc_text(value)
+        elif f.kind == "json" and isinstance(value, str):
+            value = json.loads(value)
+        elif f.kind == "bool" and value is not None:
+            value = bool(value)
+        record[f.name] = value
+    return record
+
+
+def _entity_set(call: Call) -> EntitySet:
+    name = call.path["entityset"]
+    entity_set = ENTITY_SETS.get(name)
+    if entity_set is None:
+        raise ApiError(404, "not_found", f"No entity set {name!r}.", {"entitySet": name, "known": sorted(ENTITY_SETS)})
+    return entity_set
+
+
+def _record_id(call: Call) -> str:
+    record_id = call.path["id"].strip("'").lower()
+    if not GUID.fullmatch(record_id):
+        raise ApiError(400, "invalid_id", "A record id is a GUID.", {"field": "id", "value": call.path["id"][:60]})
+    return record_id
+
+
+def _base_where(entity_set: EntitySet):
+    return [entity_set.column(name) == value for name, value in entity_set.fixed.items()]
+
+
+def _fetch(conn: Connection, entity_set: EntitySet, record_id: str):
+    return conn.execute(
+        select(entity_set.table).where(entity_set.column(entity_set.key) == record_id, *_base_where(entity_set))
+    ).first()
+
+
+def _get_or_404(conn: Connection, entity_set: EntitySet, record_id: str):
+    row = _fetch(conn, entity_set, record_id)
+    if row is None:
+        raise ApiError(404, "not_found", f"No {entity_set.entity} with id {record_id}.",
+                       {"entitySet": entity_set.name, "id": record_id})
+    return row
+
+
+def _record_response(entity_set: EntitySet, row: Any, status: int = 200, headers: dict | None = None) -> JSONResponse:
+    version = row._mapping["versionnumber"]
+    return JSONResponse(to_json(entity_set, row), status_code=status,
+                        headers={"ETag": etag_of(version), "Cache-Control": "no-store", **(headers or {})})
+
+
+def _require_version(call: Call) -> int:
+    version = _version_from(call.header("if-match"))
+    if version is None:
+        raise ApiError(428, "precondition_required", "Send If-Match with the record's ETag to change it.",
+                       {"header": "If-Match"})
+    return version
+
+
+def _stale(entity_set: EntitySet, row: Any) -> ApiError:
+    current = to_json(entity_set, row)
+    return ApiError(412, "precondition_failed", "The record changed since you read it; reload and try again.",
+                    {"etag": current["@odata.etag"], "current": current})
+
+
+def _check_owner(call: Call, entity_set: EntitySet, row: Any) -> None:
+    user = call.user
+    assert user is not None
+    if not entity_set.agent_owner_check or user.has("supervisor", "admin"):
+        return
+    owner = row._mapping.get("ownerid")
+    if owner == user.id or (entity_set.owner_or_unowned and owner is None):
+        return
+    raise ApiError(403, "not_owner", f"Only the owner, a supervisor or an admin can change this {entity_set.entity}.",
+                   {"ownerid": owner})
+
+
+# -- validation --------------------------------------------------------------------------------------------------
+
+def _invalid(field: str | None, reason: str, message: str) -> ApiError:
+    return ApiError(422, "validation_failed", message, {"field": field, "reason": reason})
+
+
+def _coerce(f: Field, value: Any) -> Any:
+    if value is None:
+        if not f.nullable:
+            raise _invalid(f.name, "null", f"{f.name} cannot be null.")
+        return None
+    if f.kind in ("string", "guid"):
+        if not isinstance(value, str):
+            raise _invalid(f.name, "type", f"{f.name} must be text.")
+        if f.kind == "guid":
+            if not GUID.fullmatch(value):
+                raise _invalid(f.name, "format", f"{f.name} must be a GUID.")
+            value = value.lower()
+        if f.max_length and len(value) > f.max_length:
+            raise _invalid(f.name, "too_long", f"{f.name} is longer than {f.max_length} characters.")
+        if f.required and not value.strip():
+            raise _invalid(f.name, "blank", f"{f.name} cannot be blank.")
+    elif f.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**31:
+            raise _invalid(f.name, "type", f"{f.name} must be a whole number.")
+    elif f.kind == "bool":
+        if not isinstance(value, bool):
+            raise _invalid(f.name, "type", f"{f.name} must be true or false.")
+    elif f.kind == "datetime":
+        if not isinstance(value, str):
+            raise _invalid(f.name, "type", f"{f.name} must be an ISO 8601 date-time text.")
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise _invalid(f.name, "format", f"{f.name} must be an ISO 8601 date-time.") from None
+        value = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    elif f.kind == "json":
+        if not isinstance(value, dict):
+            raise _invalid(f.name, "type", f"{f.name} must be a JSON object.")
+        value = json.dumps(value, sort_keys=True)
+        if len(value) > 32000:
+            raise _invalid(f.name, "too_long", f"{f.name} is too large.")
+    if f.choices is not None and value not in f.choices:
+        raise ApiError(422, "validation_failed", f"{f.name} must be one of {list(f.choices)}.",
+                       {"field": f.name, "reason": "choice", "allowed": list(f.choices)})
+    return value
+
+
+def validate_body(entity_set: EntitySet, body: Any, creating: bool) -> dict:
+    """Check a create/update body against the entity set; returns column values.
+
+    Raises:
+        ApiError: 400 ``invalid_body`` for a non-object, 422 ``validation_failed`` naming the field for an unknown,
+            read-only, missing or mistyped field.
+    """
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", "The body must be a JSON object.", {"field": None})
+    fields = entity_set.by_name
+    values: dict[str, Any] = {}
+    for name, value in body.items():
+        if name.startswith("@odata."):
+            continue  # a record read from us may be sent back as is
+        f = fields.get(name)
+        if f is None:
+            raise _invalid(name, "unknown", f"{entity_set.name} has no field {name!r}.")
+        if f.write is None or (f.write == "create" and not creating):
+            raise _invalid(name, "read_only", f"{name} is read-only.")
+        values[name] = _coerce(f, value)
+    if creating:
+        for f in entity_set.fields:
+            if f.write and f.name not in values:
+                if f.required:
+                    raise _invalid(f.name, "required", f"{f.name} is required.")
+                if f.default is not None:
+                    values[f.name] = f.default
+    return values
+
+
+def _check_references(conn: Connection, entity_set: EntitySet, values: dict, existing: Any = None) -> None:
+    for name, (type_field, targets) in REFERENCES.get(entity_set.name, {}).items():
+        if name not in values and (type_field is None or type_field not in values):
+            continue
+        current = dict(existing._mapping) if existing is not None else {}
+        target_id = values.get(name, current.get(name))
+        if target_id is None:
+            continue
+        kind = values.get(type_field, current.get(type_field)) if type_field else next(iter(targets))
+        if kind is None:
+            raise _invalid(type_field, "required", f"{type_field} is required with {name}.")
+        table, key = targets[kind]
+        if conn.execute(select(table.c[key]).where(table.c[key] == target_id)).first() is None:
+            raise ApiError(422, "validation_failed", f"{name} names no existing {kind}.",
+                           {"field": name, "reason": "not_found", "id": target_id})
+
+
+# -- list and get ------------------------------------------------------------------------------------------------
+
+def _filter_fields(entity_set: EntitySet) -> dict[str, tuple[Any, str]]:
+    return {f.name: (entity_set.column(f.name), f.kind) for f in entity_set.fields if f.kind != "json"}
+
+
+def list_records(call: Call) -> Response:
+    """``GET /api/<set>``: ``$filter``, ``$select``, ``$orderby``, ``$top`` (max 500), ``$skip``, ``$count``."""
+    entity_set = _entity_set(call)
+    known = {"$filter", "$select", "$orderby", "$top", "$skip", "$count"}
+    unknown = [key for key in call.query if key.startswith("$") and key not in known]
+    try:
+        if unknown:
+            raise QueryError(f"Unknown query option {unknown[0]}.", option=unknown[0])
+        fields = _filter_fields(entity_set)
+        where = _base_where(entity_set)
+        if "$filter" in call.query:
+            where.append(parse_filter(call.query["$filter"], fields))
+        names = parse_select(call.query["$select"], set(entity_set.by_name)) if "$select" in call.query else None
+        order = parse_orderby(call.query["$orderby"], fields) if "$orderby" in call.query else list(
+            entity_set.default_order)
+        top = parse_int(call.query["$top"], "$top", MAX_PAGE) if "$top" in call.query else DEFAULT_PAGE
+        skip = parse_int(call.query["$skip"], "$skip", MAX_SKIP) if "$skip" in call.query else 0
+        count = call.query.get("$count", "false").lower()
+        if count not in ("true", "false"):
+            raise QueryError("$count must be true or false.", option="$count")
+    except QueryError as exc:
+        raise ApiError(400, "invalid_query", exc.message, exc.details) from None
+    columns = [entity_set.column(f.name) for f in entity_set.fields if names is None or f.name in names
+               or f.name in (entity_set.key, "versionnumber")]
+    order_by = [entity_set.column(name).desc() if desc else entity_set.column(name).asc() for name, desc in order]
+    order_by.append(entity_set.column(entity_set.key).asc())  # a total order, so pages never overlap
+    query = select(*columns).where(*where).order_by(*order_by).limit(top + 1).offset(skip)
+    with call.database.engine.connect() as conn:
+        rows = conn.execute(query).all()
+        body: dict[str, Any] = {}
+        if count == "true":
+            body["@odata.count"] = conn.execute(
+                select(func.count()).select_from(entity_set.table).where(*where)).scalar_one()
+    body["value"] = [to_json(entity_set, row, names) for row in rows[:top]]
+    if len(rows) > top:
+        params = [(k, v) for k, v in call.query.multi_items() if k != "$skip"] + [("$skip", str(skip + top))]
+        body["@odata.nextLink"] = f"{call.request.url.path}?{urlencode(params)}"
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+def get_record(call: Call) -> Response:
+    """``GET /api/<set>(<id>)``; answers 304 to a matching ``If-None-Match``."""
+    entity_set, record_id = _entity_set(call), _record_id(call)
+    with call.database.engine.connect() as conn:
+        row = _get_or_404(conn, entity_set, record_id)
+    etag = etag_of(row._mapping["versionnumber"])
+    if call.header("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return _record_response(entity_set, row)
+
+
+# -- writes ------------------------------------------------------------------------------------------------------
+
+def _ticket_number(conn: Connection) -> str:
+    count = conn.execute(select(func.count()).select_from(schema.incidents)).scalar_one()
+    suffix = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(6))
+    return f"CAS-{1000 + count:05d}-{suffix}"
+
+
+def _generated(conn: Connection, entity_set: EntitySet, values: dict, call: Call, now: dt.datetime) -> dict:
+    extra: dict[str, Any] = dict(entity_set.fixed)
+    if entity_set.name == "incidents":
+        extra.update(ticketnumber=_ticket_number(conn), statecode=0, ownerid=call.user.id)
+    elif entity_set.name == "contacts":
+        extra["fullname"] = f"{values['firstname']} {values['lastname']}"
+    elif entity_set.name == "knowledgearticles":
+        count = conn.execute(select(func.count()).select_from(schema.knowledgearticles)).scalar_one()
+        extra.update(articlepublicnumber=f"KA-{10001 + count}-{secrets.token_hex(2).upper()}",
+                     knowledgearticleviews=0, ownerid=call.user.id)
+    elif entity_set.name == "queueitems":
+        extra["enteredon"] = now
+    elif "ownerid" in entity_set.by_name:
+        extra["ownerid"] = call.user.id
+    if entity_set.name == "systemusers":
+        if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,99}", values["domainname"]):
+            raise _invalid("domainname", "format", "domainname is lower-case letters, digits, '.', '_' or '-'.")
+    return extra
+
+
+def create_record(call: Call) -> Response:
+    """``POST /api/<set>``: 201 with the record, ``Location`` and ``ETag``."""
+    entity_set = _entity_set(call)
+    call.require(*entity_set.write_roles)
+    values = validate_body(entity_set, call.body, creating=True)
+    now = utcnow()
+    record_id = str(uuid.uuid4())
+    try:
+        with call.database.engine.begin() as conn:
+            _check_references(conn, entity_set, values)
+            row_values = {**values, **_generated(conn, entity_set, values, call, now), entity_set.key: record_id,
+                          "createdon": now, "modifiedon": now, "versionnumber": 1}
+            conn.execute(insert(entity_set.table).values(**row_values))
+            row = _fetch(conn, entity_set, record_id)
+    except IntegrityError:
+        raise ApiError(409, "conflict", f"This {entity_set.entity} clashes with an existing record "
+                       "(a unique value is taken).", {"entitySet": entity_set.name}) from None
+    return _record_response(entity_set, row, 201, {"Location": f"/api/{entity_set.name}({record_id})"})
+
+
+def _guarded_update(conn: Connection, entity_set: EntitySet, record_id: str, version: int, values: dict,
+                    now: dt.datetime, extra_where: tuple = ()) -> Any:
+    """UPDATE ... WHERE key AND versionnumber: the check and the write are one statement, so no lost update."""
+    key = entity_set.column(entity_set.key)
+    result = conn.execute(
+        update(entity_set.table)
+        .where(key == record_id, entity_set.column("versionnumber") == version, *extra_where)
+        .values(**values, modifiedon=now, versionnumber=entity_set.column("versionnumber") + 1)
+    )
+    row = _fetch(conn, entity_set, record_id)
+    if result.rowcount != 1:
+        if row is None:
+            raise ApiError(404, "not_found", f"No {entity_set.entity} with id {record_id}.", {"id": record_id})
+        raise _stale(entity_set, row)
+    return row
+
+
+def _load_for_write(conn: Connection, call: Call, entity_set: EntitySet, record_id: str, version: int) -> Any:
+    row = _get_or_404(conn, entity_set, record_id)
+    if row._mapping["versionnumber"] != version:
+        raise _stale(entity_set, row)
+    _check_owner(call, entity_set, row)
+    return row
+
+
+def update_record(call: Call) -> Response:
+    """``PATCH /api/<set>(<id>)`` with ``If-Match``."""
+    entity_set, record_id = _entity_set(call), _record_id(call)
+    call.require(*entity_set.write_roles)
+    version = _require_version(call)
+    values = validate_body(entity_set, call.body, creating=False)
+    now = utcnow()
+    try:
+        with call.database.engine.begin() as conn:
+            row = _load_for_write(conn, call, entity_set, record_id, version)
+            if entity_set.name == "incidents" and row._mapping["statecode"] != 0:
+                raise ApiError(409, "case_not_active", "A resolved or cancelled case cannot be edited.",
+                               {"statecode": row._mapping["statecode"]})
+            if entity_set.name == "contacts" and ({"firstname", "lastname"} & set(values)):
+                first = values.get("firstname", row._mapping["firstname"])
+                values["fullname"] = f"{first} {values.get('lastname', row._mapping['lastname'])}"
+            _check_references(conn, entity_set, values, row)
+            row = _guarded_update(conn, entity_set, record_id, version, values, now)
+    except IntegrityError:
+        raise ApiError(409, "conflict", "A unique value is taken.", {"entitySet": entity_set.name}) from None
+    return _record_response(entity_set, row)
+
+
+def delete_record(call: Call) -> Response:
+    """``DELETE /api/<set>(<id>)`` with ``If-Match``: 204."""
+    entity_set, record_id = _entity_set(call), _record_id(call)
+    call.require(*entity_set.delete_roles)
+    version = _require_version(call)
+    try:
+        with call.database.engine.begin() as conn:
+            _load_for_write(conn, call, entity_set, record_id, version)
+            if entity_set.name == "incidents":
+                conn.execute(delete(schema.queueitems).where(schema.queueitems.c.objectid == record_id))
+            key = entity_set.column(entity_set.key)
+            result = conn.execute(delete(entity_set.table).where(
+                key == record_id, entity_set.column("versionnumber") == version))
+            if result.rowcount != 1:
+                raise _stale(entity_set, _get_or_404(conn, entity_set, record_id))
+    except IntegrityError:
+        raise ApiError(409, "conflict", f"Other records still refer to this {entity_set.entity}.",
+                       {"entitySet": entity_set.name, "id": record_id}) from None
+    return Response(status_code=204)
+
+
+# -- case actions ------------------------------------------------------------------------------------------------
+
+INCIDENTS = ENTITY_SETS["incidents"]
+
+
+def _action_body(call: Call, allowed: dict[str, Field]) -> dict:
+    body = call.body if call.body is not None else {}
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", "The body must be a JSON object.", {"field": None})
+    values = {}
+    for name, value in body.items():
+        if name not in allowed:
+            raise _invalid(name, "unknown", f"This action takes no field {name!r}.")
+        values[name] = _coerce(allowed[name], value)
+    for f in allowed.values():
+        if f.required and f.name not in values:
+            raise _invalid(f.name, "required", f"{f.name} is required.")
+        if f.name not in values and f.default is not None:
+            values[f.name] = f.default
+    return values
+
+
+def _close_case(call: Call, state: int) -> Response:
+    record_id = _record_id(call)
+    version = _require_version(call)
+    reasons = (5, 1000) if state == 1 else (6, 2000)
+    values = _action_body(call, {
+        "subject": Field("subject", required=state == 1, max_length=300, nullable=False,
+                         default="Case cancelled" if state == 2 else None),
+        "description": Field("description", max_length=20000),
+        "statuscode": Field("statuscode", "int", choices=reasons, nullable=False, default=reasons[0]),
+    })
+    now = utcnow()
+    with call.database.engine.begin() as conn:
+        row = _load_for_write(conn, call, INCIDENTS, record_id, version)
+        if row._mapping["statecode"] != 0:
+            raise ApiError(409, "case_not_active", "The case is already resolved or cancelled.",
+                           {"statecode": row._mapping["statecode"]})
+        row = _guarded_update(conn, INCIDENTS, record_id, version, {
+            "statecode": state, "statuscode": values["statuscode"], "resolvedon": now,
+            "resolution": values["subject"] if state == 1 else None,
+        }, now, (schema.incidents.c.statecode == 0,))
+        conn.execute(insert(schema.activities).values(
+            activityid=str(uuid.uuid4()), activitytypecode="incidentresolution", subject=values["subject"],
+            description=values.get("description"), regardingobjectid=record_id, regardingobjecttypecode="incident",
+            statecode=1, statuscode=2, prioritycode=1, actualend=now, ownerid=call.user.id, createdon=now,
+            modifiedon=now, versionnumber=1,
+        ))
+        conn.execute(delete(schema.queueitems).where(schema.queueitems.c.objectid == record_id))
+    return _record_response(INCIDENTS, row)
+
+
+def resolve_case(call: Call) -> Response:
+    """``POST /api/incidents(<id>)/resolve`` ``{"subject", "description"?, "statuscode"?: 5|1000}``: in one
+    transaction, a resolution activity, the case resolved, its queue items removed."""
+    call.require("agent", "supervisor", "admin")
+    return _close_case(call, 1)
+
+
+def cancel_case(call: Call) -> Response:
+    """``POST /api/incidents(<id>)/cancel`` ``{"subject"?, "description"?, "statuscode"?: 6|2000}``."""
+    call.require("agent", "supervisor", "admin")
+    return _close_case(call, 2)
+
+
+def assign_case(call: Call) -> Response:
+    """``POST /api/incidents(<id>)/assign`` ``{"ownerid"}`` (supervisor, admin)."""
+    call.require("supervisor", "admin")
+    record_id, version = _record_id(call), _require_version(call)
+    values = _action_body(call, {"ownerid": Field("ownerid", "guid", required=True, nullable=False)})
+    now = utcnow()
+    with call.database.engine.begin() as conn:
+        user = conn.execute(select(schema.systemusers.c.isdisabled).where(
+            schema.systemusers.c.systemuserid == values["ownerid"])).first()
+        if user is None or user.isdisabled:
+            raise ApiError(422, "validation_failed", "ownerid names no enabled user.",
+                           {"field": "ownerid", "reason": "not_found"})
+        _load_for_write(conn, call, INCIDENTS, record_id, version)
+        row = _guarded_update(conn, INCIDENTS, record_id, version, {"ownerid": values["ownerid"]}, now)
+        conn.execute(update(schema.queueitems).where(schema.queueitems.c.objectid == record_id).values(
+            workerid=values["ownerid"], modifiedon=now, versionnumber=schema.queueitems.c.versionnumber + 1))
+    return _record_response(INCIDENTS, row)
+
+
+def route_case(call: Call) -> Response:
+    """``POST /api/incidents(<id>)/route`` ``{"queueid"}`` (supervisor, admin): the case moves to the queue, with
+    one queue item there (replacing any in other queues)."""
+    call.require("supervisor", "admin")
+    record_id, version = _record_id(call), _require_version(call)
+    values = _action_body(call, {"queueid": Field("queueid", "guid", required=True, nullable=False)})
+    now = utcnow()
+    with call.database.engine.begin() as conn:
+        queues = schema.queues
+        if conn.execute(select(queues.c.queueid).where(queues.c.queueid == values["queueid"])).first() is None:
+            raise ApiError(422, "validation_failed", "queueid names no queue.",
+                           {"field": "queueid", "reason": "not_found"})
+        current = _load_for_write(conn, call, INCIDENTS, record_id, version)
+        if current._mapping["statecode"] != 0:
+            raise ApiError(409, "case_not_active", "Only an active case can be routed.", {})
+        row = _guarded_update(conn, INCIDENTS, record_id, version, {"queueid": values["queueid"]}, now)
+        conn.execute(delete(schema.queueitems).where(schema.queueitems.c.objectid == record_id))
+        conn.execute(insert(schema.queueitems).values(
+            queueitemid=str(uuid.uuid4()), queueid=values["queueid"], objectid=record_id, objecttypecode="incident",
+            title=row._mapping["title"], workerid=row._mapping["ownerid"], enteredon=now, createdon=now,
+            modifiedon=now, versionnumber=1,
+        ))
+    return _record_response(INCIDENTS, row)
+
+
+# -- timeline ----------------------------------------------------------------------------------------------------
+
+TIMELINE_SETS = {"incidents", "accounts", "contacts"}
+
+
+def timeline(call: Call) -> Response:
+    """``GET /api/<incidents|accounts|contacts>(<id>)/timeline?$top=&$skip=``: activities and notes regarding the
+    record, newest first (``{"value": [{"type", "id", "subject", "text", "createdon", "ownerid", "statecode"}]}``)."""
+    entity_set, record_id = _entity_set(call), _record_id(call)
+    if entity_set.name not in TIMELINE_SETS:
+        raise ApiError(404, "not_found", f"{entity_set.name} records have no timeline.", {})
+    try:
+        top = parse_int(call.query["$top"], "$top", MAX_PAGE) if "$top" in call.query else DEFAULT_PAGE
+        skip = parse_int(call.query["$skip"], "$skip", MAX_SKIP) if "$skip" in call.query else 0
+    except QueryError as exc:
+        raise ApiError(400, "invalid_query", exc.message, exc.details) from None
+    a, n = schema.activities, schema.annotations
+    activities = select(
+        a.c.activitytypecode.label("type"), a.c.activityid.label("id"), a.c.subject.label("subject"),
+        a.c.description.label("text"), a.c.createdon.label("createdon"), a.c.ownerid.label("ownerid"),
+        a.c.statecode.label("statecode"),
+    ).where(a.c.regardingobjectid == record_id)
+    notes = select(
+        literal("note").label("type"), n.c.annotationid.label("id"), n.c.subject.label("subject"),
+        n.c.notetext.label("text"), n.c.createdon.label("createdon"), n.c.ownerid.label("ownerid"),
+        literal(1).label("statecode"),
+    ).where(n.c.objectid == record_id)
+    combined = union_all(activities, notes).subquery()
+    query = select(combined).order_by(combined.c.createdon.desc(), combined.c.id.asc()).limit(top + 1).offset(skip)
+    with call.database.engine.connect() as conn:
+        _get_or_404(conn, entity_set, record_id)
+        rows = conn.execute(query).mappings().all()
+    value = [{**row, "createdon": _utc_text(row["createdon"]) if isinstance(row["createdon"], dt.datetime)
+              else row["createdon"]} for row in rows[:top]]
+    body: dict[str, Any] = {"value": value}
+    if len(rows) > top:
+        body["@odata.nextLink"] = f"{call.request.url.path}?{urlencode({'$top': top, '$skip': skip + top})}"
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+ACTIONS = {"resolve": resolve_case, "cancel": cancel_case, "assign": assign_case, "route": route_case}
+
+
+def record_action(call: Call) -> Response:
+    """``POST /api/incidents(<id>)/<action>``."""
+    entity_set = _entity_set(call)
+    action = ACTIONS.get(call.path["action"])
+    if entity_set.name != "incidents" or action is None:
+        raise ApiError(404, "not_found", f"No action {call.path['action']!r} on {entity_set.name}.",
+                       {"actions": sorted(ACTIONS) if entity_set.name == "incidents" else []})
+    return action(call)
+
+
+def _routes_for(name: str) -> list[Route]:
+    # One literal path per entity set: unknown sets fall through to the API's 404, and a wrong method on a known
+    # path answers 405 with the allowed methods.
+    def bind(function, **options):
+        return endpoint(function, path={"entityset": name}, **options)
+
+    routes = [
+        Route(f"/api/{name}({{id}})", bind(get_record), methods=["GET"]),
+        Route(f"/api/{name}({{id}})", bind(update_record, body=True), methods=["PATCH"]),
+        Route(f"/api/{name}({{id}})", bind(delete_record), methods=["DELETE"]),
+        Route(f"/api/{name}", bind(list_records), methods=["GET"]),
+        Route(f"/api/{name}", bind(create_record, body=True), methods=["POST"]),
+    ]
+    if name in TIMELINE_SETS:
+        routes.insert(0, Route(f"/api/{name}({{id}})/timeline", bind(timeline), methods=["GET"]))
+    if name == "incidents":
+        routes.insert(0, Route(f"/api/{name}({{id}})/{{action}}", bind(record_action, body=True), methods=["POST"]))
+    return routes
+
+
+routes = [route for name in ENTITY_SETS for route in _routes_for(name)]

@@ -1,0 +1,192 @@
+"""Full-text search over cases, accounts, contacts and knowledge articles, behind one interface.
+
+Two implementations of :class:`SearchEngine`: SQLite FTS5 (external-content tables kept in sync by triggers) and
+PostgreSQL full-text search (a generated ``tsvector`` column with a GIN index, in sync by construction). Both rank
+by relevance and return snippets as *segments* (``[{"text": ..., "match": bool}]``), never HTML, so a client can
+render them as text nodes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+# Markers the engines put around matches; control characters cannot occur in user-visible record text we store
+# (they would be stripped by any sane client) and never collide with text a user types.
+START, STOP = "\x02", "\x03"
+MAX_TERMS = 12
+
+
+@dataclass(frozen=True)
+class Source:
+    """A searchable entity: its table, key column, title column and indexed text columns (first ranks highest)."""
+
+    entity: str
+    table: str
+    key: str
+    title: str
+    columns: tuple[str, ...]
+
+
+SOURCES: dict[str, Source] = {
+    s.entity: s
+    for s in (
+        Source("incident", "incidents", "incidentid", "title", ("title", "ticketnumber", "description")),
+        Source("account", "accounts", "accountid", "name",
+               ("name", "accountnumber", "address1_city", "emailaddress1")),
+        Source("contact", "contacts", "contactid", "fullname", ("fullname", "emailaddress1", "telephone1")),
+        Source("knowledgearticle", "knowledgearticles", "knowledgearticleid", "title",
+               ("title", "keywords", "content")),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result."""
+
+    entity: str
+    id: str
+    title: str
+    score: float
+    snippet: list[dict]
+
+
+def terms_of(query: str) -> list[str]:
+    """The words of a user query (letters and digits only: no engine syntax can get through)."""
+    return re.findall(r"\w+", query.lower())[:MAX_TERMS]
+
+
+def segments(marked: str) -> list[dict]:
+    """Split engine output with START/STOP markers into ``[{"text", "match"}]`` segments."""
+    result: list[dict] = []
+    for part in re.split(f"({START}.*?{STOP})", marked or "", flags=re.S):
+        if not part:
+            continue
+        if part.startswith(START) and part.endswith(STOP):
+            result.append({"text": part[1:-1], "match": True})
+        else:
+            result.append({"text": part.replace(START, "").replace(STOP, ""), "match": False})
+    return result
+
+
+class SearchEngine(Protocol):
+    """What the search API needs of a database's full-text engine."""
+
+    def install(self, conn: Connection) -> None:
+        """Create the index structures (inside a migration) and index existing rows."""
+
+    def search(self, conn: Connection, query: str, entities: list[str], top: int) -> list[Hit]:
+        """Rank records of ``entities`` matching every term of ``query`` (prefix match on each term)."""
+
+
+class SqliteSearch:
+    """SQLite FTS5: one external-content table per source, maintained by insert/update/delete triggers.
+
+    External content keeps one copy of the text (the record table's) and uses its implicit rowid; if a VACUUM ever
+    renumbers rowids, :meth:`rebuild` re-syncs the index.
+    """
+
+    def install(self, conn: Connection) -> None:
+        for s in SOURCES.values():
+            fts = f"{s.table}_fts"
+            cols = ", ".join(s.columns)
+            new = ", ".join(f"new.{c}" for c in s.columns)
+            old = ", ".join(f"old.{c}" for c in s.columns)
+            conn.exec_driver_sql(
+                f"CREATE VIRTUAL TABLE {fts} USING fts5({cols}, content='{s.table}', tokenize='porter unicode61')"
+            )
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {s.table} BEGIN "
+                f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.rowid, {new}); END"
+            )
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {s.table} BEGIN "
+                f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.rowid, {old}); END"
+            )
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {fts}_au AFTER UPDATE OF {cols} ON {s.table} BEGIN "
+                f"INSERT INTO {fts}({fts}, rowid, {cols}) VALUES ('delete', old.rowid, {old}); "
+                f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.rowid, {new}); END"
+            )
+        self.rebuild(conn)
+
+    def rebuild(self, conn: Connection) -> None:
+        """Re-index every source from its table."""
+        for s in SOURCES.values():
+            conn.exec_driver_sql(f"INSERT INTO {s.table}_fts({s.table}_fts) VALUES ('rebuild')")
+
+    def search(self, conn: Connection, query: str, entities: list[str], top: int) -> list[Hit]:
+        terms = terms_of(query)
+        if not terms:
+            return []
+        match = " AND ".join(f'"{term}"*' for term in terms)
+        hits: list[Hit] = []
+        for entity in entities:
+            s = SOURCES[entity]
+            fts = f"{s.table}_fts"
+            # The first column (the title) weighs ten times the others in the BM25 rank.
+            weights = ", ".join(["10.0", *["1.0"] * (len(s.columns) - 1)])
+            rows = conn.execute(
+                text(
+                    f"SELECT r.{s.key}, r.{s.title}, bm25({fts}, {weights}),"
+                    f" snippet({fts}, -1, char(2), char(3), '…', 16)"
+                    f" FROM {fts} JOIN {s.table} r ON r.rowid = {fts}.rowid"
+                    f" WHERE {fts} MATCH :match ORDER BY 3 LIMIT :top"
+                ),
+                {"match": match, "top": top},
+            )
+            hits.extend(Hit(entity, key, title, -float(rank), segments(snip)) for key, title, rank, snip in rows)
+        hits.sort(key=lambda h: (-h.score, h.entity, h.id))
+        return hits[:top]
+
+
+class PostgresSearch:
+    """PostgreSQL full-text search: a stored generated ``search_vector`` per source with a GIN index."""
+
+    def install(self, conn: Connection) -> None:
+        for s in SOURCES.values():
+            first, *rest = s.columns
+            rest_text = " || ' ' || ".join(f"coalesce({c}, '')" for c in rest)
+            conn.exec_driver_sql(
+                f"ALTER TABLE {s.table} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+                f"setweight(to_tsvector('english'::regconfig, coalesce({first}, '')), 'A') || "
+                f"setweight(to_tsvector('english'::regconfig, {rest_text}), 'B')) STORED"
+            )
+            conn.exec_driver_sql(f"CREATE INDEX ix_{s.table}_search ON {s.table} USING GIN (search_vector)")
+
+    def search(self, conn: Connection, query: str, entities: list[str], top: int) -> list[Hit]:
+        terms = terms_of(query)
+        if not terms:
+            return []
+        tsquery = " & ".join(f"{term}:*" for term in terms)
+        hits: list[Hit] = []
+        for entity in entities:
+            s = SOURCES[entity]
+            document = " || ' ' || ".join(f"coalesce({c}, '')" for c in s.columns)
+            rows = conn.execute(
+                text(
+                    f"SELECT {s.key}, {s.title}, ts_rank_cd(search_vector, q) AS rank,"
+                    f" ts_headline('english'::regconfig, {document}, q,"
+                    f" 'StartSel=' || chr(2) || ', StopSel=' || chr(3) || ', MaxWords=24, MinWords=8')"
+                    f" FROM {s.table}, to_tsquery('english'::regconfig, :q) q"
+                    f" WHERE search_vector @@ q ORDER BY rank DESC, {s.key} LIMIT :top"
+                ),
+                {"q": tsquery, "top": top},
+            )
+            hits.extend(Hit(entity, key, title, float(rank), segments(snip)) for key, title, rank, snip in rows)
+        hits.sort(key=lambda h: (-h.score, h.entity, h.id))
+        return hits[:top]
+
+
+def engine_for(dialect: str) -> SearchEngine:
+    """The search engine for a database dialect name."""
+    if dialect == "sqlite":
+        return SqliteSearch()
+    if dialect == "postgresql":
+        return PostgresSearch()
+    raise ValueError(f"no full-text search for the {dialect} dialect")

@@ -1,0 +1,62 @@
+"""Search: ranked hits across cases, accounts, contacts and articles, snippets as text segments, index in sync."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.unit.server.conftest import BOTH_DATABASES
+
+pytestmark = BOTH_DATABASES
+
+
+def search(client: TestClient, **params) -> list[dict]:
+    response = client.get("/api/search", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()["value"]
+
+
+def test_hits_are_ranked_and_snippets_mark_the_matches(agent: TestClient) -> None:
+    hits = search(agent, q="printer offline", entities="incident,knowledgearticle", top=20)
+    assert hits and {h["entity"] for h in hits} <= {"incident", "knowledgearticle"}
+    scores = [h["score"] for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    for hit in hits:
+        marked = [s["text"].lower() for s in hit["snippet"] if s["match"]]
+        assert any(word.startswith(("printer", "offline")) for word in marked), hit
+
+
+def test_prefix_terms_find_accounts_and_contacts(agent: TestClient) -> None:
+    accounts = search(agent, q="contos", entities="account")
+    assert accounts and all("Contoso" in h["title"] for h in accounts)
+    contact = agent.get("/api/contacts?$top=1&$orderby=fullname").json()["value"][0]
+    hits = search(agent, q=contact["lastname"], entities="contact", top=50)
+    assert contact["contactid"] in {h["id"] for h in hits}
+
+
+def test_a_title_match_outranks_a_body_match(agent: TestClient) -> None:
+    hits = search(agent, q="warranty", entities="knowledgearticle", top=50)
+    in_title = [h for h in hits if "warranty" in h["title"].lower()]
+    assert in_title and hits[0]["title"] == in_title[0]["title"]
+
+
+def test_new_and_changed_records_are_searchable_at_once(agent: TestClient) -> None:
+    account = agent.post("/api/accounts", json={"name": "Zyxwv Quantum Bakery", "accountnumber": "ACC-ZQB"}).json()
+    assert [h["id"] for h in search(agent, q="zyxwv", entities="account")] == [account["accountid"]]
+    agent.patch(f"/api/accounts({account['accountid']})", json={"name": "Plain Bakery"},
+                headers={"If-Match": account["@odata.etag"]})
+    assert search(agent, q="zyxwv", entities="account") == []
+    assert account["accountid"] in {h["id"] for h in search(agent, q="plain bakery", entities="account")}
+
+
+def test_markup_and_engine_syntax_in_queries_are_just_words(agent: TestClient) -> None:
+    for q in ['"printer', "printer OR NEAR(x)", "<script>alert(1)</script>", "title:printer*", "'; DROP TABLE x"]:
+        assert agent.get("/api/search", params={"q": q}).status_code == 200
+    assert search(agent, q="!!! ???") == []
+
+
+@pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "x" * 201}, {"q": "printer", "entities": "widgets"},
+                                    {"q": "printer", "top": "0"}, {"q": "printer", "top": "many"}])
+def test_bad_search_parameters_answer_400(agent: TestClient, params: dict) -> None:
+    response = agent.get("/api/search", params=params)
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_query"
