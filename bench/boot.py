@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.launch import server_and_browser  # noqa: E402
+from server.launch import server_and_browser, sign_in  # noqa: E402
 
 PAGES = {"ours": "", "bare": "bench/bare.html"}
 READY_JS = "window.caseworkBoot && window.caseworkBoot.readyAt"
@@ -29,6 +29,7 @@ def measure(browser, url: str) -> tuple[float, float]:
     """One cold load and one warm reload in a fresh context; returns milliseconds (cold, warm)."""
     context = browser.new_context()
     try:
+        sign_in(context, url.split("bench/")[0])  # ours needs a signed-in agent; bare ignores the cookie
         page = context.new_page()
         page.goto(url)
         page.wait_for_function(READY_JS, timeout=120_000)

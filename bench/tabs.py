@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.launch import server_and_browser  # noqa: E402
+from server.launch import server_and_browser, sign_in  # noqa: E402
 
 FILL_JS = """async () => {
   const A = Microsoft.Apm;
@@ -89,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ops = max(200, args.ops)
     with server_and_browser() as (server, browser):
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        sign_in(context, server.url)
+        page = context.new_page()
         page.goto(server.url)
         page.wait_for_selector("body[data-ready]", state="attached", timeout=120_000)
         layout = page.evaluate(FILL_JS)

@@ -46,19 +46,27 @@ if (missing.length === 0 && existsSync(join(OUT, "manifest.json"))) {
 }
 
 const pyodide = await loadPyodide();
+const failed = [];
 pyodide.FS.mkdirTree("/work");
 for (const [hash, { rel, source }] of missing) {
   pyodide.FS.mkdirTree(`/work/${hash}`);
   pyodide.FS.writeFile(`/work/${hash}/source.py`, source);
   pyodide.globals.set("job", pyodide.toPy({ hash, rel }));
-  pyodide.runPython(`
+  try {
+    pyodide.runPython(`
 import py_compile
 py_compile.compile(f"/work/{job['hash']}/source.py", cfile=f"/work/{job['hash']}/out.pyc",
                    dfile="${RUNTIME_HOME}/" + job["rel"], doraise=True,
                    invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
 `);
+  } catch (error) {
+    // A module that does not compile ships as source: the page then reports its error where it is imported.
+    failed.push(`${rel}: ${String(error.message).trim().split("\n").pop()}`);
+    continue;
+  }
   writeFileSync(join(OUT, `${hash}.pyc`), pyodide.FS.readFile(`/work/${hash}/out.pyc`));
 }
 const cacheTag = pyodide.runPython("import sys; sys.implementation.cache_tag");
 writeFileSync(join(OUT, "manifest.json"), JSON.stringify({ cache_tag: cacheTag, pyodide: pyodide.version }) + "\n");
-console.log(`pyc: compiled ${missing.length} of ${wanted.size} modules for ${cacheTag}`);
+console.log(`pyc: compiled ${missing.length - failed.length} of ${wanted.size} modules for ${cacheTag}`);
+for (const problem of failed) console.warn(`pyc: left as source (does not compile): ${problem}`);

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from urllib.parse import quote
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match, Route
 
 from server.api import auth as auth_api
 from server.api import health, openapi, records, search
+from server.api.common import authenticate
 from server.appzip import AppZipCache
 from server.auth import LoginLimiter
 from server.db import open_database
@@ -56,6 +59,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
             return Response(status_code=304, headers=headers)
         return Response(built.content, media_type="application/zip", headers=headers)
 
+    async def workspace_page(request: Request) -> Response:
+        """The workspace shell for a signed-in agent; anyone else goes to the sign-in page (and back after)."""
+        if await run_in_threadpool(authenticate, request) is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"signin.html?next={quote(target, safe='')}", status_code=303,
+                                    headers={"Cache-Control": "no-store"})
+        return await static_site.serve(request)
+
     async def api_not_found(request: Request) -> Response:
         allowed = sorted({m for route in api_routes if route.matches(request.scope)[0] is Match.PARTIAL
                           for m in (route.methods or ())})
@@ -79,6 +90,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *api_routes,
         Route("/api/{rest:path}", api_not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/app.zip", serve_app_zip, methods=["GET", "HEAD"]),
+        Route("/", workspace_page, methods=["GET", "HEAD"]),
+        Route("/index.html", workspace_page, methods=["GET", "HEAD"]),
         Route("/{path:path}", static_site.serve, methods=["GET", "HEAD"]),
     ]
     middleware = [

@@ -67,6 +67,20 @@ def start_server(data_dir: Path, *extra_args: str, timeout: float = 60) -> Runni
     return RunningServer(url[0], data_dir, process, output)
 
 
+DEMO_PASSWORD = "casework"
+
+
+def sign_in(context: object, base_url: str, username: str = "agent3", password: str = DEMO_PASSWORD) -> None:
+    """Sign a Playwright browser context in through the API (its cookies then carry the session).
+
+    Raises:
+        RuntimeError: the server refused the credentials.
+    """
+    response = context.request.post(base_url + "api/auth/login", data={"username": username, "password": password})
+    if not response.ok:
+        raise RuntimeError(f"sign-in as {username} failed: HTTP {response.status} {response.text()[:200]}")
+
+
 SYSTEM_CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps calling Google's hosts, which this network refuses.
 CHROMIUM_FLAGS = [

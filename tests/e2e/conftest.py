@@ -2,7 +2,8 @@
 
 Every page made here is guarded: a request to a non-loopback host, an uncaught page error or a console error fails
 the test (``@pytest.mark.allow_page_errors`` lets a test that provokes errors assert them itself; requests to
-other hosts are never allowed). Pages are "ready" when Python set ``body[data-ready]``.
+other hosts are never allowed). Pages are "ready" when Python set ``body[data-ready]``. Contexts are signed in as
+``agent3`` (default profile: 10 sessions, 10 tabs) through the API unless a test asks otherwise.
 
 Browser: Playwright's own Chromium when it is installed, else the system one (``/usr/bin/chromium``), or
 ``$CASEWORK_CHROMIUM``. Booting Pyodide costs about 2.7 s per fresh browser context, so modules that can share a
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from server.launch import CHROMIUM_FLAGS, RunningServer, chromium_executable, start_server
+from server.launch import CHROMIUM_FLAGS, RunningServer, chromium_executable, sign_in, start_server
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 READY_TIMEOUT_MS = 60_000
@@ -103,15 +104,26 @@ class GuardedPages:
     server: RunningServer
     contexts: list[tuple[BrowserContext, PageGuard]] = field(default_factory=list)
 
-    def new_context(self, **options) -> tuple[BrowserContext, PageGuard]:
+    def new_context(self, user: str | None = "agent3", **options) -> tuple[BrowserContext, PageGuard]:
+        """A guarded browser context, signed in as ``user`` (``None``: not signed in)."""
         context = self.browser.new_context(viewport={"width": 1280, "height": 800}, **options)
         guard = PageGuard()
         guard.watch_context(context)
         self.contexts.append((context, guard))
+        if user is not None:
+            sign_in(context, self.server.url, user)
         return context, guard
 
-    def open(self, path: str = "", *, ready: bool = True, before_goto: Callable[[Page], None] | None = None) -> Page:
-        context, guard = self.new_context()
+    def open(
+        self,
+        path: str = "",
+        *,
+        ready: bool = True,
+        before_goto: Callable[[Page], None] | None = None,
+        user: str | None = "agent3",
+    ) -> Page:
+        """A new page in its own context, signed in as ``user``, at ``path``; waits for readiness unless told not."""
+        context, guard = self.new_context(user)
         page = context.new_page()
         page.guard = guard  # type: ignore[attr-defined]
         if before_goto:

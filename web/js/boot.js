@@ -138,4 +138,23 @@ try {
 }
 
 el("boot-reload").addEventListener("click", () => location.reload());
+
+// Who is signed in, asked at once so the answer is there before Python is: not signed in means the sign-in page
+// (before spending seconds on the runtime). Python reads the answer from `caseworkBoot.me` (JSON text).
+window.caseworkBoot.me = fetch("api/me", { credentials: "same-origin", headers: { Accept: "application/json" } })
+  .then(async (response) => {
+    if (response.status === 401) {
+      const next = location.pathname + location.search + location.hash;
+      finished = true; // leaving: not a failure to show
+      clearTimeout(watchdog);
+      location.replace(`signin.html?next=${encodeURIComponent(next)}`);
+      return null;
+    }
+    if (!response.ok) throw new Error(`Could not load your profile (HTTP ${response.status}).`);
+    return response.text();
+  })
+  .catch((error) => {
+    fail(error.message || "The server cannot be reached.", String(error.stack || error));
+    return null;
+  });
 setStage("Loading the Python runtime…", 10);

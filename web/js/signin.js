@@ -6,6 +6,12 @@ const form = document.getElementById("signin-form");
 const message = document.getElementById("signin-message");
 const submit = document.getElementById("signin-submit");
 
+// Where to go after signing in: the page that sent the agent here (?next=), if it is a path on this site.
+function nextPage() {
+  const next = new URLSearchParams(location.search).get("next");
+  return next && next.startsWith("/") && !next.startsWith("//") && !next.includes("\\") ? next : "./";
+}
+
 function say(text) {
   message.textContent = text;
 }
@@ -29,7 +35,7 @@ async function signIn(event) {
     });
     if (response.ok) {
       document.body.dataset.signedIn = "true";
-      window.location.assign("./");
+      window.location.assign(nextPage());
       return;
     }
     let text = `Sign-in failed (${response.status}).`;

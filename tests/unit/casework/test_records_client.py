@@ -4,12 +4,15 @@ transport over the real server app (the conventions it encodes are the server's)
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
+
 from casework.records import (
     ConflictError,
     NotSignedInError,
@@ -17,7 +20,6 @@ from casework.records import (
     RecordError,
     odata_literal,
 )
-from starlette.testclient import TestClient
 
 
 class FakeTransport:
@@ -35,7 +37,9 @@ class FakeTransport:
 
 
 def run(coroutine):
-    return asyncio.run(coroutine)
+    # In a thread of its own: the e2e tests' Playwright (sync API) keeps an event loop running in this one.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_update_sends_if_match_csrf_and_the_changes() -> None:

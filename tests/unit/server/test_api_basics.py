@@ -72,3 +72,10 @@ def test_ticket_numbers_follow_the_case_number_format() -> None:
 
     for case in demo_records()["incidents"]:
         assert re.fullmatch(r"CAS-\d{5}-[A-Z0-9]{6}", case["ticketnumber"])
+
+
+def test_workspace_page_sends_anyone_not_signed_in_to_sign_in_and_back(client: TestClient) -> None:
+    response = client.get("/?case=42", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "signin.html?next=%2F%3Fcase%3D42"
+    assert client.get("/signin.html").status_code == 200  # the sign-in page itself is public

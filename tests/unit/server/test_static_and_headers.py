@@ -59,7 +59,7 @@ def test_versioned_vendor_files_are_immutable_and_pages_revalidate(site_client: 
     vendor = site_client.get("/vendor/pyodide/1.0/pyodide.asm.wasm")
     assert "immutable" in vendor.headers["cache-control"]
     assert "max-age=31536000" in vendor.headers["cache-control"]
-    page = site_client.get("/")
+    page = site_client.get("/app.mjs")
     assert page.headers["cache-control"] == "no-cache"
 
 

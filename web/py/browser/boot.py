@@ -16,6 +16,7 @@ from apm.facade import Apm
 from apm.model import Workspace
 from browser import apm_bridge, keyboard
 from browser.dom import by_id, h
+from casework.profile import Agent, parse_me
 from components.notices import Notices
 from components.tab_panel import TabPanelRenderer
 from components.workspace_view import WorkspaceView
@@ -31,9 +32,9 @@ def _home_content() -> object:
     )
 
 
-def _build_workspace() -> Workspace:
-    """The session engine, its page API and its rendering, wired together."""
-    workspace = Workspace()  # limits from the agent's profile arrive with sign-in (records issue)
+def _build_workspace(agent: Agent) -> Workspace:
+    """The session engine (limits from the agent's profile), its page API and its rendering, wired together."""
+    workspace = Workspace.from_profile(agent.limits)
     api = Apm(workspace, topic_namespace=str(js.window.Microsoft.Apm.workspaceId))
     apm.install(api)
     notices = Notices(by_id("notices"))
@@ -43,6 +44,16 @@ def _build_workspace() -> Workspace:
     apm_bridge.attach(api, on_limit=notices.show)  # ... when their DOM and BroadcastChannel events arrive
     keyboard.install(workspace, view)
     return workspace
+
+
+def _show_agent(agent: Agent) -> None:
+    avatar = by_id("user-avatar")
+    avatar.textContent = agent.initials
+    label = f"Signed in as {agent.fullname} ({agent.username})"
+    if agent.profile_name:
+        label += f" · {agent.profile_name}"
+    avatar.setAttribute("title", label)
+    avatar.setAttribute("aria-label", label)
 
 
 async def _show_server_connection() -> None:
@@ -63,26 +74,39 @@ async def _show_server_connection() -> None:
 _background: set[asyncio.Task] = set()
 
 
+def _keep(task: asyncio.Future) -> None:
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
 def start() -> None:
-    """Render the shell's live parts and mark the page ready; report any failure to the boot panel."""
+    """Start the workspace: wait for the signed-in agent (asked by boot.js), build, render, mark the page ready."""
     boot = js.window.caseworkBoot
     boot.mark("main")  # boot timeline for bench/boot.py: our Python has started
+    _keep(asyncio.ensure_future(_start(boot)))
+
+
+async def _start(boot: object) -> None:
     try:
+        me_text = await boot.me
+        if not isinstance(me_text, str):
+            return  # not signed in (boot.js is on its way to the sign-in page) or it already showed why
+        agent = parse_me(me_text)
         boot.stage("Preparing your workspace…", 92)
-        _build_workspace()
+        _build_workspace(agent)
+        _show_agent(agent)
         for element_id in ("global-search", "sitemap-button"):
             by_id(element_id).removeAttribute("disabled")
         body = js.document.body
         body.dataset.python = sys.version.split()[0]
         body.dataset.ready = "1"
-        task = asyncio.ensure_future(_show_server_connection())
-        _background.add(task)
-        task.add_done_callback(_background.discard)
-    except Exception as exc:  # report, then let PyScript see it too
+        _keep(asyncio.ensure_future(_show_server_connection()))
+    except Exception as exc:  # shown on the boot panel and in the console; the page stays readable
         import traceback
 
-        boot.fail(f"{type(exc).__name__}: {exc}", traceback.format_exc())
-        raise
+        details = traceback.format_exc()
+        js.console.error(details)
+        boot.fail(f"{type(exc).__name__}: {exc}", details)
 
 
 __all__ = ["start"]
