@@ -404,3 +404,12 @@ def test_debouncer_is_due_exactly_delay_after_the_last_touch_or_max_wait_after_t
     expected = min(times[-1] + 250, times[0] + 2000)
     assert d.due_at() == expected
     assert d.due(expected) and not d.due(expected - 0.001)
+
+
+def test_dropped_notes_become_one_short_notice():
+    from casework.statedb import dropped_message
+
+    assert dropped_message(["tab t-9 (unknown template)"]) == (
+        "Your workspace was restored, except: tab t-9 (unknown template).")
+    many = dropped_message([f"note {n}" for n in range(5)])
+    assert many == "Your workspace was restored, except: note 0; note 1; note 2; and 2 more."

@@ -16,6 +16,7 @@ from apm.facade import Apm
 from apm.model import Workspace
 from browser import apm_bridge, keyboard
 from browser.dom import by_id, h
+from browser.restore import PageRestore
 from casework.profile import Agent, parse_me
 from components.notices import Notices
 from components.tab_panel import TabPanelRenderer
@@ -33,16 +34,21 @@ def _home_content() -> object:
 
 
 def _build_workspace(agent: Agent) -> Workspace:
-    """The session engine (limits from the agent's profile), its page API and its rendering, wired together."""
-    workspace = Workspace.from_profile(agent.limits)
-    api = Apm(workspace, topic_namespace=str(js.window.Microsoft.Apm.workspaceId))
-    apm.install(api)
+    """The session engine (restored when the profile says so, with the profile's limits), its page API and its
+    rendering, wired together. Restore runs before the first render, so the session bar paints restored at once."""
+    workspace_id = str(js.window.Microsoft.Apm.workspaceId)
     notices = Notices(by_id("notices"))
+    restore = PageRestore(agent, workspace_id, notices.show) if agent.restore_enabled else None
+    workspace = restore.load() if restore else Workspace.from_profile(agent.limits)
+    api = Apm(workspace, topic_namespace=workspace_id)
+    apm.install(api)
     view = WorkspaceView(workspace, notices.show, TabPanelRenderer().render)
     view.mount(home_content=_home_content())
     workspace.subscribe("*", view.handle)  # the DOM first, so page scripts see it updated ...
     apm_bridge.attach(api, on_limit=notices.show)  # ... when their DOM and BroadcastChannel events arrive
     keyboard.install(workspace, view)
+    if restore:
+        restore.start_saving()
     return workspace
 
 

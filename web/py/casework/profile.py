@@ -12,6 +12,7 @@ class Agent:
 
     Attributes:
         username: Sign-in name (``agent1``).
+        user_id: The user's id (``systemuserid``); names the agent's restore slots.
         fullname: Display name.
         roles: Role names (``agent``, ``supervisor``, ``admin``).
         profile_name: Effective agent experience profile.
@@ -22,6 +23,7 @@ class Agent:
 
     username: str
     fullname: str
+    user_id: str = ""
     roles: tuple[str, ...] = ()
     profile_name: str = ""
     profile: dict = field(default_factory=dict)
@@ -33,6 +35,11 @@ class Agent:
         """Up to two initials for the avatar: first and last name (``Agent 3 Patel`` -> ``AP``; ``agent1`` -> ``A``)."""
         words = [word for word in self.fullname.split() if word[:1].isalpha()] or [self.username or "?"]
         return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
+
+    @property
+    def restore_enabled(self) -> bool:
+        """Whether the profile turns session restore on (the default when the profile does not say)."""
+        return self.profile.get("sessionRestore", True) is not False
 
     @property
     def limits(self) -> dict:
@@ -53,6 +60,7 @@ def parse_me(text: str) -> Agent:
     profile = data.get("profile") or {}
     return Agent(
         username=str(user.get("domainname", "")),
+        user_id=str(user.get("systemuserid", "")),
         fullname=str(user.get("fullname") or user.get("domainname") or ""),
         roles=tuple(str(role) for role in data.get("roles") or ()),
         profile_name=str(profile.get("name", "")),

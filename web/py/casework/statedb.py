@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from apm.errors import ApmError
@@ -524,3 +524,10 @@ class Debouncer:
     def done(self) -> None:
         """Marks the pending change saved."""
         self._first = self._last = None
+
+
+def dropped_message(notes: Sequence[str], shown: int = 3) -> str:
+    """One readable notice for what a restore left out or repaired (the first ``shown`` notes, then a count)."""
+    listed = "; ".join(notes[:shown])
+    more = len(notes) - shown
+    return f"Your workspace was restored, except: {listed}" + (f"; and {more} more." if more > 0 else ".")
