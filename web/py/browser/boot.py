@@ -1,7 +1,7 @@
 """Boot of the workspace in the page: build the session engine, its API and its view; report readiness.
 
 Readiness is the contract with tests, benchmarks and page scripts: ``body[data-ready="1"]`` is set only after the
-workspace can be used. Any failure is reported to the boot panel (web/js/boot.js) with the traceback, then re-raised.
+workspace can be used. Any failure is reported to the boot panel (web/js/boot.js) and the console with its traceback.
 """
 
 from __future__ import annotations
@@ -38,7 +38,13 @@ def _build_workspace(agent: Agent) -> Workspace:
     rendering, wired together. Restore runs before the first render, so the session bar paints restored at once."""
     workspace_id = str(js.window.Microsoft.Apm.workspaceId)
     notices = Notices(by_id("notices"))
-    restore = PageRestore(agent, workspace_id, notices.show) if agent.restore_enabled else None
+    restore = None
+    if agent.restore_enabled:
+        try:
+            restore = PageRestore(agent, workspace_id, notices.show)
+        except Exception:  # storage blocked by the browser (privacy settings): work on, without restore
+            notices.show("This browser blocks storage, so your sessions will not come back after a reload.",
+                         "restore_unavailable")
     workspace = restore.load() if restore else Workspace.from_profile(agent.limits)
     api = Apm(workspace, topic_namespace=workspace_id)
     apm.install(api)
