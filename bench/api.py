@@ -164,8 +164,8 @@ def run_peer(data: Path, ids: list[str], args: argparse.Namespace) -> list[dict]
                     break
             except OSError:
                 if process.poll() is not None or time.time() > deadline:
-                    raise SystemExit("bench: json-server did not start: "
-                                     + process.stderr.read().decode()[-500:]) from None
+                    raise SystemExit("bench: json-server did not start (exit "
+                                     f"{process.returncode}): {process.stderr.read().decode()[-300:]}") from None
                 time.sleep(0.5)
         peer = Session(f"http://127.0.0.1:{port}", {})
         return [
@@ -177,8 +177,9 @@ def run_peer(data: Path, ids: list[str], args: argparse.Namespace) -> list[dict]
                                                     None), max(10, args.requests // 10), args.concurrency),
         ]
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(30)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,16 +221,20 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
 
     peer: list[dict] = []
+    peer_error = None
     if not args.no_peer:
         export = data_dir / "json-server-db.json"
         if not export.exists():
             export_for_peer(data_dir / "casework.sqlite3", export)
-        peer = run_peer(export, ids, args)
+        try:
+            peer = run_peer(export, ids, args)
+        except SystemExit as exc:  # our figures still count; say why the peer has none
+            peer_error = str(exc)
     ours = {r["workload"]: r for r in results}
     ratios = {f"{name} rps ours/peer": round(ours[name]["rps"] / p["rps"], 2)
               for p in peer for name in [p["workload"].removeprefix("peer ")] if name in ours}
     report = {"cases": args.cases, "seeded_now": not seeded_before, "server_start_s": setup_seconds,
-              "results": results, "peer_json_server": peer, "ratios": ratios}
+              "results": results, "peer_json_server": peer, "peer_error": peer_error, "ratios": ratios}
     print(json.dumps(report, indent=2))
     summary = ", ".join(f"{r['workload']} p50 {r['p50_ms']} ms p99 {r['p99_ms']} ms {r['rps']}/s" for r in results)
     print(f"bench/api.py: {args.cases} cases on SQLite: {summary}; ratios vs json-server: {ratios or 'not run'}")
