@@ -4,8 +4,9 @@ settings, CSRF token)."""
 from __future__ import annotations
 
 import json
+import re
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, update
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -113,7 +114,40 @@ def me(call: Call) -> Response:
         return JSONResponse(describe_user(conn, call.user), headers={"Cache-Control": "no-store"})
 
 
+MAX_SETTING_BYTES = 8192
+
+
+def put_setting(call: Call) -> Response:
+    """``PUT /api/me/settings/<key>`` with any JSON value: the signed-in user's own setting (204)."""
+    key = call.path["key"]
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{0,99}", key):
+        raise ApiError(422, "validation_failed", "A setting key is a letter then letters, digits, '_', '.', '-'.",
+                       {"field": "key"})
+    raw = call.request.headers.get("content-length", "0")
+    if call.body is None and raw in ("", "0"):
+        raise ApiError(400, "invalid_body", "Send the setting's JSON value as the body.", {"field": None})
+    value = json.dumps(call.body)
+    if len(value) > MAX_SETTING_BYTES:
+        raise ApiError(413, "payload_too_large", f"A setting is at most {MAX_SETTING_BYTES} bytes.", {"field": key})
+    table = schema.usersettings
+    with call.database.engine.begin() as conn:
+        where = (table.c.systemuserid == call.user.id, table.c.key == key)
+        if conn.execute(update(table).where(*where).values(value=value)).rowcount == 0:
+            conn.execute(insert(table).values(systemuserid=call.user.id, key=key, value=value))
+    return Response(status_code=204)
+
+
+def delete_setting(call: Call) -> Response:
+    """``DELETE /api/me/settings/<key>``: back to the default (204, also when it was not set)."""
+    table = schema.usersettings
+    with call.database.engine.begin() as conn:
+        conn.execute(delete(table).where(table.c.systemuserid == call.user.id, table.c.key == call.path["key"]))
+    return Response(status_code=204)
+
+
 routes = [
+    Route("/api/me/settings/{key}", endpoint(put_setting, body=True), methods=["PUT"]),
+    Route("/api/me/settings/{key}", endpoint(delete_setting), methods=["DELETE"]),
     Route("/api/auth/login", endpoint(login, public=True, body=True), methods=["POST"]),
     Route("/api/auth/logout", endpoint(logout), methods=["POST"]),
     Route("/api/me", endpoint(me), methods=["GET"]),

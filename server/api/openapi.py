@@ -157,6 +157,15 @@ def build_document() -> dict:
     me_schema = {"type": "object", "required": ["user", "roles", "profile", "settings", "csrfToken"]}
     paths["/api/me"] = {"get": {"summary": "The signed-in user", "operationId": "me",
                                 "responses": {"200": _json(me_schema), **COMMON_ERRORS}}}
+    key = {"name": "key", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 100}}
+    paths["/api/me/settings/{key}"] = {
+        "put": {"summary": "Set one of the signed-in user's settings (any JSON value)", "operationId": "put_setting",
+                "parameters": [key], "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}},
+                "responses": {"204": {"description": "Saved"}, "400": _error("No body"), "413": _error("Too large"),
+                              "422": _error("Invalid key"), **COMMON_ERRORS}},
+        "delete": {"summary": "Remove one of the signed-in user's settings", "operationId": "delete_setting",
+                   "parameters": [key], "responses": {"204": {"description": "Removed"}, **COMMON_ERRORS}},
+    }
     paths["/api/auth/login"] = {"post": {
         "summary": "Sign in (sets the session cookie)", "operationId": "login", "security": [],
         "requestBody": {"required": True, "content": {"application/json": {"schema": {

@@ -300,7 +300,8 @@ INDEXES = [
     Index("ix_incidents_queueid", incidents.c.queueid),
     Index("ix_incidents_customerid", incidents.c.customerid),
     Index("ix_incidents_createdon", incidents.c.createdon),
-    Index("ix_incidents_state", incidents.c.statecode, incidents.c.prioritycode),
+    # Serves the common list "active cases of a priority, newest first" as an ordered index scan.
+    Index("ix_incidents_state", incidents.c.statecode, incidents.c.prioritycode, incidents.c.createdon),
     Index("ix_contacts_parent", contacts.c.parentcustomerid),
 ]
 

@@ -150,6 +150,10 @@ def test_sign_in_edit_conflict_and_resolve_against_the_real_api(live: RecordClie
         assert hits and any(s["match"] for s in hits[0]["snippet"])
         second = await live.next_page(page)
         assert second and second.records[0]["incidentid"] not in {r["incidentid"] for r in page.records}
+        await live.set_setting("closeSessionWarning", False)
+        assert (await live.me())["settings"]["closeSessionWarning"] is False
+        await live.delete_setting("closeSessionWarning")
+        assert "closeSessionWarning" not in (await live.me())["settings"]
         await live.logout()
         with pytest.raises(NotSignedInError):
             await live.me()

@@ -183,3 +183,19 @@ def test_authorisation_matrix(client: TestClient, role: str, case: tuple) -> Non
     assert response.status_code == expected[role], response.text
     if response.status_code == 403:
         assert response.json()["error"]["code"] in ("forbidden", "not_owner")
+
+
+def test_users_keep_their_own_settings(client: TestClient) -> None:
+    sign_in(client, "agent5")
+    assert client.put("/api/me/settings/closeSessionWarning", json=False).status_code == 204
+    assert client.put("/api/me/settings/inbox.sort", json={"by": "priority"}).status_code == 204
+    assert client.put("/api/me/settings/inbox.sort", json={"by": "age"}).status_code == 204
+    assert client.get("/api/me").json()["settings"] == {"closeSessionWarning": False, "inbox.sort": {"by": "age"}}
+    assert client.delete("/api/me/settings/inbox.sort").status_code == 204
+    assert client.get("/api/me").json()["settings"] == {"closeSessionWarning": False}
+    bad = client.put("/api/me/settings/%20bad", json=1)
+    assert bad.status_code == 422 and bad.json()["error"]["details"]["field"] == "key"
+    assert client.put("/api/me/settings/big", json="x" * 9000).status_code == 413
+    client.cookies.clear()
+    sign_in(client, "agent6")
+    assert client.get("/api/me").json()["settings"] == {}

@@ -154,6 +154,14 @@ class RecordClient:
         self.csrf_token = me.get("csrfToken")
         return me
 
+    async def set_setting(self, key: str, value: Any) -> None:
+        """Save one of the signed-in user's settings (any JSON value), e.g. ``closeSessionWarning``."""
+        await self._call("PUT", f"/me/settings/{quote(key, safe='')}", body=value if value is not None else None)
+
+    async def delete_setting(self, key: str) -> None:
+        """Remove one of the signed-in user's settings (back to the default)."""
+        await self._call("DELETE", f"/me/settings/{quote(key, safe='')}")
+
     # -- records
     async def list(self, entity_set: str, *, filter: str | None = None, select: list[str] | None = None,
                    orderby: str | None = None, top: int | None = None, skip: int | None = None,
