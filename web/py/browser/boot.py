@@ -13,14 +13,22 @@ import js
 
 import apm
 from apm.facade import Apm
-from apm.model import Workspace
+from apm.model import HOME_TAB_ID, Workspace
 from browser import apm_bridge, keyboard
 from browser.dom import by_id, h
 from browser.restore import PageRestore
+from browser.transport import FetchTransport
 from casework.profile import Agent, parse_me
+from casework.recordbus import RecordBus
+from casework.records import RecordClient
+from components.dialog import Dialogs
 from components.notices import Notices
+from components.pages import PageHost, Services
+from components.registry import register_pages
 from components.tab_panel import TabPanelRenderer
 from components.workspace_view import WorkspaceView
+
+SERVICES: Services | None = None  # the page's services once booted (for page scripts and tests: browser.boot)
 
 
 def _home_content() -> object:
@@ -48,12 +56,32 @@ def _build_workspace(agent: Agent) -> Workspace:
     workspace = restore.load() if restore else Workspace.from_profile(agent.limits)
     api = Apm(workspace, topic_namespace=workspace_id)
     apm.install(api)
-    view = WorkspaceView(workspace, notices.show, TabPanelRenderer().render)
-    view.mount(home_content=_home_content())
+    bus = RecordBus()
+    client = RecordClient(FetchTransport(), csrf_token=agent.csrf_token, on_change=bus.publish)
+    services = Services(workspace, client, bus, agent, notices.show, dialogs=Dialogs())
+    services.extras["api"] = api
+    global SERVICES
+    SERVICES = services
+    fallback = TabPanelRenderer().render
+
+    def render_fallback(ws: Workspace, tab_id: str, panel: object, refreshed: bool = False) -> None:
+        if tab_id == HOME_TAB_ID:  # Home before a dashboard page exists: the welcome text
+            panel.appendChild(_home_content())
+        else:
+            fallback(ws, tab_id, panel, refreshed)
+
+    host = PageHost(services, render_fallback, restore.view_state if restore else None)
+    register_pages(host)
+    view = WorkspaceView(workspace, notices.show, host.render)
+    host.on_dirty = view.set_tab_dirty
+    services.extras["view"] = view
+    view.mount()
     workspace.subscribe("*", view.handle)  # the DOM first, so page scripts see it updated ...
     apm_bridge.attach(api, on_limit=notices.show)  # ... when their DOM and BroadcastChannel events arrive
     keyboard.install(workspace, view)
     if restore:
+        restore.view_state_provider = host.view_states
+        host.on_state_change = restore.touch
         restore.start_saving()
     return workspace
 

@@ -41,6 +41,8 @@ class PageRestore:
         )
         self.debouncer = Debouncer()
         self.workspace: Workspace | None = None
+        self.view_state: dict[str, dict] = {}  # restored per-tab view state, for the pages as they open
+        self.view_state_provider: Callable[[], dict] | None = None  # the pages' current view state, for saving
         self._timer: object | None = None
         self._fire = create_proxy(self._on_timer)
         self._on_pagehide = create_proxy(lambda _event: self.save_now())
@@ -51,6 +53,7 @@ class PageRestore:
         if result.dropped:
             self.notify(dropped_message(result.dropped), "restore_dropped")
         self.workspace = result.workspace
+        self.view_state = dict(result.view_state or {})
         return result.workspace
 
     def start_saving(self) -> None:
@@ -63,12 +66,17 @@ class PageRestore:
         """Write the workspace now (used on pagehide and by the timer)."""
         if self.workspace is None:
             return
-        result = self.store.save(self.workspace)
+        views = self.view_state_provider() if self.view_state_provider is not None else None
+        result = self.store.save(self.workspace, view_state=views)
         self.debouncer.done()
         if result.trimmed:
             self.notify("Browser storage is full: some unsaved drafts will not survive a reload.", "storage_full")
         elif not result and result.reason == "error":
             self.notify(f"Your workspace could not be saved for a reload ({result.error}).", "restore_save_failed")
+
+    def touch(self) -> None:
+        """Something worth saving changed (a page's view state): save soon, off the interaction's path."""
+        self._touch()
 
     def _touch(self) -> None:
         self.debouncer.touch(js.performance.now())

@@ -13,9 +13,12 @@ Conventions it encodes (see the server's README section "API conventions"):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
+
+from casework.recordbus import CREATED, DELETED, UPDATED, RecordChange
 
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -98,12 +101,21 @@ class RecordClient:
         transport: How requests are sent.
         base: The API root (``/api``), relative to the page.
         csrf_token: A known CSRF token (otherwise taken from :meth:`login` or :meth:`me`).
+        on_change: Called with a :class:`~casework.recordbus.RecordChange` after every successful write
+            (``RecordBus.publish`` in the page), so every view showing the record refreshes.
     """
 
-    def __init__(self, transport: Transport, base: str = "/api", csrf_token: str | None = None) -> None:
+    def __init__(self, transport: Transport, base: str = "/api", csrf_token: str | None = None,
+                 on_change: Callable[[RecordChange], Any] | None = None) -> None:
         self.transport = transport
         self.base = base.rstrip("/")
         self.csrf_token = csrf_token
+        self.on_change = on_change
+
+    def _announce(self, entity_set: str, record_id: str, kind: str, record: dict | None,
+                  related: tuple[str, ...] = ()) -> None:
+        if self.on_change is not None:
+            self.on_change(RecordChange(entity_set, record_id, kind, record, related=related))
 
     # -- plumbing
     async def _call(self, method: str, path: str, *, body: Any = None, etag: str | None = None,
@@ -186,6 +198,7 @@ class RecordClient:
     async def create(self, entity_set: str, fields: dict) -> dict:
         """Create a record; returns it (with its id and ``@odata.etag``)."""
         _, _, record = await self._call("POST", f"/{entity_set}", body=fields)
+        self._announce(entity_set, str(record.get(_key_of(entity_set, record), "")), CREATED, record)
         return record
 
     async def update(self, entity_set: str, record: dict, changes: dict, *, key: str | None = None) -> dict:
@@ -197,16 +210,20 @@ class RecordClient:
         record_id = record[key or _key_of(entity_set, record)]
         _, _, updated = await self._call("PATCH", self._record_path(entity_set, record_id), body=changes,
                                          etag=record["@odata.etag"])
+        self._announce(entity_set, record_id, UPDATED, updated)
         return updated
 
     async def delete(self, entity_set: str, record: dict, *, key: str | None = None) -> None:
         record_id = record[key or _key_of(entity_set, record)]
         await self._call("DELETE", self._record_path(entity_set, record_id), etag=record["@odata.etag"])
+        self._announce(entity_set, record_id, DELETED, None)
 
     # -- cases
     async def _case_action(self, case: dict, action: str, body: dict) -> dict:
         path = self._record_path("incidents", case["incidentid"]) + f"/{action}"
         _, _, updated = await self._call("POST", path, body=body, etag=case["@odata.etag"])
+        # resolve/cancel add a resolution activity and remove queue items; assign/route change queue items
+        self._announce("incidents", case["incidentid"], UPDATED, updated, related=_ACTION_RELATED[action])
         return updated
 
     async def resolve_case(self, case: dict, subject: str, description: str | None = None,
@@ -236,6 +253,9 @@ class RecordClient:
             "q": q, "entities": ",".join(entities) if entities else None, "top": top})
         return body["value"]
 
+
+_ACTION_RELATED = {"resolve": ("queueitems", "activitypointers"), "cancel": ("queueitems", "activitypointers"),
+                   "assign": ("queueitems",), "route": ("queueitems",)}
 
 _KEYS = {"incidents": "incidentid", "accounts": "accountid", "contacts": "contactid", "annotations": "annotationid",
          "queues": "queueid", "queueitems": "queueitemid", "knowledgearticles": "knowledgearticleid",

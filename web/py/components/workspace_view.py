@@ -209,6 +209,21 @@ class WorkspaceView:
         if heading is not None:
             heading.textContent = tab.title
 
+    def set_tab_dirty(self, tab_id: str, dirty: bool) -> None:
+        """Show (or hide) the unsaved-changes marker on a tab."""
+        item = self._tab_items.get(tab_id)
+        if item is None:
+            return
+        item.classList.toggle("is-dirty", dirty)
+        button = item.firstChild
+        marker = button.querySelector(".tab-dirty")
+        if dirty and marker is None:
+            button.appendChild(h("span", {"class": "tab-dirty", "title": "Unsaved changes"}, "●"))
+            button.setAttribute("aria-description", "Unsaved changes")
+        elif not dirty and marker is not None:
+            marker.remove()
+            button.removeAttribute("aria-description")
+
     def _remove_tab(self, tab_id: str) -> None:
         for store in (self._tab_items, self._panels):
             element = store.pop(tab_id, None)

@@ -1,0 +1,35 @@
+"""Extensions of record forms: parts other components add to a form (a case's timeline, its actions).
+
+The record form page (``components.record_form``) calls every extension registered for its entity once, after its
+first render, with itself as the host. An extension adds command buttons to ``host.toolbar`` and panels to
+``host.side``, and follows the record through ``host.on_record``. The host offers:
+
+* ``host.services`` (see ``components.pages.Services``), ``host.tab_id``, ``host.entity`` (``casework.entities``)
+* ``host.record``: the record as last read or saved (``None`` for a new, unsaved one); ``host.record_id``
+* ``host.toolbar``: element for command buttons; ``host.side``: element for side panels
+* ``host.on_record(callback) -> unsubscribe``: ``callback(record)`` after every load, save or reload
+* ``await host.ensure_saved() -> bool``: before an action: saves pending edits (asking the agent when needed);
+  False when the agent cancelled or the save failed (the action must not run then)
+* ``host.apply_record(record)``: the record an action returned (new ETag, new state) replaces the form's copy
+* ``host.add_disposer(callback)``: called when the form goes away (unsubscribe from the bus, timers)
+
+Register with :func:`extend_form` in ``components/registry.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+Extension = Callable[[Any], None]
+_EXTENSIONS: list[tuple[frozenset[str], Extension]] = []
+
+
+def extend_form(entities: Iterable[str], install: Extension) -> None:
+    """Add ``install(host)`` to the forms of ``entities`` (logical names, e.g. ``("incident",)``)."""
+    _EXTENSIONS.append((frozenset(entities), install))
+
+
+def extensions_for(logical: str) -> list[Extension]:
+    """The extensions for a form of ``logical``, in registration order."""
+    return [install for entities, install in _EXTENSIONS if logical in entities]

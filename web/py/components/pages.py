@@ -1,0 +1,312 @@
+"""Tab pages: what each tab shows, chosen by its page type, and the services every page gets.
+
+The workspace view creates one panel per tab and asks :class:`PageHost` to fill it. The host picks a page class
+from the registry (the first registered ``match`` that accepts the tab, so specific pages register before generic
+ones), keeps the page object for the tab's life, and disposes it when the tab closes or navigates elsewhere.
+
+A page is an object with this small life cycle (subclass :class:`Page`):
+
+* ``mount(panel)``: build its DOM into the panel (once); start loading with ``self.spawn(coroutine)``.
+* ``refresh()``: reload its data (``tab.refreshed``; by default unmount and mount again).
+* ``shown()``: the tab became visible (pages that skipped a refresh while hidden catch up here).
+* ``view_state()``: a JSON object to bring back after a reload (filters, sort, page, scroll; a form's unsaved
+  edits under ``"draft"`` with a ``"touched"`` time). Given back as ``self.initial_state`` on the next boot.
+* ``dirty``: whether it holds unsaved edits (set through ``self.set_dirty(bool)``, which marks the tab).
+* ``dispose()``: unsubscribe from the record bus and anything else; the DOM goes with the panel.
+
+Pages reach the rest of the workspace only through :class:`Services` (``self.services``): the record client, the
+record bus, the signed-in agent, the workspace and its page API, notices, dialogs, and ``open``, which applies the
+navigation rules. Record text enters the DOM only as text (``browser.dom``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+import js
+
+from apm.errors import ApmError
+from apm.model import Tab, Workspace
+from apm.navigation import NavSource, NavTarget
+from casework.entities import entity
+from casework.profile import Agent
+from casework.recordbus import RecordBus
+from casework.records import NotSignedInError, RecordClient, RecordError
+
+_BACKGROUND: set[asyncio.Future] = set()
+
+
+def spawn(coroutine: Coroutine, on_error: Callable[[BaseException], None] | None = None) -> asyncio.Future:
+    """Run ``coroutine`` in the background, keep a reference until it ends, and report its failure (never
+    silently drop it): ``on_error`` gets the exception; without one it goes to the console."""
+    task = asyncio.ensure_future(coroutine)
+    _BACKGROUND.add(task)
+
+    def finished(done: asyncio.Future) -> None:
+        _BACKGROUND.discard(done)
+        if done.cancelled():
+            return
+        error = done.exception()
+        if error is None:
+            return
+        if on_error is not None:
+            on_error(error)
+        else:
+            js.console.error("".join(traceback.format_exception(error)))
+
+    task.add_done_callback(finished)
+    return task
+
+
+@dataclass
+class Services:
+    """What pages share: one instance per page (browser tab of the workspace).
+
+    Attributes:
+        workspace: The session engine.
+        client: The records API client (its writes publish to ``bus``).
+        bus: Record changes, so every view of a record refreshes when it changes.
+        agent: The signed-in agent (id, roles, profile, settings).
+        notify: Shows ``(message, code)`` as a notice.
+        host: The page host (dirty state of tabs, view states).
+        dialogs: Modal dialogs (``components.dialog.Dialogs``).
+        extras: Room for later services (the inbox, presence, the productivity pane) without changing pages.
+    """
+
+    workspace: Workspace
+    client: RecordClient
+    bus: RecordBus
+    agent: Agent
+    notify: Callable[[str, str], None]
+    host: PageHost | None = None
+    dialogs: Any = None
+    extras: dict = field(default_factory=dict)
+
+    def open(self, target: NavTarget, source: NavSource | str) -> tuple[str, str] | None:
+        """Navigate by the navigation rules; a refused navigation (a limit) becomes a notice. Returns
+        ``(session_id, tab_id)`` or ``None`` when refused."""
+        try:
+            return self.workspace.open(target, source)
+        except ApmError as error:
+            self.notify(error.message, error.code)
+            return None
+
+    def open_record(self, name: str, record_id: str | None, source: NavSource | str, *,
+                    record: dict | None = None, title: str | None = None) -> tuple[str, str] | None:
+        """Open a record (``name``: logical name or entity set; ``record_id=None`` for a new one) from ``source``.
+        ``record`` (as read) gives the title and the new session's ``anchor`` attributes for slugs."""
+        meta = entity(name)
+        attributes = dict(record) if record else None
+        shown = title or (meta.title_of(record) if record else None) or (
+            f"New {meta.singular.lower()}" if record_id is None else meta.singular)
+        return self.open(NavTarget.record(meta.logical, record_id, title=shown, attributes=attributes), source)
+
+    def report(self, error: BaseException) -> None:
+        """Show a failed background call as a notice (the API's own message for API errors)."""
+        if isinstance(error, NotSignedInError):
+            js.window.location.assign("signin.html?next=" + js.encodeURIComponent(js.window.location.pathname))
+            return
+        if isinstance(error, RecordError):
+            self.notify(error.message or f"The server answered {error.status}.", error.code)
+            return
+        js.console.error("".join(traceback.format_exception(error)))
+        self.notify(f"Something went wrong: {type(error).__name__}: {error}", "page_error")
+
+
+class Page:
+    """Base class of tab pages (see the module docstring for the life cycle)."""
+
+    def __init__(self, services: Services, tab_id: str, initial_state: dict | None = None) -> None:
+        self.services = services
+        self.tab_id = tab_id
+        self.initial_state = initial_state or {}
+        self.panel: Any = None
+        self.dirty = False
+        self._unsubscribers: list[Callable[[], None]] = []
+
+    # -- helpers for subclasses
+    @property
+    def tab(self) -> Tab:
+        return self.services.workspace.tab(self.tab_id)
+
+    @property
+    def params(self) -> dict:
+        return dict(self.tab.params)
+
+    @property
+    def visible(self) -> bool:
+        workspace = self.services.workspace
+        return workspace.focused_tab_id == self.tab_id
+
+    def spawn(self, coroutine: Coroutine) -> asyncio.Future:
+        """Run a coroutine for this page; failures become notices."""
+        return spawn(coroutine, self.services.report)
+
+    def keep(self, unsubscribe: Callable[[], None]) -> None:
+        """Remember an unsubscribe function to call on dispose."""
+        self._unsubscribers.append(unsubscribe)
+
+    def set_dirty(self, dirty: bool) -> None:
+        """Mark (or unmark) unsaved edits: the tab shows a marker and closing the session asks first."""
+        if dirty != self.dirty:
+            self.dirty = dirty
+            if self.services.host is not None:
+                self.services.host.dirty_changed(self.tab_id, dirty)
+
+    def state_changed(self) -> None:
+        """Say that ``view_state()`` changed (a filter, a typed draft): session restore saves it soon."""
+        if self.services.host is not None and self.services.host.on_state_change is not None:
+            self.services.host.on_state_change()
+
+    def set_title(self, title: str) -> None:
+        """Retitle the tab (the record's name once loaded)."""
+        try:
+            self.services.workspace.set_tab_title(self.tab_id, title)
+        except ApmError:
+            pass  # the tab closed meanwhile
+
+    # -- life cycle
+    def mount(self, panel: Any) -> None:
+        raise NotImplementedError
+
+    def refresh(self) -> None:
+        panel = self.panel
+        self.dispose()
+        panel.replaceChildren()
+        self.mount(panel)
+
+    def shown(self) -> None:
+        pass
+
+    def view_state(self) -> dict | None:
+        return None
+
+    def dispose(self) -> None:
+        for unsubscribe in self._unsubscribers:
+            unsubscribe()
+        self._unsubscribers.clear()
+
+
+Matcher = Callable[[Tab], bool]
+PageFactory = Callable[[Services, str, dict | None], Page]
+
+
+class PageHost:
+    """Creates, keeps and disposes the page of every tab; the ``render_panel`` of ``WorkspaceView``.
+
+    Args:
+        services: Shared by every page.
+        fallback: Renders tabs no registered page accepts: ``(workspace, tab_id, panel, refreshed)``.
+        initial_states: View states restored from the last session (by tab id), handed to pages as they open.
+    """
+
+    def __init__(self, services: Services, fallback: Callable[..., None],
+                 initial_states: dict[str, dict] | None = None) -> None:
+        self.services = services
+        services.host = self
+        self.fallback = fallback
+        self.pages: dict[str, Page] = {}
+        self._registry: list[tuple[Matcher, PageFactory]] = []
+        self._initial = dict(initial_states or {})
+        self.on_dirty: Callable[[str, bool], None] | None = None
+        self.on_state_change: Callable[[], None] | None = None
+        services.workspace.subscribe("tab.closed", lambda event: self._drop(event.tab_id))
+        services.workspace.subscribe("tab.focused", lambda event: self._shown(event.tab_id))
+        services.workspace.subscribe("session.focused", lambda _event: self._shown(
+            services.workspace.focused_tab_id))
+
+    def register(self, match: Matcher, factory: PageFactory) -> None:
+        """Add a page class: ``factory(services, tab_id, initial_state)`` for tabs ``match`` accepts."""
+        self._registry.append((match, factory))
+
+    def render(self, workspace: Workspace, tab_id: str, panel: Any, refreshed: bool = False) -> None:
+        """Fill ``panel`` for ``tab_id`` (WorkspaceView calls this on create, in-place navigation and refresh)."""
+        page = self.pages.get(tab_id)
+        if page is not None and refreshed:
+            page.refresh()
+            return
+        if page is not None:  # navigated in place: a new page replaces the old one
+            self._drop(tab_id)
+        tab = workspace.tab(tab_id)
+        for match, factory in self._registry:
+            if match(tab):
+                page = factory(self.services, tab_id, self._initial.pop(tab_id, None))
+                self.pages[tab_id] = page
+                page.panel = panel
+                try:
+                    page.mount(panel)
+                except Exception as error:  # one broken page must not break the workspace
+                    self.services.report(error)
+                return
+        self.fallback(workspace, tab_id, panel, refreshed)
+
+    def page(self, tab_id: str) -> Page | None:
+        return self.pages.get(tab_id)
+
+    def dirty_changed(self, tab_id: str, dirty: bool) -> None:
+        if self.on_dirty is not None:
+            self.on_dirty(tab_id, dirty)
+
+    def is_dirty(self, tab_id: str) -> bool:
+        page = self.pages.get(tab_id)
+        return bool(page and page.dirty)
+
+    def dirty_tabs(self, session_id: str) -> list[str]:
+        """The tabs of a session that hold unsaved edits."""
+        return [tab_id for tab_id in self.services.workspace.session(session_id).tab_ids if self.is_dirty(tab_id)]
+
+    def view_states(self) -> dict[str, dict]:
+        """Every page's view state (for session restore), by tab id."""
+        states = {}
+        for tab_id, page in self.pages.items():
+            try:
+                state = page.view_state()
+            except Exception as error:
+                js.console.error(f"view_state of {tab_id}: {error!r}")
+                continue
+            if state:
+                states[tab_id] = state
+        return states
+
+    def _shown(self, tab_id: str) -> None:
+        page = self.pages.get(tab_id)
+        if page is not None:
+            try:
+                page.shown()
+            except Exception as error:
+                self.services.report(error)
+
+    def _drop(self, tab_id: str) -> None:
+        page = self.pages.pop(tab_id, None)
+        if page is not None:
+            try:
+                page.dispose()
+            finally:
+                if page.dirty:
+                    self.dirty_changed(tab_id, False)
+
+
+def is_record(*names: str) -> Matcher:
+    """Matcher: an entity-record tab of one of these entities (logical names or entity sets; none = any)."""
+    logical = {entity(name).logical for name in names}
+
+    def match(tab: Tab) -> bool:
+        if tab.page_type.value != "entityrecord":
+            return False
+        name = tab.params.get("entityName")
+        return isinstance(name, str) and (not logical or name in logical)
+
+    return match
+
+
+def is_page_type(page_type: str, **params: object) -> Matcher:
+    """Matcher: a tab of ``page_type`` whose parameters include ``params``."""
+
+    def match(tab: Tab) -> bool:
+        return tab.page_type.value == page_type and all(tab.params.get(k) == v for k, v in params.items())
+
+    return match
