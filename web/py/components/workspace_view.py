@@ -58,6 +58,8 @@ class WorkspaceView:
         self._panels: dict[str, Any] = {}
         self._shown_session: str | None = None
         self._shown_tab: str | None = None
+        # Set by the close-session warning (components.close_warning): user-initiated session closes go through it.
+        self.close_session_request: Callable[[str], None] | None = None
 
     # -- initial render -------------------------------------------------------------------------------------------
 
@@ -114,6 +116,13 @@ class WorkspaceView:
         except ApmError as error:
             self.notify(error.message, error.code)
 
+    def request_close_session(self, session_id: str) -> None:
+        """Close a session for the agent (× button, keyboard): through the close warning when one is installed."""
+        if self.close_session_request is not None:
+            self.close_session_request(session_id)
+        else:
+            self.attempt(lambda: self.workspace.close_session(session_id))
+
     # -- sessions -------------------------------------------------------------------------------------------------
 
     def _add_session(self, session_id: str) -> None:
@@ -131,7 +140,7 @@ class WorkspaceView:
         on(button, "click", lambda _e, sid=session_id: self.attempt(lambda: self.workspace.focus_session(sid)))
         item = h("div", {"class": "session-item", "role": "presentation", "data-session-id": session_id}, button)
         close = h("button", {"type": "button", "class": "session-close", "tabindex": "-1"}, "×")
-        on(close, "click", lambda _e, sid=session_id: self.attempt(lambda: self.workspace.close_session(sid)))
+        on(close, "click", lambda _e, sid=session_id: self.request_close_session(sid))
         item.appendChild(close)
         self._session_items[session_id] = item
         self.session_list.appendChild(item)
