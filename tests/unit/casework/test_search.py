@@ -19,6 +19,7 @@ from casework.search import (
     normalize_query,
     parse_hit,
     parse_hits,
+    rank_groups,
     results_target_context,
 )
 
@@ -133,3 +134,22 @@ def test_results_state_filters_pages_and_restores_only_for_the_same_query():
 
 def test_results_tab_context():
     assert results_target_context("  printer  offline") == {"searchText": "printer offline", "searchType": 0}
+
+
+def test_per_entity_answers_rank_by_their_best_hit():
+    def hit(entity, record_id, score):
+        return parse_hit({**raw(entity, record_id), "score": score})
+
+    groups = rank_groups({"incident": [hit("incident", "c-1", 2.0), hit("incident", "c-2", 1.0)], "account": [],
+                          "knowledgearticle": [hit("knowledgearticle", "k-1", 5.0)],
+                          "contact": [hit("contact", "p-1", 2.0)]})
+    assert [g.entity for g in groups] == ["knowledgearticle", "incident", "contact"]  # ties keep display order
+    assert [h.id for h in groups[1].hits] == ["c-1", "c-2"]
+
+
+def test_a_snippet_that_is_the_title_highlights_the_title_instead():
+    same = parse_hit(raw("incident", "c-1", "Printer offline", [{"text": "Printer", "match": True},
+                                                               {"text": " offline", "match": False}]))
+    other = parse_hit(raw("knowledgearticle", "k-1", "Fix printers", [{"text": "the printer", "match": True}]))
+    assert same.snippet_is_title and not other.snippet_is_title
+    assert not parse_hit(raw("incident", "c-2", "X", [])).snippet_is_title

@@ -15,7 +15,7 @@ from casework.entities import entity
 
 MIN_QUERY = 2  # one letter matches half the database: suggestions start at two
 MAX_QUERY = 200  # the server's limit (server/api/search.py)
-SUGGESTION_TOP = 8
+SUGGESTION_TOP = 3  # per entity: the box shows a few of each kind rather than eight cases of one topic
 PAGE_SIZE = 20
 MAX_TOP = 50  # the server's ``top`` limit: "load more" stops there
 SEARCHABLE = ("incident", "account", "contact", "knowledgearticle")  # what /api/search covers, in display order
@@ -74,6 +74,11 @@ class Hit:
     def key(self) -> str:
         return f"{self.entity}:{self.id}"
 
+    @property
+    def snippet_is_title(self) -> bool:
+        """Whether the snippet is just the title (then the title carries the highlights, shown once)."""
+        return bool(self.snippet) and "".join(text for text, _ in self.snippet).strip() == self.title.strip()
+
 
 def parse_hit(raw: object) -> Hit | None:
     """A hit from the API's JSON (``{"entity", "id", "title", "score", "snippet": [{"text", "match"}]}``), or
@@ -127,6 +132,15 @@ def group_hits(hits: list[Hit]) -> list[Group]:
             grouped[hit.entity] = []
         grouped[hit.entity].append(hit)
     return [Group(name, entity(name).plural, tuple(grouped[name])) for name in order]
+
+
+def rank_groups(per_entity: dict[str, list[Hit]]) -> list[Group]:
+    """Groups from one answer per entity: empty ones dropped, the group with the best-scoring hit first (ties in
+    :data:`SEARCHABLE` order), each group in the server's order."""
+    order = {name: position for position, name in enumerate(SEARCHABLE)}
+    filled = [(name, hits) for name, hits in per_entity.items() if hits]
+    filled.sort(key=lambda item: (-max(hit.score for hit in item[1]), order.get(item[0], len(order))))
+    return [group for name, hits in filled for group in group_hits([h for h in hits if h.entity == name])]
 
 
 def flatten(groups: list[Group]) -> list[Hit]:

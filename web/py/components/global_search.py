@@ -2,7 +2,8 @@
 
 * Typing waits ~150 ms of quiet, then asks ``/api/search``; only the newest request's answer is shown
   (``casework.search.LatestOnly``), so a slow early answer never replaces a newer one.
-* The listbox shows the top hits grouped by entity, each with its snippet: matched words are ``<mark>`` elements
+* The listbox shows the top hits of each entity (one request per entity, so one busy topic cannot crowd out
+  the others), grouped, the group with the best hit first, each with its snippet: matched words are ``<mark>`` elements
   built from text nodes (the API sends segments, never HTML), plus a "See all results" option.
 * Keys in the box: ArrowDown/ArrowUp move through the options (``aria-activedescendant``; focus stays in the input),
   Enter opens the active option, or the results page when none is active, Escape closes the list (a second Escape
@@ -25,16 +26,18 @@ from apm.errors import ApmError
 from apm.navigation import NavSource, NavTarget
 from browser.dom import by_id, clear, h, on
 from casework.search import (
+    SEARCHABLE,
     SUGGESTION_TOP,
+    Group,
     Hit,
     LatestOnly,
     flatten,
-    group_hits,
     is_searchable,
     move,
     normalize_query,
     option_count,
     parse_hits,
+    rank_groups,
     results_target_context,
     results_title,
 )
@@ -44,10 +47,16 @@ DEBOUNCE_SECONDS = 0.15
 LISTBOX_ID = "global-search-listbox"
 
 
-def snippet_nodes(hit: Hit) -> Any:
+def snippet_nodes(hit: Hit, css_class: str = "search-snippet") -> Any:
     """A hit's snippet as a ``<span>``: plain segments as text nodes, matched ones as ``<mark>`` (text inside)."""
-    return h("span", {"class": "search-snippet"},
-             [h("mark", None, text) if match else text for text, match in hit.snippet])
+    return h("span", {"class": css_class}, [h("mark", None, text) if match else text for text, match in hit.snippet])
+
+
+def title_and_snippet(hit: Hit, title_class: str) -> list:
+    """The title (highlighted when the snippet is the title itself, so it is not repeated) and the snippet."""
+    if hit.snippet_is_title:
+        return [snippet_nodes(hit, title_class)]
+    return [h("span", {"class": title_class}, hit.title), snippet_nodes(hit) if hit.snippet else None]
 
 
 def open_results_page(services: Services, query: str) -> tuple[str, str] | None:
@@ -128,10 +137,11 @@ class GlobalSearch:
     async def _search_soon(self, query: str) -> None:
         await asyncio.sleep(DEBOUNCE_SECONDS)
         ticket = self.latest.issue()
-        raw = await self.services.client.search(query, top=SUGGESTION_TOP)
+        client = self.services.client
+        answers = await asyncio.gather(*(client.search(query, [name], top=SUGGESTION_TOP) for name in SEARCHABLE))
         if not self.latest.accept(ticket):
             return  # a newer query was sent meanwhile: this answer is stale
-        self._render(query, parse_hits(raw))
+        self._render(query, rank_groups(dict(zip(SEARCHABLE, map(parse_hits, answers), strict=True))))
 
     def _failed(self, error: BaseException) -> None:
         message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
@@ -143,8 +153,7 @@ class GlobalSearch:
 
     # -- rendering -------------------------------------------------------------------------------------------------
 
-    def _render(self, query: str, hits: list[Hit]) -> None:
-        groups = group_hits(hits)
+    def _render(self, query: str, groups: list[Group]) -> None:
         self.hits = flatten(groups)
         self.shown_query = query
         self._options = []
@@ -176,8 +185,7 @@ class GlobalSearch:
     def _option(self, index: int, hit: Hit) -> Any:
         option = h("div", {"class": "search-option", "role": "option", "id": f"global-search-option-{index}",
                            "aria-selected": "false", "data-entity": hit.entity, "data-id": hit.id},
-                   h("span", {"class": "search-option-title"}, hit.title),
-                   snippet_nodes(hit) if hit.snippet else None)
+                   title_and_snippet(hit, "search-option-title"))
         on(option, "click", lambda _event, i=index: self._choose(i))
         self._options.append(option)
         return option

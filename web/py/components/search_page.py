@@ -25,7 +25,7 @@ from casework.search import (
     results_target_context,
     results_title,
 )
-from components.global_search import snippet_nodes
+from components.global_search import snippet_nodes, title_and_snippet
 from components.pages import Page
 
 
@@ -108,10 +108,11 @@ class SearchPage(Page):
         meta = entity(hit.entity)
         button = h("button", {"type": "button", "class": "search-result-open", "data-entity": hit.entity,
                               "data-id": hit.id},
-                   h("span", {"class": "search-result-title"}, hit.title),
+                   title_and_snippet(hit, "search-result-title")[0],
                    h("span", {"class": "search-result-type"}, meta.singular))
         on(button, "click", lambda _event, i=index: self._open(i))
-        return h("li", {"class": "search-result"}, button, snippet_nodes(hit) if hit.snippet else None)
+        snippet = None if hit.snippet_is_title or not hit.snippet else snippet_nodes(hit)
+        return h("li", {"class": "search-result"}, button, snippet)
 
     # -- actions ---------------------------------------------------------------------------------------------------
 

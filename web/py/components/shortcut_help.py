@@ -39,7 +39,9 @@ class ShortcutHelp:
                                          h("th", {"scope": "col"}, "Action"))),
                       h("tbody", None, [h("tr", None, h("td", None, _keys(keys)), h("td", None, description))
                                         for keys, description in rows]))
-            await self.services.dialogs.show("Keyboard shortcuts", table, [("Close", None, "primary")],
+            scroller = h("div", {"class": "shortcut-scroll", "tabindex": "0", "role": "region",
+                                 "aria-label": "Shortcut list"}, table)  # scrollable, so keyboard-reachable
+            await self.services.dialogs.show("Keyboard shortcuts", scroller, [("Close", None, "primary")],
                                              label="shortcut-help")
         finally:
             self.showing = False

@@ -139,7 +139,9 @@ class WorkspaceView:
         )
         on(button, "click", lambda _e, sid=session_id: self.attempt(lambda: self.workspace.focus_session(sid)))
         item = h("div", {"class": "session-item", "role": "presentation", "data-session-id": session_id}, button)
-        close = h("button", {"type": "button", "class": "session-close", "tabindex": "-1"}, "×")
+        # Close buttons sit inside the tablist, which may own only tabs: hidden from assistive technology (they are
+        # out of the tab order too); keyboard and screen-reader users close with Delete or Alt+Shift+X / Alt+Shift+W.
+        close = h("button", {"type": "button", "class": "session-close", "tabindex": "-1", "aria-hidden": "true"}, "×")
         on(close, "click", lambda _e, sid=session_id: self.request_close_session(sid))
         item.appendChild(close)
         self._session_items[session_id] = item
@@ -186,7 +188,7 @@ class WorkspaceView:
             h("span", {"class": "tab-title"}, tab.title),
         )
         on(button, "click", lambda _e, tid=tab_id: self.attempt(lambda: self.workspace.focus_tab(tid)))
-        close = h("button", {"type": "button", "class": "tab-close", "tabindex": "-1"}, "×")
+        close = h("button", {"type": "button", "class": "tab-close", "tabindex": "-1", "aria-hidden": "true"}, "×")
         on(close, "click", lambda _e, tid=tab_id: self.attempt(lambda: self.workspace.close_tab(tid)))
         item = h("div", {"class": "tab-item", "role": "presentation", "data-tab-id": tab_id}, button, close)
         self._tab_items[tab_id] = item
