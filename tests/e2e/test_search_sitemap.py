@@ -178,12 +178,18 @@ def test_results_page_filters_and_opens_a_result_in_the_focused_session(page: Pa
     assert session_count(page) == sessions
 
 
-def test_results_page_from_home_opens_a_tab_in_home(page: Page) -> None:
+def test_see_all_results_from_home_opens_a_tab_in_home(page: Page) -> None:
     type_query(page, "printer offline")
-    page.locator("#global-search").press("Enter")
+    page.get_by_role("option", name=re.compile("See all results")).click()
     tab = focused_tab(page)
     assert (tab["sessionId"], tab["templateName"]) == ("home", "msdyn_search")
     assert tab["params"]["searchText"] == "printer offline"
+    panel = page.locator(f"#panel-{tab['tabId']}")
+    expect(panel.locator(".search-result").first).to_be_visible()
+    panel.get_by_role("searchbox", name="Search for").fill("modem")  # search again: the tab shows the new query
+    panel.get_by_role("button", name="Search", exact=True).click()
+    again = focused_tab(page)
+    assert (again["tabId"], again["params"]["searchText"], again["title"]) == (tab["tabId"], "modem", "Search: modem")
 
 
 # -- site map -------------------------------------------------------------------------------------------------------
