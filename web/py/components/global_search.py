@@ -75,6 +75,10 @@ def open_results_page(services: Services, query: str) -> tuple[str, str] | None:
     return services.open(target, NavSource.SITEMAP_PAGE)
 
 
+def _see_all_label(query: str) -> str:
+    return f"See all results for “{query}”"
+
+
 class GlobalSearch:
     """Turns the header's ``#global-search`` input into the search combobox (see the module docstring)."""
 
@@ -87,6 +91,7 @@ class GlobalSearch:
         self.active = -1
         self._pending: asyncio.Future | None = None
         self._options: list[Any] = []
+        self._see_all: Any = None
         self.listbox = h("div", {"id": LISTBOX_ID, "class": "search-popup", "role": "listbox",
                                  "aria-label": "Search suggestions", "hidden": True})
         self.status = h("div", {"class": "visually-hidden", "role": "status", "aria-live": "polite",
@@ -132,6 +137,9 @@ class GlobalSearch:
             self.hits, self.shown_query = [], ""
             self.close()
             return
+        self._set_active(-1)  # an option of the previous answer is no longer what Enter opens
+        if self._see_all is not None:  # the list may still show the last answer: "See all" follows the typing
+            self._see_all.textContent = _see_all_label(query)
         self._pending = spawn(self._search_soon(query), self._failed)
 
     async def _search_soon(self, query: str) -> None:
@@ -172,8 +180,9 @@ class GlobalSearch:
             self.listbox.appendChild(h("div", {"class": "search-empty", "role": "presentation"},
                                        f"No records match “{query}”."))
         see_all = h("div", {"class": "search-option search-see-all", "role": "option", "id": "global-search-all",
-                            "aria-selected": "false"}, f"See all results for “{query}”")
-        on(see_all, "click", lambda _event: self._choose(len(self.hits)))
+                            "aria-selected": "false"}, _see_all_label(query))
+        on(see_all, "click", lambda _event: self._choose(len(self.hits), query=self.input.value))
+        self._see_all = see_all
         self._options.append(see_all)
         self.listbox.appendChild(see_all)
         count = len(self.hits)
@@ -225,7 +234,7 @@ class GlobalSearch:
             self._set_active(move(self.active, 1 if key == "ArrowDown" else -1, option_count(len(self.hits))))
         elif key == "Enter":
             event.preventDefault()
-            if self.is_open and self.active >= 0:
+            if self.is_open and 0 <= self.active < len(self.hits):
                 self._choose(self.active)
             elif normalize_query(self.input.value):
                 self._choose(len(self.hits), query=self.input.value)
@@ -238,7 +247,8 @@ class GlobalSearch:
                 self._on_input(None)
 
     def _choose(self, index: int, query: str | None = None) -> None:
-        """Open option ``index``: a hit (new session) or, past the hits, the results page."""
+        """Open option ``index``: a hit (new session) or, past the hits, the results page for ``query`` (the box's
+        text: what the agent typed last, even when the list still shows the previous answer)."""
         if self._pending is not None and not self._pending.done():
             self._pending.cancel()
         self.latest.cancel()
@@ -247,7 +257,7 @@ class GlobalSearch:
             hit = self.hits[index]
             opened = self.services.open_record(hit.entity, hit.id, NavSource.GLOBAL_SEARCH, title=hit.title)
         else:
-            opened = open_results_page(self.services, query if query is not None else self.shown_query)
+            opened = open_results_page(self.services, query if query is not None else self.input.value)
         if opened is not None:
             view = self.services.extras.get("view")
             if view is not None:
