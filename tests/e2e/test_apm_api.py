@@ -74,7 +74,8 @@ def test_create_session_renders_it_focused_with_its_anchor_tab(page: Page) -> No
     expect(panel).to_contain_text("c-1")
     # the anchor tab has no close button; the session has one
     expect(strip.locator(".tab-close").first).to_be_hidden()
-    expect(page.get_by_role("button", name="Close session CAS-01001-ABC123")).to_be_visible()
+    # close buttons are aria-hidden (a tablist owns only tabs): found with include_hidden
+    expect(page.get_by_role("button", name="Close session CAS-01001-ABC123", include_hidden=True)).to_be_visible()
 
 
 def test_create_tab_accepts_a_map_and_focuses_the_new_tab(page: Page) -> None:

@@ -63,6 +63,17 @@ async function call(method, ...args) {
   return callNow(method, args);
 }
 
+// Calls that wait for Python's async work (the server): Python settles them with _settle(callId, answerJson).
+let lastCallId = 0;
+const pendingCalls = new Map();
+async function callAsync(method, ...args) {
+  if (!bridge) await ready;
+  const callId = ++lastCallId;
+  const settled = new Promise((resolve, reject) => pendingCalls.set(callId, { resolve, reject }));
+  bridge.call_async(method, JSON.stringify(args.map(plain)), callId);
+  return settled;
+}
+
 class ApmTab {
   #title;
   #canClose;
@@ -155,12 +166,25 @@ const Apm = {
   /** Open any tab template ({templateName, appContext, title, source}) by the navigation rules. */
   open: (input = {}) => call("open", input),
   getEventPublisherTopic,
+  /** A user setting by its product name (e.g. "msdyn_SuppressSessionCloseWarning"); resolves to its value. */
+  getSettingValue: (name) => call("getSettingValue", name),
+  /** Change a user setting: effective at once, resolves once the server saved it (rejects and reverts if not). */
+  saveSettingValue: (name, value) => callAsync("saveSettingValue", name, value),
 
   // Called once by Python (browser/apm_bridge.py) when the engine is up.
   _attach(pythonBridge) {
     bridge = pythonBridge;
     markReady();
     document.dispatchEvent(new CustomEvent("apm:ready", { detail: { workspaceId } }));
+  },
+  // Called by Python when an async call (callAsync) has its answer.
+  _settle(callId, answerJson) {
+    const pending = pendingCalls.get(callId);
+    if (!pending) return;
+    pendingCalls.delete(callId);
+    const answer = JSON.parse(answerJson);
+    if (answer.error) pending.reject(new ApmError(answer.error.code, answer.error.message));
+    else pending.resolve(answer.result);
   },
   // Called by Python after every state change, in order.
   _emit(eventJson) {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from apm import ApmError, Workspace
-from casework.shortcuts import SHORTCUTS, action_for, chord, run
+from casework.shortcuts import SHORTCUTS, UI_ACTIONS, action_for, chord, help_rows, run
 
 
 @pytest.fixture
@@ -24,8 +24,34 @@ def test_chords_are_named_with_modifiers_first():
 
 def test_every_documented_chord_maps_to_its_action():
     for shortcut in SHORTCUTS:
-        *mods, key = shortcut.keys.split("+")
-        assert action_for(key, alt="Alt" in mods, shift="Shift" in mods) == shortcut.action
+        *mods, key = shortcut.keys.split("+") if shortcut.keys != "+" else ["+"]
+        assert action_for(key, alt="Alt" in mods, shift="Shift" in mods, ctrl="Ctrl" in mods) == shortcut.action
+
+
+def test_plain_symbol_keys_work_only_when_not_typing():
+    # "?" arrives with Shift held on most layouts; the chord ignores it for symbols
+    assert action_for("?", shift=True) == "show_shortcuts"
+    assert action_for("/") == "focus_search"
+    assert action_for("?", shift=True, typing=True) is None
+    assert action_for("/", typing=True) is None
+    # modifier chords still work from inside a field
+    assert action_for("K", ctrl=True, typing=True) == "focus_search"
+    assert action_for("W", alt=True, shift=True, typing=True) == "close_tab"
+    assert action_for("M", alt=True) == "open_sitemap"
+
+
+def test_help_lists_every_action_once_with_all_its_keys():
+    rows = dict((description, keys) for keys, description in help_rows())
+    assert len(rows) == len({shortcut.action for shortcut in SHORTCUTS})
+    assert rows["Search records (global search)"] == "Ctrl+K or /"
+    assert rows["Show keyboard shortcuts"] == "?"
+
+
+def test_ui_actions_are_left_to_the_page(workspace):
+    for action in UI_ACTIONS:
+        assert any(shortcut.action == action for shortcut in SHORTCUTS)
+        with pytest.raises(KeyError):
+            run(workspace, action)
 
 
 def test_plain_keys_and_browser_chords_are_left_alone():

@@ -7,9 +7,10 @@ The call table itself is pure (``apm.jsapi``) and unit-tested; this module only 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import js
@@ -20,6 +21,29 @@ from apm.events import Event
 from apm.facade import Apm
 
 LIMIT_CODES = frozenset({"session_limit_reached", "tab_limit_reached"})
+
+# Calls beyond the session engine's table (``apm.jsapi``), added by the app: name -> (arity, handler). A handler
+# takes the JSON arguments and answers ``{"result"}`` or ``{"error"}``. Async ones (``saveSettingValue``, which
+# waits for the server) settle their Promise through ``Microsoft.Apm._settle(callId, answerJson)``.
+_EXTRA_CALLS: dict[str, tuple[int, Callable[..., dict]]] = {}
+_ASYNC_CALLS: dict[str, tuple[int, Callable[..., Awaitable[dict]]]] = {}
+_RUNNING: set[asyncio.Future] = set()
+
+
+def register_call(name: str, arity: int, handler: Callable[..., dict]) -> None:
+    """Add a synchronous ``Microsoft.Apm.<name>`` call (see ``_EXTRA_CALLS``)."""
+    _EXTRA_CALLS[name] = (arity, handler)
+
+
+def register_async_call(name: str, arity: int, handler: Callable[..., Awaitable[dict]]) -> None:
+    """Add an asynchronous ``Microsoft.Apm.<name>`` call: its Promise settles when the coroutine ends."""
+    _ASYNC_CALLS[name] = (arity, handler)
+
+
+def _arguments(method: str, arity: int, args: object) -> list:
+    if not isinstance(args, list) or len(args) > arity:
+        raise ValueError(f"{method} takes {arity} argument(s).")
+    return [*args, *([None] * (arity - len(args)))]
 
 
 class ApmBridge:
@@ -38,6 +62,13 @@ class ApmBridge:
     def call(self, method: str, args_json: str) -> str:
         """Run ``Microsoft.Apm.<method>(...args)``; always answers JSON, never raises into JavaScript."""
         try:
+            if method in _EXTRA_CALLS:
+                arity, handler = _EXTRA_CALLS[method]
+                try:
+                    args = _arguments(method, arity, json.loads(args_json))
+                except ValueError as error:
+                    return json.dumps({"error": {"code": "invalid_input", "message": str(error)}})
+                return json.dumps(handler(*args))
             answer = jsapi.answer(self.api, method, json.loads(args_json))
             error = answer.get("error")
             if error and error["code"] in LIMIT_CODES and self.on_limit is not None:
@@ -46,6 +77,34 @@ class ApmBridge:
         except Exception as exc:  # a bug, not a refusal: report loudly, answer in the same shape
             js.console.error(f"Microsoft.Apm.{method} failed in Python:\n{traceback.format_exc()}")
             return json.dumps({"error": {"code": "internal_error", "message": f"{type(exc).__name__}: {exc}"}})
+
+    def call_async(self, method: str, args_json: str, call_id: int) -> None:
+        """Start ``Microsoft.Apm.<method>(...args)``; its answer goes to ``Microsoft.Apm._settle(call_id, json)``."""
+        facade = js.window.Microsoft.Apm
+
+        async def run() -> dict:
+            entry = _ASYNC_CALLS.get(method)
+            if entry is None:
+                return {"error": {"code": "invalid_input", "message": f"Unknown Microsoft.Apm method {method!r}."}}
+            try:
+                args = _arguments(method, entry[0], json.loads(args_json))
+            except ValueError as error:
+                return {"error": {"code": "invalid_input", "message": str(error)}}
+            return await entry[1](*args)
+
+        def settle(task: asyncio.Future) -> None:
+            _RUNNING.discard(task)
+            if task.cancelled() or task.exception() is not None:
+                error = None if task.cancelled() else task.exception()
+                js.console.error(f"Microsoft.Apm.{method} failed in Python: {error!r}")
+                answer = {"error": {"code": "internal_error", "message": f"{type(error).__name__}: {error}"}}
+            else:
+                answer = task.result()
+            facade._settle(call_id, json.dumps(answer))
+
+        task = asyncio.ensure_future(run())
+        _RUNNING.add(task)
+        task.add_done_callback(settle)
 
 
 _keep_alive: list[Any] = []

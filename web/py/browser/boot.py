@@ -21,6 +21,7 @@ from browser.transport import FetchTransport
 from casework.profile import Agent, parse_me
 from casework.recordbus import RecordBus
 from casework.records import RecordClient
+from components import header
 from components.dialog import Dialogs
 from components.notices import Notices
 from components.pages import PageHost, Services
@@ -79,6 +80,7 @@ def _build_workspace(agent: Agent) -> Workspace:
     workspace.subscribe("*", view.handle)  # the DOM first, so page scripts see it updated ...
     apm_bridge.attach(api, on_limit=notices.show)  # ... when their DOM and BroadcastChannel events arrive
     keyboard.install(workspace, view)
+    header.install(services)  # search, site map, shortcut help, close-session warning, settings
     if restore:
         restore.view_state_provider = host.view_states
         host.on_state_change = restore.touch

@@ -1,7 +1,13 @@
-"""Keyboard: workspace shortcuts (casework.shortcuts) and arrow-key movement inside the tab lists (ARIA pattern)."""
+"""Keyboard: workspace shortcuts (casework.shortcuts) and arrow-key movement inside the tab lists (ARIA pattern).
+
+Shortcuts pause while a modal dialog is open (it owns the keyboard). UI actions (focus the search box, open the
+site map, show the shortcut help) are registered by the components that own them (:func:`register_action`).
+Closing a session from the keyboard goes through ``WorkspaceView.request_close_session`` (which may ask first).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import js
@@ -17,6 +23,26 @@ def _key_name(event: Any) -> str:
     if code.startswith("Key") and len(code) == 4:
         return code[3]  # layout- and modifier-independent letter (Alt+Shift+W may report another character)
     return event.key
+
+
+_UI_HANDLERS: dict[str, Callable[[], None]] = {}
+_TEXT_INPUTS = frozenset({"text", "search", "email", "url", "tel", "password", "number", "date", "datetime-local",
+                          "time", "month", "week"})
+
+
+def register_action(action: str, handler: Callable[[], None]) -> None:
+    """Run ``handler`` for a UI shortcut action (one of ``casework.shortcuts.UI_ACTIONS``)."""
+    _UI_HANDLERS[action] = handler
+
+
+def _is_typing(target: Any) -> bool:
+    """Whether focus is in a text field, where plain keys type themselves."""
+    if target is None or not hasattr(target, "tagName"):
+        return False
+    tag = str(target.tagName).lower()
+    if tag in ("textarea", "select") or bool(getattr(target, "isContentEditable", False)):
+        return True
+    return tag == "input" and str(target.type or "text").lower() in _TEXT_INPUTS
 
 
 def _roving(workspace: Workspace, event: Any) -> str | None:
@@ -44,9 +70,18 @@ def install(workspace: Workspace, view: WorkspaceView) -> None:
     """Listen for shortcuts on the whole document."""
 
     def on_key(event: Any) -> None:
+        if event.defaultPrevented or js.document.querySelectorAll("dialog[open]").length:
+            return
         action = shortcuts.action_for(
-            _key_name(event), alt=event.altKey, shift=event.shiftKey, ctrl=event.ctrlKey, meta=event.metaKey
+            _key_name(event), alt=event.altKey, shift=event.shiftKey, ctrl=event.ctrlKey, meta=event.metaKey,
+            typing=_is_typing(event.target),
         )
+        if action in shortcuts.UI_ACTIONS:
+            handler = _UI_HANDLERS.get(action)
+            if handler is not None:
+                event.preventDefault()
+                handler()
+            return
         from_tablist = False
         if action is None:
             action = _roving(workspace, event)
@@ -59,6 +94,8 @@ def install(workspace: Workspace, view: WorkspaceView) -> None:
             ids = workspace.session_ids if kind == "session" else list(workspace.focused_session.tab_ids)
             target = ids[0] if edge == "home" else ids[-1]
             view.attempt(lambda: (workspace.focus_session if kind == "session" else workspace.focus_tab)(target))
+        elif action == "close_session":
+            view.request_close_session(workspace.focused_session.session_id)
         else:
             view.attempt(lambda: shortcuts.run(workspace, action))
         if from_tablist:

@@ -18,6 +18,7 @@ class Shortcut:
     keys: str
     action: str
     description: str
+    while_typing: bool = True  # False: only when focus is not in a text field (plain keys such as ``/``, ``?``)
 
 
 SHORTCUTS: tuple[Shortcut, ...] = (
@@ -28,22 +29,46 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("Alt+Shift+W", "close_tab", "Close the current tab"),
     Shortcut("Alt+Shift+X", "close_session", "Close the current session"),
     Shortcut("Alt+Shift+H", "home", "Go to Home"),
+    Shortcut("Ctrl+K", "focus_search", "Search records (global search)"),
+    Shortcut("/", "focus_search", "Search records (global search)", while_typing=False),
+    Shortcut("Alt+M", "open_sitemap", "Open the site map"),
+    Shortcut("?", "show_shortcuts", "Show keyboard shortcuts", while_typing=False),
 )
 
-_BY_CHORD = {shortcut.keys.lower(): shortcut.action for shortcut in SHORTCUTS}
+# Actions the page's UI performs (the browser layer registers them); :func:`run` performs the others.
+UI_ACTIONS = frozenset({"focus_search", "open_sitemap", "show_shortcuts"})
+
+_BY_CHORD = {shortcut.keys.lower(): shortcut for shortcut in SHORTCUTS}
 
 
 def chord(key: str, *, alt: bool = False, shift: bool = False, ctrl: bool = False, meta: bool = False) -> str:
-    """The chord name of a key event, e.g. ``"Alt+Shift+W"`` (letters upper-cased)."""
+    """The chord name of a key event, e.g. ``"Alt+Shift+W"`` (letters upper-cased). Shift is part of a typed
+    symbol (``?`` is Shift+/ on many layouts), so it is not named for single non-alphanumeric keys."""
+    if len(key) == 1 and not key.isalnum():
+        shift = False
     parts = [name for name, down in (("Ctrl", ctrl), ("Meta", meta), ("Alt", alt), ("Shift", shift)) if down]
     return "+".join([*parts, key.upper() if len(key) == 1 else key])
 
 
 def action_for(
-    key: str, *, alt: bool = False, shift: bool = False, ctrl: bool = False, meta: bool = False
+    key: str, *, alt: bool = False, shift: bool = False, ctrl: bool = False, meta: bool = False,
+    typing: bool = False,
 ) -> str | None:
-    """The action bound to a key event, or ``None``."""
-    return _BY_CHORD.get(chord(key, alt=alt, shift=shift, ctrl=ctrl, meta=meta).lower())
+    """The action bound to a key event, or ``None``. ``typing``: focus is in a text field, where plain keys
+    (``/``, ``?``) type themselves instead."""
+    shortcut = _BY_CHORD.get(chord(key, alt=alt, shift=shift, ctrl=ctrl, meta=meta).lower())
+    if shortcut is None or (typing and not shortcut.while_typing):
+        return None
+    return shortcut.action
+
+
+def help_rows() -> list[tuple[str, str]]:
+    """``(keys, description)`` for the shortcut help dialog: one row per action, its chords joined with "or"."""
+    rows: dict[str, tuple[list[str], str]] = {}
+    for shortcut in SHORTCUTS:
+        keys, _ = rows.setdefault(shortcut.action, ([], shortcut.description))
+        keys.append(shortcut.keys)
+    return [(" or ".join(keys), description) for keys, description in rows.values()]
 
 
 def _step(items: list[str], current: str, step: int) -> str:

@@ -5,8 +5,10 @@ Tabs no page accepts fall back to ``components.tab_panel.TabPanelRenderer`` (tit
 
 from __future__ import annotations
 
-from components.pages import PageHost
+from components.pages import PageHost, is_page_type
+from components.search_page import SearchPage
 
 
 def register_pages(host: PageHost) -> None:
     """Register every page with ``host`` (order matters: the first matching page wins)."""
+    host.register(is_page_type("search"), SearchPage)

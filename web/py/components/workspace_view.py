@@ -58,6 +58,8 @@ class WorkspaceView:
         self._panels: dict[str, Any] = {}
         self._shown_session: str | None = None
         self._shown_tab: str | None = None
+        # Set by the close-session warning (components.close_warning): user-initiated session closes go through it.
+        self.close_session_request: Callable[[str], None] | None = None
 
     # -- initial render -------------------------------------------------------------------------------------------
 
@@ -114,6 +116,13 @@ class WorkspaceView:
         except ApmError as error:
             self.notify(error.message, error.code)
 
+    def request_close_session(self, session_id: str) -> None:
+        """Close a session for the agent (× button, keyboard): through the close warning when one is installed."""
+        if self.close_session_request is not None:
+            self.close_session_request(session_id)
+        else:
+            self.attempt(lambda: self.workspace.close_session(session_id))
+
     # -- sessions -------------------------------------------------------------------------------------------------
 
     def _add_session(self, session_id: str) -> None:
@@ -130,8 +139,10 @@ class WorkspaceView:
         )
         on(button, "click", lambda _e, sid=session_id: self.attempt(lambda: self.workspace.focus_session(sid)))
         item = h("div", {"class": "session-item", "role": "presentation", "data-session-id": session_id}, button)
-        close = h("button", {"type": "button", "class": "session-close", "tabindex": "-1"}, "×")
-        on(close, "click", lambda _e, sid=session_id: self.attempt(lambda: self.workspace.close_session(sid)))
+        # Close buttons sit inside the tablist, which may own only tabs: hidden from assistive technology (they are
+        # out of the tab order too); keyboard and screen-reader users close with Delete or Alt+Shift+X / Alt+Shift+W.
+        close = h("button", {"type": "button", "class": "session-close", "tabindex": "-1", "aria-hidden": "true"}, "×")
+        on(close, "click", lambda _e, sid=session_id: self.request_close_session(sid))
         item.appendChild(close)
         self._session_items[session_id] = item
         self.session_list.appendChild(item)
@@ -177,7 +188,7 @@ class WorkspaceView:
             h("span", {"class": "tab-title"}, tab.title),
         )
         on(button, "click", lambda _e, tid=tab_id: self.attempt(lambda: self.workspace.focus_tab(tid)))
-        close = h("button", {"type": "button", "class": "tab-close", "tabindex": "-1"}, "×")
+        close = h("button", {"type": "button", "class": "tab-close", "tabindex": "-1", "aria-hidden": "true"}, "×")
         on(close, "click", lambda _e, tid=tab_id: self.attempt(lambda: self.workspace.close_tab(tid)))
         item = h("div", {"class": "tab-item", "role": "presentation", "data-tab-id": tab_id}, button, close)
         self._tab_items[tab_id] = item
