@@ -52,6 +52,7 @@ class FormHostTestkit(Page):
 
     async def ensure_saved(self) -> bool:
         self.ensure_saved_calls += 1
+        self.panel.dataset.ensureSavedCalls = str(self.ensure_saved_calls)
         return self.ensure_saved_answer
 
     def apply_record(self, record: dict) -> None:
@@ -110,5 +111,8 @@ class FormHostTestkit(Page):
 
 
 def enable(page_host: PageHost, entities: tuple[str, ...] = ("incident", "account", "contact")) -> None:
-    """Show record tabs of ``entities`` with the test host, ahead of any registered page."""
+    """Show record tabs of ``entities`` with the test host, ahead of any registered page (once per host)."""
+    if getattr(page_host, "_form_host_testkit", False):
+        return
+    page_host._form_host_testkit = True
     page_host._registry.insert(0, (is_record(*entities), FormHostTestkit))  # first match wins
