@@ -114,6 +114,7 @@ def test_title_falls_back_to_text_then_type() -> None:
     assert tl.title_of({"type": "note", "subject": None, "text": None}) == "Note"
     assert tl.status_of({"type": "task", "statecode": 1}) == "Completed"
     assert tl.status_of({"type": "note", "statecode": 1}) == ""
+    assert tl.status_of({"type": "incidentresolution", "statecode": 1}) == ""
 
 
 def test_records_become_items() -> None:

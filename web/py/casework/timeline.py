@@ -173,7 +173,7 @@ def title_of(item: dict) -> str:
 
 def status_of(item: dict) -> str:
     """``Open``, ``Completed`` or ``Cancelled`` for activities; empty for notes (they have no status)."""
-    if item.get("type") == "note":
+    if item.get("type") in ("note", "incidentresolution"):  # notes have no status; a resolution is always done
         return ""
     return {0: "Open", 1: "Completed", 2: "Cancelled"}.get(item.get("statecode"), "")
 

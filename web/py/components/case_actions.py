@@ -293,6 +293,7 @@ class UserPicker:
     def search(self) -> None:
         """Search for the typed text after a short pause (older answers are dropped)."""
         self._generation += 1
+        self.listbox.setAttribute("aria-busy", "true")
         spawn(self._search(self._generation, str(self.input.value)), self.services.report)
 
     async def _search(self, generation: int, text: str) -> None:
@@ -300,17 +301,20 @@ class UserPicker:
             await asyncio.sleep(SEARCH_DELAY_S)
         if generation != self._generation:
             return
+        self.listbox.setAttribute("aria-busy", "true")
         try:
             page = await self.services.client.list(
                 "systemusers", filter=ca.user_filter(text), select=["systemuserid", "fullname", "domainname"],
                 orderby="fullname asc", top=8)
         except RecordError as error:
             self.error.textContent = error.message
+            self.listbox.setAttribute("aria-busy", "false")
             return
         if generation != self._generation:
             return
         self.users = page.records
         self._render()
+        self.listbox.setAttribute("aria-busy", "false")
 
     def _render(self) -> None:
         clear(self.listbox)

@@ -283,9 +283,11 @@ class TimelinePanel:
         button = h("button", attrs, title)
         on(button, "click", lambda _event, it=item: self._open(it))
         text = item.get("text") if isinstance(item.get("text"), str) else ""
-        shown = " ".join(text.split()) if not expanded else text
-        body = h("p", {"class": "tl-text" + (" is-expanded" if expanded else "")},
-                 shown if expanded else tl.summary(text)) if text.strip() else None
+        untitled = not (item.get("subject") or "").strip()  # the title already shows the text's start
+        body = None
+        if text.strip() and (expanded or not untitled):
+            body = h("p", {"class": "tl-text" + (" is-expanded" if expanded else "")},
+                     text if expanded else tl.summary(text))
         when = tl.parse_time(item.get("createdon"))
         owner = self.names.get(str(item.get("ownerid") or ""), "")
         meta = h("p", {"class": "tl-meta"})
