@@ -423,3 +423,42 @@ def test_an_action_waits_for_the_form_to_save_and_stops_when_it_does_not(page: P
     expect(panel).to_have_attribute("data-ensure-saved-calls", "1")
     expect(page.get_by_role("dialog")).to_have_count(0)
     assert api.get(f"incidents({case_id})")["statecode"] == 0
+
+
+def test_a_draft_the_server_refuses_keeps_its_text_and_says_why(page: Page, api: Api, pages) -> None:
+    case = api.new_case("Deleted under the agent")
+    panel = open_record(page, "incident", case["incidentid"])
+    supervisor, _guard = pages.new_context(user="supervisor")
+    boss = Api(supervisor.request, api.base.removesuffix("api/"))
+    response = boss.request.delete(boss.base + f"incidents({case['incidentid']})",
+                                   headers={"X-CSRF-Token": boss.csrf, "If-Match": case["@odata.etag"]})
+    assert response.status == 204
+
+    panel.get_by_role("button", name="+ Note").click()
+    text = panel.get_by_label("Text (required)")
+    text.fill("Typed before the case vanished")
+    text.press("Control+Enter")
+    error = panel.locator(".tl-form-error")
+    expect(error).to_have_text("objectid names no existing incident.")
+    expect(text).to_have_value("Typed before the case vanished")
+    expect(panel.locator("form.tl-draft")).to_be_visible()
+    text.press("Escape")  # closes the draft; the add button gets the focus back
+    expect(panel.locator("form.tl-draft")).to_be_hidden()
+    expect(panel.get_by_role("button", name="+ Note")).to_be_focused()
+    expect_refused_requests(page, 422, 1)
+
+
+def test_accounts_have_a_timeline_but_no_case_actions(page: Page, api: Api) -> None:
+    account = api.post("accounts", {"name": "Timeline Test Ltd", "accountnumber": "TL-" + uuid.uuid4().hex[:8]})
+    panel = open_record(page, "account", account["accountid"])
+    expect(panel.get_by_role("group", name="Case actions")).to_have_count(0)
+    expect(panel.locator(".tl-status")).to_have_text("Nothing on the timeline yet.")
+    panel.get_by_role("button", name="+ Task").click()
+    subject = panel.get_by_label("Subject (required)")
+    subject.fill("Send the renewal offer")
+    subject.press("Enter")
+    expect(items(panel).first.locator(".tl-open")).to_have_text("Send the renewal offer")
+    rows = api.get(f"accounts({account['accountid']})/timeline")["value"]
+    assert [(row["type"], row["subject"]) for row in rows] == [("task", "Send the renewal offer")]
+    task = api.get(f"tasks({rows[0]['id']})")
+    assert (task["regardingobjectid"], task["regardingobjecttypecode"]) == (account["accountid"], "account")
