@@ -209,6 +209,7 @@ def test_adding_a_note_a_task_and_a_phone_call_shows_them_on_top_at_once(page: P
     panel.get_by_label("Phone number").press("Enter")
     expect(items(panel).first.locator(".tl-open")).to_have_text("Called the customer")
     expect(items(panel)).to_have_count(4)
+    expect(panel.locator(".tl-announce")).to_have_text("Phone call added to the timeline.")  # said, not toasted
     shot(page, "timeline-added")
 
     on_server = api.timeline(case_id)

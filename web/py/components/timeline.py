@@ -103,11 +103,12 @@ class TimelinePanel:
             filters.appendChild(button)
         self.root.appendChild(filters)
         self.status = h("p", {"class": "tl-status muted", "role": "status"})
+        self.announce = h("span", {"class": "tl-announce", "role": "status"})  # for screen readers only
         self.feed = h("div", {"class": "tl-items", "aria-label": "Timeline items", "aria-busy": "false"})
         self.more = h("button", {"type": "button", "class": "tl-more button-secondary", "hidden": True},
                       "Load more")
         on(self.more, "click", lambda _event: self._spawn(self._load_more()))
-        append(self.root, self.status, self.feed, self.more)
+        append(self.root, self.status, self.announce, self.feed, self.more)
         self.host.side.appendChild(self.root)
 
     def _build_draft(self, form_id: str) -> Any:
@@ -247,7 +248,7 @@ class TimelinePanel:
                 self._set_filter("all")
             self._render()
         self._close_draft(clear_text=True)
-        self.services.notify(f"{tl.DRAFT_KINDS[kind].label} added.", "timeline_added")
+        self.announce.textContent = f"{tl.DRAFT_KINDS[kind].label} added to the timeline."
 
     # -- filters, items ---------------------------------------------------------------------------------------
     def _set_filter(self, key: str) -> None:
