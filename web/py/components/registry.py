@@ -12,3 +12,8 @@ from components.search_page import SearchPage
 def register_pages(host: PageHost) -> None:
     """Register every page with ``host`` (order matters: the first matching page wins)."""
     host.register(is_page_type("search"), SearchPage)
+    from components import case_actions, timeline
+    from components.form_extensions import extend_form
+
+    extend_form(timeline.TIMELINE_ENTITIES, timeline.install)
+    extend_form(("incident",), case_actions.install)

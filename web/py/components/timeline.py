@@ -1,0 +1,432 @@
+"""The record timeline: a form extension (``components.form_extensions``) for cases, accounts and contacts.
+
+A panel in ``host.side``: the notes and activities regarding the record, newest first, under day headings, paged
+with "Load more"; type filters (notes, tasks, phone calls, emails); an add bar for a note, a task or a phone call
+(inline compact form: Enter in a single-line field or Ctrl+Enter in the text saves, Escape closes; errors show
+inline and keep the text). Opening an activity opens it in a new tab of the focused session
+(``NavSource.TIMELINE``); a note or a case resolution expands inline instead (they have no form of their own).
+
+It follows the record bus (a note or activity regarding the record created, changed or deleted anywhere in the
+page, a case action) and the host's record (a resolve adds a resolution), so it is never stale.
+Pure parts: ``casework.timeline``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from apm.navigation import NavSource
+from browser.dom import append, clear, h, on
+from casework import timeline as tl
+from casework.recordbus import DELETED, RecordChange
+from casework.records import RecordError
+from components.pages import spawn
+
+TIMELINE_ENTITIES = ("incident", "account", "contact")
+_UNKNOWN = object()  # the record's state before the host read it
+_counter = [0]
+
+
+def _uid(prefix: str) -> str:
+    _counter[0] += 1
+    return f"{prefix}-{_counter[0]}"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def user_names(services: Any) -> dict[str, str]:
+    """``{systemuserid: fullname}``, read once per page and shared through ``services.extras``."""
+    names = services.extras.get("user_names")
+    if names is None:
+        names = {}
+        try:
+            page = await services.client.list("systemusers", select=["systemuserid", "fullname"], top=500)
+            names = {str(user["systemuserid"]): str(user.get("fullname") or "") for user in page.records}
+        except RecordError:
+            pass  # shown without names rather than not at all
+        services.extras["user_names"] = names
+    return names
+
+
+class TimelinePanel:
+    """The timeline of one form (see the module docstring); ``install(host)`` creates it."""
+
+    def __init__(self, host: Any) -> None:
+        self.host = host
+        self.services = host.services
+        self.items: list[dict] = []
+        self.has_more = False
+        self.filter_key = "all"
+        self.expanded: set[str] = set()
+        self.names: dict[str, str] = {}
+        self.draft_kind: str | None = None
+        self._loading = False
+        self._reload_again = False
+        self._build()
+        for entity_set in tl.TIMELINE_SETS:
+            host.add_disposer(self.services.bus.subscribe(self._on_change, entity_set=entity_set))
+        host.add_disposer(host.on_record(self._on_record))
+        self._loaded_for = host.record_id
+        self._statecode = (host.record or {}).get("statecode", _UNKNOWN)
+        if host.record_id:
+            self.reload()
+        else:
+            self._render()
+
+    # -- building ---------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        title_id = _uid("timeline-title")
+        self.root = h("section", {"class": "timeline", "aria-labelledby": title_id})
+        self.add_buttons: dict[str, Any] = {}
+        form_id = _uid("timeline-draft")
+        add_bar = h("div", {"class": "tl-add", "role": "group", "aria-label": "Add to the timeline"})
+        for kind in tl.DRAFT_KINDS.values():
+            button = h("button", {"type": "button", "class": "tl-add-button", "data-kind": kind.key,
+                                  "aria-expanded": "false", "aria-controls": form_id}, "+ " + kind.label)
+            on(button, "click", lambda _event, k=kind.key: self._toggle_draft(k))
+            self.add_buttons[kind.key] = button
+            add_bar.appendChild(button)
+        self.root.appendChild(h("div", {"class": "tl-head"}, h("h2", {"class": "tl-title", "id": title_id},
+                                                              "Timeline"), add_bar))
+        self.root.appendChild(self._build_draft(form_id))
+        filters = h("div", {"class": "tl-filters", "role": "group", "aria-label": "Show"})
+        self.filter_buttons: dict[str, Any] = {}
+        for choice in tl.FILTERS:
+            button = h("button", {"type": "button", "class": "tl-filter", "data-filter": choice.key,
+                                  "aria-pressed": "true" if choice.key == self.filter_key else "false"},
+                       choice.label)
+            on(button, "click", lambda _event, key=choice.key: self._set_filter(key))
+            self.filter_buttons[choice.key] = button
+            filters.appendChild(button)
+        self.root.appendChild(filters)
+        self.status = h("p", {"class": "tl-status muted", "role": "status"})
+        self.announce = h("span", {"class": "tl-announce", "role": "status"})  # for screen readers only
+        self.feed = h("div", {"class": "tl-items", "aria-label": "Timeline items", "aria-busy": "false"})
+        self.more = h("button", {"type": "button", "class": "tl-more button-secondary", "hidden": True},
+                      "Load more")
+        on(self.more, "click", lambda _event: self._spawn(self._load_more()))
+        append(self.root, self.status, self.announce, self.feed, self.more)
+        self.host.side.appendChild(self.root)
+
+    def _build_draft(self, form_id: str) -> Any:
+        self.draft = h("form", {"class": "tl-draft", "id": form_id, "hidden": True, "novalidate": True})
+        subject_id, text_id, phone_id = _uid("tl-subject"), _uid("tl-text"), _uid("tl-phone")
+        self.error_ids = {name: _uid(f"tl-{name}-error") for name in ("subject", "text", "phone", "form")}
+        self.subject = h("input", {"id": subject_id, "class": "tl-input", "type": "text", "maxlength": "300",
+                                   "autocomplete": "off", "aria-describedby": self.error_ids["subject"]})
+        self.text = h("textarea", {"id": text_id, "class": "tl-input", "rows": "3",
+                                   "aria-describedby": self.error_ids["text"]})
+        self.phone = h("input", {"id": phone_id, "class": "tl-input", "type": "tel", "maxlength": "50",
+                                 "autocomplete": "off", "aria-describedby": self.error_ids["phone"]})
+        self.subject_label = h("label", {"for": subject_id}, "Subject")
+        self.text_label = h("label", {"for": text_id}, "Text")
+        self.phone_row = h("div", {"class": "tl-field"}, h("label", {"for": phone_id}, "Phone number"), self.phone,
+                           h("p", {"class": "tl-field-error", "id": self.error_ids["phone"]}))
+        self.form_error = h("p", {"class": "tl-form-error", "id": self.error_ids["form"], "role": "alert"})
+        self.save = h("button", {"type": "submit", "class": "button-primary tl-save"}, "Save")
+        cancel = h("button", {"type": "button", "class": "button-secondary tl-cancel"}, "Cancel")
+        hint = h("span", {"class": "tl-hint muted"}, "Ctrl+Enter saves · Esc closes")
+        append(self.draft,
+               h("div", {"class": "tl-field"}, self.subject_label, self.subject,
+                 h("p", {"class": "tl-field-error", "id": self.error_ids["subject"]})),
+               h("div", {"class": "tl-field"}, self.text_label, self.text,
+                 h("p", {"class": "tl-field-error", "id": self.error_ids["text"]})),
+               self.phone_row, self.form_error,
+               h("div", {"class": "tl-draft-actions"}, hint, cancel, self.save))
+        on(self.draft, "submit", self._on_submit)
+        on(self.draft, "keydown", self._on_draft_key)
+        on(cancel, "click", lambda _event: self._close_draft(clear_text=True))
+        return self.draft
+
+    # -- the add bar ------------------------------------------------------------------------------------------
+    def _toggle_draft(self, kind: str) -> None:
+        if self.draft_kind == kind:
+            self._close_draft(clear_text=False)
+            return
+        self.draft_kind = kind
+        draft = tl.DRAFT_KINDS[kind]
+        for key, button in self.add_buttons.items():
+            button.setAttribute("aria-expanded", "true" if key == kind else "false")
+        self.draft.hidden = False
+        self.draft.dataset.kind = kind
+        self.draft.setAttribute("aria-label", f"New {draft.label.lower()}")
+        self.subject_label.textContent = "Subject" + (" (required)" if draft.subject_required else " (optional)")
+        self.text_label.textContent = "Text (required)" if kind == "note" else "Description"
+        if draft.subject_required:
+            self.subject.setAttribute("aria-required", "true")
+        else:
+            self.subject.removeAttribute("aria-required")
+        if kind == "note":
+            self.text.setAttribute("aria-required", "true")
+        else:
+            self.text.removeAttribute("aria-required")
+        self.phone_row.hidden = kind != "phonecall"
+        self._show_errors({})
+        (self.text if kind == "note" else self.subject).focus()
+
+    def _close_draft(self, clear_text: bool) -> None:
+        kind = self.draft_kind
+        self.draft_kind = None
+        self.draft.hidden = True
+        for button in self.add_buttons.values():
+            button.setAttribute("aria-expanded", "false")
+        if clear_text:
+            for field in (self.subject, self.text, self.phone):
+                field.value = ""
+            self._show_errors({})
+        if kind is not None:
+            self.add_buttons[kind].focus()
+
+    def _on_draft_key(self, event: Any) -> None:
+        if event.key == "Escape":
+            event.preventDefault()
+            event.stopPropagation()  # not the dialog's or the workspace's Escape
+            self._close_draft(clear_text=False)
+        elif event.key == "Enter" and (event.ctrlKey or event.metaKey):
+            event.preventDefault()
+            self._submit()
+
+    def _on_submit(self, event: Any) -> None:  # Enter in a single-line field, or the Save button
+        event.preventDefault()
+        self._submit()
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        fields = {"subject": self.subject, "text": self.text, "phone": self.phone}
+        for name, element in fields.items():
+            message = errors.get(name, "")
+            self.draft.querySelector(f"#{self.error_ids[name]}").textContent = message
+            if message:
+                element.setAttribute("aria-invalid", "true")
+            else:
+                element.removeAttribute("aria-invalid")
+        self.form_error.textContent = errors.get("form", "")
+        for name in ("subject", "text", "phone"):
+            if errors.get(name):
+                fields[name].focus()
+                break
+
+    def _submit(self) -> None:
+        kind = self.draft_kind
+        if kind is None or self.save.disabled:
+            return
+        subject, text, phone = str(self.subject.value), str(self.text.value), str(self.phone.value)
+        errors = tl.validate_draft(kind, subject, text, phone if kind == "phonecall" else "")
+        if errors:
+            self._show_errors(errors)
+            return
+        record_id = self.host.record_id
+        if not record_id:
+            self._show_errors({"form": "Save the record first."})
+            return
+        entity_set, body = tl.draft_body(kind, self.host.entity.logical, record_id, subject, text,
+                                         phone if kind == "phonecall" else "")
+        self._spawn(self._create(kind, entity_set, body))
+
+    async def _create(self, kind: str, entity_set: str, body: dict) -> None:
+        self.save.disabled = True
+        self.save.textContent = "Saving…"
+        try:
+            record = await self.services.client.create(entity_set, body)
+        except RecordError as error:  # shown in the form; what the agent typed stays
+            field = {"subject": "subject", "notetext": "text", "description": "text",
+                     "phonenumber": "phone"}.get(error.field or "", "form")
+            self._show_errors({field: error.message or f"The server answered {error.status}."})
+            return
+        except Exception as error:  # the network: same, the text stays
+            self._show_errors({"form": f"Could not save: {error}"})
+            return
+        finally:
+            self.save.disabled = False
+            self.save.textContent = "Save"
+        item = tl.item_from_record(entity_set, record)
+        if item is not None:
+            self.items = tl.merge_items(self.items, [item])
+            if self.filter_key not in ("all", item["type"]):
+                self._set_filter("all")
+            self._render()
+        self._close_draft(clear_text=True)
+        self.announce.textContent = f"{tl.DRAFT_KINDS[kind].label} added to the timeline."
+
+    # -- filters, items ---------------------------------------------------------------------------------------
+    def _set_filter(self, key: str) -> None:
+        self.filter_key = key
+        for name, button in self.filter_buttons.items():
+            button.setAttribute("aria-pressed", "true" if name == key else "false")
+        self._render()
+
+    def _open(self, item: dict) -> None:
+        target = tl.nav_target(item)
+        if target is None:  # notes and resolutions: expand in place
+            item_id = str(item["id"])
+            if item_id in self.expanded:
+                self.expanded.discard(item_id)
+            else:
+                self.expanded.add(item_id)
+            self._render(focus_id=item_id)
+            return
+        logical, record_id = target
+        self.services.open_record(logical, record_id, NavSource.TIMELINE, title=tl.title_of(item))
+
+    def _render_item(self, item: dict, now: dt.datetime) -> Any:
+        kind = tl.item_type(str(item.get("type", "")))
+        item_id = str(item.get("id", ""))
+        expanded = item_id in self.expanded
+        inline = tl.nav_target(item) is None
+        title = tl.title_of(item)
+        attrs = {"type": "button", "class": "tl-open", "data-id": item_id}
+        if inline:
+            attrs["aria-expanded"] = "true" if expanded else "false"
+        else:
+            attrs["title"] = f"Open {kind.label.lower()} in a new tab"
+        button = h("button", attrs, title)
+        on(button, "click", lambda _event, it=item: self._open(it))
+        text = item.get("text") if isinstance(item.get("text"), str) else ""
+        untitled = not (item.get("subject") or "").strip()  # the title already shows the text's start
+        body = None
+        if text.strip() and (expanded or not untitled):
+            body = h("p", {"class": "tl-text" + (" is-expanded" if expanded else "")},
+                     text if expanded else tl.summary(text))
+        when = tl.parse_time(item.get("createdon"))
+        owner = self.names.get(str(item.get("ownerid") or ""), "")
+        meta = h("p", {"class": "tl-meta"})
+        if owner:
+            append(meta, h("span", {"class": "tl-owner"}, owner), " · ")
+        if when is not None:
+            meta.appendChild(h("time", {"datetime": item.get("createdon"), "title": tl.absolute_time(when)},
+                               tl.relative_time(when, now)))
+        status = tl.status_of(item)
+        return h("li", {"class": "tl-item", "data-type": kind.code, "data-id": item_id},
+                 h("span", {"class": f"tl-icon tl-icon-{kind.code}", "aria-hidden": "true"}, kind.icon),
+                 h("div", {"class": "tl-body"},
+                   h("div", {"class": "tl-line"}, button,
+                     h("span", {"class": "tl-type"}, kind.label),
+                     h("span", {"class": f"tl-state tl-state-{status.lower()}"}, status) if status else None),
+                   body, meta))
+
+    def _render(self, focus_id: str | None = None) -> None:
+        active = self.feed.ownerDocument.activeElement
+        if focus_id is None and active is not None and self.feed.contains(active):
+            focus_id = active.getAttribute("data-id")
+        clear(self.feed)
+        saved = bool(self.host.record_id)
+        for button in self.add_buttons.values():
+            button.disabled = not saved
+            if not saved:
+                button.setAttribute("title", "Save the record to add to its timeline")
+            else:
+                button.removeAttribute("title")
+        if not saved:
+            self.status.textContent = "Save the record to see its timeline."
+            self.more.hidden = True
+            return
+        shown = tl.filter_items(self.items, self.filter_key)
+        now = _now()
+        for label, group in tl.group_items(shown, now):
+            self.feed.appendChild(h("section", {"class": "tl-group"},
+                                    h("h3", {"class": "tl-group-title"}, label),
+                                    h("ol", {"class": "tl-list", "role": "list"},
+                                      [self._render_item(item, now) for item in group])))
+        if self._loading and not self.items:
+            self.status.textContent = "Loading…"
+        elif not shown:
+            chosen = next(f for f in tl.FILTERS if f.key == self.filter_key)
+            self.status.textContent = ("Nothing on the timeline yet." if chosen.types is None
+                                       else f"No {chosen.label.lower()} loaded.")
+        else:
+            self.status.textContent = ""
+        self.more.hidden = not self.has_more
+        self.more.disabled = self._loading
+        if focus_id:
+            target = self.feed.querySelector(f'.tl-open[data-id="{focus_id}"]')
+            if target is not None:
+                target.focus()
+
+    # -- loading ----------------------------------------------------------------------------------------------
+    def _spawn(self, coroutine: Any) -> None:
+        spawn(coroutine, self.services.report)
+
+    def _entity_set(self) -> str:
+        return self.host.entity.entity_set
+
+    def reload(self) -> None:
+        """Read the first pages again (as many items as are shown): coalesced while a read is running."""
+        if self._loading:
+            self._reload_again = True
+            return
+        self._spawn(self._reload())
+
+    async def _reload(self) -> None:
+        record_id = self.host.record_id
+        if not record_id:
+            self._render()
+            return
+        self._set_loading(True)
+        try:
+            names_needed = not self.names
+            page = await self.services.client.timeline(self._entity_set(), record_id,
+                                                       top=max(tl.PAGE_SIZE, len(self.items)))
+            if names_needed:
+                self.names = await user_names(self.services)
+            if record_id == self.host.record_id:
+                self.items = tl.merge_items([], page.records)
+                self.has_more = page.next_link is not None
+        finally:
+            self._set_loading(False)
+        if self._reload_again:
+            self._reload_again = False
+            await self._reload()
+
+    async def _load_more(self) -> None:
+        record_id = self.host.record_id
+        if not record_id or self._loading:
+            return
+        self._set_loading(True)
+        try:
+            page = await self.services.client.timeline(self._entity_set(), record_id, top=tl.PAGE_SIZE,
+                                                       skip=len(self.items))
+            self.items = tl.merge_items(self.items, page.records)
+            self.has_more = page.next_link is not None
+        finally:
+            self._set_loading(False)
+
+    def _set_loading(self, loading: bool) -> None:
+        self._loading = loading
+        self.feed.setAttribute("aria-busy", "true" if loading else "false")
+        self._render()
+
+    # -- following changes ------------------------------------------------------------------------------------
+    def _on_record(self, record: dict | None) -> None:
+        """A new record (first save) or a new state (resolved, cancelled): read the timeline again."""
+        record_id = self.host.record_id
+        statecode = (record or {}).get("statecode", _UNKNOWN)
+        changed = record_id != self._loaded_for or _UNKNOWN not in (statecode, self._statecode) and (
+            statecode != self._statecode)
+        self._loaded_for, self._statecode = record_id, statecode
+        if changed:
+            self.reload()
+
+    def _on_change(self, change: RecordChange) -> None:
+        record_id = self.host.record_id
+        if not record_id or not tl.concerns(change, record_id, {str(item["id"]) for item in self.items}):
+            return
+        if change.kind == DELETED:
+            self.items = [item for item in self.items if str(item["id"]) != change.record_id]
+            self._render()
+            return
+        item = tl.item_from_record(change.entity_set, change.record) if change.record else None
+        if item is not None and item.get("id") and item.get("createdon"):
+            if tl.regarding_of(change.record) == record_id.lower():
+                self.items = tl.merge_items(self.items, [item])
+            else:  # moved to another record
+                self.items = [known for known in self.items if str(known["id"]) != str(item["id"])]
+            self._render()
+            return
+        self.reload()  # a case action (a resolution was added) or a change without the record: read again
+
+
+def install(host: Any) -> TimelinePanel:
+    """The form extension: a timeline panel in ``host.side`` (see ``components.form_extensions``)."""
+    return TimelinePanel(host)
