@@ -33,6 +33,7 @@ from casework.records import Page as RecordPage
 from casework.records import RecordError
 from components.pages import Page
 
+_WEIGHTS = {"s": 2, "m": 3, "l": 5}  # relative column widths by the entity's hint
 SEARCH_DELAY = 0.25  # seconds of typing quiet before the search runs
 
 
@@ -172,18 +173,21 @@ class ListView:
         self.header_row = h("tr", {"role": "row"}, h("th", {"class": "list-check-cell", "scope": "col"},
                                                      self.select_all))
         self.sort_headers: dict[str, Any] = {}
+        weights = {column: _WEIGHTS.get(column_width(self.spec.entity_set, column), 2) for column in self.spec.columns}
+        total = sum(weights.values())
         for column in self.spec.columns:
             label = column_label(self.spec.entity_set, column)
             width = column_width(self.spec.entity_set, column)
+            style = f"width: {100 * weights[column] / total:.1f}%"
             if self.spec.can_sort(column):
                 button = h("button", {"type": "button", "class": "list-sort"}, label,
                            h("span", {"class": "list-sort-mark", "aria-hidden": "true"}))
                 on(button, "click", lambda _e, c=column: self._change(self.state.toggle_sort(self.spec, c)))
-                cell = h("th", {"role": "columnheader", "scope": "col", "class": f"w-{width}",
+                cell = h("th", {"role": "columnheader", "scope": "col", "class": f"w-{width}", "style": style,
                                 "data-column": column}, button)
                 self.sort_headers[column] = cell
             else:
-                cell = h("th", {"role": "columnheader", "scope": "col", "class": f"w-{width}",
+                cell = h("th", {"role": "columnheader", "scope": "col", "class": f"w-{width}", "style": style,
                                 "data-column": column}, label)
             self.header_row.appendChild(cell)
         self.body = h("tbody", {"class": "list-rows"})
@@ -359,6 +363,7 @@ class ListView:
             sort = ("descending" if state.descending else "ascending") if column == state.sort else "none"
             cell.setAttribute("aria-sort", sort)
             cell.querySelector(".list-sort-mark").textContent = {"ascending": " ▲", "descending": " ▼"}.get(sort, "")
+        self.size_select.value = str(state.page_size)
         if hasattr(self, "view_select"):
             self.view_select.value = state.view
         for field_name, select in self.filter_selects.items():
