@@ -286,7 +286,8 @@ class ListState:
         if isinstance(filters, list):
             kept = []
             for item in filters:
-                if (isinstance(item, list) and len(item) == 2 and item[0] in spec.filterable
+                if (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
+                        and item[0] in spec.filterable
                         and any(item[1] == value and type(item[1]) is type(value)
                                 for value, _ in spec.filterable[item[0]])):
                     kept.append((item[0], item[1]))
