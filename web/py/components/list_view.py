@@ -118,7 +118,7 @@ class ListView:
         """Build the list's DOM (once), subscribe to the bus, start loading; returns the root element."""
         slug = f"{self.page.tab_id}-{self.name}".replace(".", "-")
         heading_id = f"list-title-{slug}"
-        self.count_badge = h("span", {"class": "list-count", "aria-label": "records"}, "")
+        self.count_badge = h("span", {"class": "list-count"}, "")
         heading = h(self.heading_level, {"class": "list-title", "id": heading_id}, self.title, " ", self.count_badge)
         toolbar = h("div", {"class": "list-toolbar", "role": "toolbar", "aria-label": f"{self.title} actions"})
         for action in self.actions:
