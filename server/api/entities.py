@@ -6,7 +6,7 @@ such as ``passwordhash`` is never listed, so it never leaves the server.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Table
@@ -56,8 +56,11 @@ class EntitySet:
     # Agents may change a row only when they own it (or, with owner_or_unowned, when nobody owns it).
     agent_owner_check: bool = False
     owner_or_unowned: bool = False
+    # Rows must match these values (a tuple value: any of them).
     fixed: dict[str, Any] = field(default_factory=dict)
     default_order: tuple[tuple[str, bool], ...] = (("createdon", True),)
+    # A read-only view (GET only): records are written through their own entity set.
+    read_only: bool = False
 
     @property
     def by_name(self) -> dict[str, Field]:
@@ -98,6 +101,19 @@ def _activity_fields(extra: tuple[Field, ...]) -> tuple[Field, ...]:
 def _activity_set(name: str, code: str, extra: tuple[Field, ...]) -> EntitySet:
     return EntitySet(name, code, schema.activities, "activityid", _activity_fields(extra),
                      delete_roles=ALL_ROLES, agent_owner_check=True, fixed={"activitytypecode": code})
+
+
+ACTIVITY_TYPES = ("task", "email", "phonecall", "appointment")
+
+
+def _activity_pointers() -> EntitySet:
+    """Every activity type in one read-only list (the agent's "My open activities"); a row opens its own type."""
+    extra = (Field("directioncode", "bool"), Field("sender", max_length=200), Field("torecipients", max_length=500),
+             Field("phonenumber", max_length=50), Field("location", max_length=200))
+    fields = tuple(replace(f, write=None) for f in _activity_fields(extra))
+    return EntitySet("activitypointers", "activitypointer", schema.activities, "activityid", fields,
+                     write_roles=(), delete_roles=(), fixed={"activitytypecode": ACTIVITY_TYPES},
+                     default_order=(("scheduledend", False),), read_only=True)
 
 
 ENTITY_SETS: dict[str, EntitySet] = {
@@ -150,6 +166,7 @@ ENTITY_SETS: dict[str, EntitySet] = {
             Field("directioncode", "bool"), Field("phonenumber", max_length=50),
         )),
         _activity_set("appointments", "appointment", (Field("location", max_length=200),)),
+        _activity_pointers(),
         EntitySet("annotations", "annotation", schema.annotations, "annotationid", (
             *_common("annotationid"),
             Field("subject", max_length=300),

@@ -105,6 +105,8 @@ def build_document() -> dict:
                                    "409": _error("Unique value taken"), "413": _error("Body too large"),
                                    "422": _error("Invalid field"), **COMMON_ERRORS}},
         }
+        if s.read_only:
+            del paths[f"/api/{name}"]["post"]
         paths[f"/api/{name}({{id}})"] = {
             "get": {"summary": f"Get a {s.entity}", "operationId": f"get_{s.entity}", "parameters": [ID],
                     "responses": {"200": _json(record_ref), "304": {"description": "Not modified"},
@@ -125,6 +127,8 @@ def build_document() -> dict:
                                      "412": _error("Stale ETag"), "428": _error("If-Match missing"),
                                      **COMMON_ERRORS}},
         }
+        if s.read_only:
+            paths[f"/api/{name}({{id}})"] = {"get": paths[f"/api/{name}({{id}})"]["get"]}
         if name in TIMELINE_SETS:
             paths[f"/api/{name}({{id}})/timeline"] = {"get": {
                 "summary": "Activities and notes regarding the record, newest first",
@@ -143,6 +147,17 @@ def build_document() -> dict:
                           "412": _error("Stale ETag"), "422": _error("Invalid field"),
                           "428": _error("If-Match missing"), **COMMON_ERRORS},
         }}
+    paths["/api/queueitems({id})/pick"] = {"post": {
+        "summary": "Pick a queue item: its worker becomes the caller and its case is assigned to them",
+        "operationId": "queueitem_pick", "parameters": [ID, IF_MATCH],
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object", "maxProperties": 0}}}},
+        "responses": {"200": _json({"type": "object", "required": ["queueitem", "incident"], "properties": {
+            "queueitem": {"$ref": "#/components/schemas/queueitem"},
+            "incident": {"$ref": "#/components/schemas/incident"}}}),
+            "400": _error("Malformed"), "404": _error("No such queue item or case"),
+            "409": _error("Already picked by someone else, or the case is closed"), "412": _error("Stale ETag"),
+            "428": _error("If-Match missing"), **COMMON_ERRORS},
+    }}
     paths["/api/search"] = {"get": {
         "summary": "Relevance search with snippet segments", "operationId": "search",
         "parameters": [{"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 200}},

@@ -89,7 +89,8 @@ def _record_id(call: Call) -> str:
 
 
 def _base_where(entity_set: EntitySet):
-    return [entity_set.column(name) == value for name, value in entity_set.fixed.items()]
+    return [entity_set.column(name).in_(value) if isinstance(value, tuple) else entity_set.column(name) == value
+            for name, value in entity_set.fixed.items()]
 
 
 def _fetch(conn: Connection, entity_set: EntitySet, record_id: str):
@@ -556,6 +557,42 @@ def timeline(call: Call) -> Response:
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
+# -- queue items -------------------------------------------------------------------------------------------------
+
+QUEUEITEMS = ENTITY_SETS["queueitems"]
+
+
+def pick_queue_item(call: Call) -> Response:
+    """``POST /api/queueitems(<id>)/pick`` with ``If-Match`` (any agent): in one transaction the item's worker
+    becomes the caller and its case is assigned to them. Answers ``{"queueitem", "incident"}``; 409
+    ``already_picked`` when someone else works on it, 409 ``case_not_active`` for a closed case."""
+    me = call.require("agent", "supervisor", "admin")
+    record_id, version = _record_id(call), _require_version(call)
+    if call.body not in (None, {}):
+        raise ApiError(400, "invalid_body", "Picking takes no body (or an empty object).", {"field": None})
+    now = utcnow()
+    items = schema.queueitems
+    with call.database.engine.begin() as conn:
+        item = _get_or_404(conn, QUEUEITEMS, record_id)
+        worker = item._mapping["workerid"]
+        if worker is not None and worker != me.id:
+            raise ApiError(409, "already_picked", "Someone else is already working on this item.",
+                           {"workerid": worker})
+        if item._mapping["versionnumber"] != version:
+            raise _stale(QUEUEITEMS, item)
+        case = _get_or_404(conn, INCIDENTS, item._mapping["objectid"])
+        if case._mapping["statecode"] != 0:
+            raise ApiError(409, "case_not_active", "The case is already resolved or cancelled.",
+                           {"statecode": case._mapping["statecode"]})
+        # Guarded on the version and on nobody having picked it meanwhile: two agents cannot both win.
+        item = _guarded_update(conn, QUEUEITEMS, record_id, version, {"workerid": me.id}, now,
+                               ((items.c.workerid.is_(None)) | (items.c.workerid == me.id),))
+        case = _guarded_update(conn, INCIDENTS, case._mapping["incidentid"], case._mapping["versionnumber"],
+                               {"ownerid": me.id}, now)
+    return JSONResponse({"queueitem": to_json(QUEUEITEMS, item), "incident": to_json(INCIDENTS, case)},
+                        headers={"Cache-Control": "no-store"})
+
+
 ACTIONS = {"resolve": resolve_case, "cancel": cancel_case, "assign": assign_case, "route": route_case}
 
 
@@ -575,6 +612,9 @@ def _routes_for(name: str) -> list[Route]:
     def bind(function, **options):
         return endpoint(function, path={"entityset": name}, **options)
 
+    if ENTITY_SETS[name].read_only:
+        return [Route(f"/api/{name}({{id}})", bind(get_record), methods=["GET"]),
+                Route(f"/api/{name}", bind(list_records), methods=["GET"])]
     routes = [
         Route(f"/api/{name}({{id}})", bind(get_record), methods=["GET"]),
         Route(f"/api/{name}({{id}})", bind(update_record, body=True), methods=["PATCH"]),
@@ -586,6 +626,8 @@ def _routes_for(name: str) -> list[Route]:
         routes.insert(0, Route(f"/api/{name}({{id}})/timeline", bind(timeline), methods=["GET"]))
     if name == "incidents":
         routes.insert(0, Route(f"/api/{name}({{id}})/{{action}}", bind(record_action, body=True), methods=["POST"]))
+    if name == "queueitems":
+        routes.insert(0, Route(f"/api/{name}({{id}})/pick", bind(pick_queue_item, body=True), methods=["POST"]))
     return routes
 
 

@@ -98,6 +98,7 @@ CASE_STATUS = ((1, "In progress"), (2, "On hold"), (3, "Waiting for details"), (
 ACTIVITY_STATE = ((0, "Open"), (1, "Completed"), (2, "Cancelled"))
 ACTIVITY_PRIORITY = ((0, "Low"), (1, "Normal"), (2, "High"))
 ARTICLE_STATE = ((0, "Draft"), (3, "Published"))
+ACTIVITY_TYPE = (("task", "Task"), ("phonecall", "Phone call"), ("email", "Email"), ("appointment", "Appointment"))
 
 
 def _activity(logical: str, entity_set: str, singular: str, plural: str, extra: tuple[FormField, ...] = ()
@@ -220,6 +221,13 @@ ENTITIES: dict[str, Entity] = {e.logical: e for e in (
         (Column("title", "Title", "l"), Column("queueid", "Queue", "m"), Column("workerid", "Worked by", "m"),
          Column("enteredon", "Entered queue", "m")),
         "enteredon asc",
+    ),
+    Entity(  # every activity type in one read-only list; a row opens its own type (activitytypecode)
+        "activitypointer", "activitypointers", "activityid", "Activity", "Activities", "subject",
+        (Column("subject", "Subject", "l"), Column("activitytypecode", "Type", "s"),
+         Column("regardingobjectid", "Regarding", "m"), Column("prioritycode", "Priority", "s"),
+         Column("statecode", "Status", "s"), Column("scheduledend", "Due", "m")),
+        "scheduledend asc",
     ),
     Entity(
         "systemuser", "systemusers", "systemuserid", "User", "Users", "fullname",

@@ -240,6 +240,21 @@ class RecordClient:
     async def route_case(self, case: dict, queue_id: str) -> dict:
         return await self._case_action(case, "route", {"queueid": queue_id})
 
+    # -- queue items
+    async def pick_queue_item(self, item: dict) -> tuple[dict, dict]:
+        """Work on a queue item: it becomes the agent's, and so does its case (one server transaction).
+        Returns ``(queue item, case)`` as they are now.
+
+        Raises:
+            RecordError: 409 ``already_picked`` when someone else picked it first.
+        """
+        path = self._record_path("queueitems", item["queueitemid"]) + "/pick"
+        _, _, body = await self._call("POST", path, etag=item["@odata.etag"])
+        queue_item, case = body["queueitem"], body["incident"]
+        self._announce("queueitems", queue_item["queueitemid"], UPDATED, queue_item)
+        self._announce("incidents", case["incidentid"], UPDATED, case, related=("queueitems",))
+        return queue_item, case
+
     async def timeline(self, entity_set: str, record_id: str, *, top: int | None = None,
                        skip: int | None = None) -> Page:
         """Activities and notes regarding a record, newest first."""

@@ -1,19 +1,23 @@
-"""Which page shows which tab: every page class, registered with its matcher, most specific first.
+"""Which page shows which tab: every page class, registered with its matcher, most specific first; and the form
+extensions (a case's timeline and actions).
 
 Tabs no page accepts fall back to ``components.tab_panel.TabPanelRenderer`` (title, template, parameters).
 """
 
 from __future__ import annotations
 
+from components import case_actions, timeline
+from components.dashboard import DashboardPage, is_dashboard
+from components.entity_list import EntityListPage, has_list
+from components.form_extensions import extend_form
 from components.pages import PageHost, is_page_type
 from components.search_page import SearchPage
 
 
 def register_pages(host: PageHost) -> None:
     """Register every page with ``host`` (order matters: the first matching page wins)."""
+    host.register(is_dashboard, DashboardPage)
+    host.register(has_list, EntityListPage)
     host.register(is_page_type("search"), SearchPage)
-    from components import case_actions, timeline
-    from components.form_extensions import extend_form
-
     extend_form(timeline.TIMELINE_ENTITIES, timeline.install)
     extend_form(("incident",), case_actions.install)
