@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         sessions = page.evaluate(BUILD_JS, records)
         tabs = page.evaluate("document.querySelectorAll('#tab-panels [role=tabpanel]').length")
         page.evaluate("() => window.dispatchEvent(new Event('pagehide'))")
-        restore_ms, painted_ms, from_main_ms, load_ms, mount_ms = [], [], [], [], []
+        restore_ms, painted_ms, from_main_ms, load_ms, mount_ms, wiring_ms = [], [], [], [], [], []
         for run in range(max(3, args.reloads) + 1):
             page.reload()
             page.wait_for_function(marks_js, timeout=120_000)
@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue  # the first reload warms caches
             restore_ms.append(marks["restored"] - marks["build"])
             load_ms.append(marks["loaded"] - marks["build"])
-            mount_ms.append(marks["mounted"] - marks["loaded"])
+            mount_ms.append(marks["mounted"] - marks["mounting"])
+            wiring_ms.append(marks["mounting"] - marks["loaded"])
             painted_ms.append(marks["painted"] - marks["build"])
             from_main_ms.append(marks["painted"] - marks["main"])
         saved = run_python(page, SAVES_PY.replace("SAVES", str(args.saves)))
@@ -145,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "restore",
         "workspace": {"sessions": sessions, "tab_panels": tabs, "snapshot_chars": saved["size"]},
         "load_and_rehydrate": summary(load_ms),
+        "wiring_services_and_pages": summary(wiring_ms),
         "render_sessions_tabs_pages": summary(mount_ms),
         "restore_to_dom": summary(restore_ms),
         "restore_to_painted": summary(painted_ms),
@@ -158,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"restore: {sessions} sessions / {tabs} tabs: "
         f"load+rehydrate {result['load_and_rehydrate']['median_ms']:.1f} ms, "
+        f"wiring {result['wiring_services_and_pages']['median_ms']:.1f} ms, "
         f"render {result['render_sessions_tabs_pages']['median_ms']:.1f} ms, "
         f"restored in {result['restore_to_dom']['median_ms']:.1f} ms "
         f"(painted {result['restore_to_painted']['median_ms']:.1f} ms, goal <= 50); save p50 "

@@ -109,6 +109,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Workspace:
     host.on_dirty = dirty_changed
     services.extras["view"] = view
     host.defer_hidden = restore is not None  # restored tabs mount when first shown
+    js.window.caseworkBoot.mark("mounting")  # bench/restore.py: the session bar and tab strips render from here
     view.mount()
     host.defer_hidden = False
     js.window.caseworkBoot.mark("mounted")  # bench/restore.py: every session, tab and page is in the DOM
