@@ -12,22 +12,108 @@ const TOPIC_NAMES = [
 ];
 
 // One workspace per browser tab: its id namespaces the topics, so another browser tab of the same workspace
-// (same origin, so the same BroadcastChannel space) never hears this one's events.
-function workspaceInstanceId() {
-  const key = "casework.workspaceId";
+// (same origin, so the same BroadcastChannel space) never hears this one's events. It is also the browser tab's
+// session-restore slot. sessionStorage keeps it across reloads, but a duplicated browser tab gets a copy of
+// sessionStorage, so the id alone cannot tell "my reload" from "a copy of a live tab": a Web Lock per slot, held for
+// the page's life, can (BroadcastChannel "casework.slots" where Web Locks are missing). Python decides what to do
+// with the answer (casework/peers.py choose_slot, browser/slots.py); this file only holds the locks.
+const WORKSPACE_KEY = "casework.workspaceId";
+const SLOT_LOCK_PREFIX = "casework.workspace.";
+// A reload's old document may still hold its lock for a moment; a duplicated tab's original holds it for good.
+const SLOT_WAIT_MS = 1500;
+const SLOT_ASK_MS = 150;
+
+function storedWorkspaceId() {
   try {
-    let id = sessionStorage.getItem(key);
-    if (!id) {
-      id = crypto.randomUUID();
-      sessionStorage.setItem(key, id);
-    }
-    return id;
+    return sessionStorage.getItem(WORKSPACE_KEY) || null;
   } catch {
-    return crypto.randomUUID(); // storage refused: still unique for this page
+    return null; // storage refused: every load is a new browser tab
   }
 }
 
-const workspaceId = workspaceInstanceId();
+function rememberWorkspaceId(id) {
+  try { sessionStorage.setItem(WORKSPACE_KEY, id); } catch { /* storage refused: the id lives as long as the page */ }
+}
+
+const storedId = storedWorkspaceId();
+let workspaceId = storedId || crypto.randomUUID();
+rememberWorkspaceId(workspaceId);
+
+const heldSlots = new Set();
+const slotReleasers = new Map();
+const hasLocks = Boolean(globalThis.navigator && navigator.locks && navigator.locks.request);
+const slotChannel = !hasLocks && "BroadcastChannel" in globalThis ? new BroadcastChannel("casework.slots") : null;
+if (slotChannel) {
+  slotChannel.onmessage = ({ data }) => {
+    if (data && data.type === "claim" && heldSlots.has(data.id)) slotChannel.postMessage({ type: "held", id: data.id });
+    if (data && data.type === "who") slotChannel.postMessage({ type: "here", ids: [...heldSlots] });
+  };
+}
+
+/** Take the slot's lock for this page's life; resolves false when a live browser tab holds it, null if unknown. */
+function holdSlot(id) {
+  if (heldSlots.has(id)) return Promise.resolve(true);
+  if (hasLocks) {
+    return new Promise((resolve) => {
+      const signal = AbortSignal.timeout(SLOT_WAIT_MS);
+      navigator.locks.request(SLOT_LOCK_PREFIX + id, { signal }, () => {
+        heldSlots.add(id);
+        resolve(true);
+        return new Promise((release) => slotReleasers.set(id, release)); // held until released or unload
+      }).catch(() => resolve(false)); // aborted: another live browser tab holds it
+    });
+  }
+  if (!slotChannel) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    let taken = false;
+    const listen = ({ data }) => { if (data && data.type === "held" && data.id === id) taken = true; };
+    slotChannel.addEventListener("message", listen);
+    slotChannel.postMessage({ type: "claim", id });
+    setTimeout(() => {
+      slotChannel.removeEventListener("message", listen);
+      if (!taken) heldSlots.add(id);
+      resolve(!taken);
+    }, SLOT_ASK_MS);
+  });
+}
+
+function releaseSlot(id) {
+  const release = slotReleasers.get(id);
+  slotReleasers.delete(id);
+  heldSlots.delete(id);
+  if (release) release();
+}
+
+/** Workspace ids whose slot a live browser tab of this origin holds (this one included). */
+async function liveSlots() {
+  if (hasLocks) {
+    const { held = [], pending = [] } = await navigator.locks.query();
+    return [...held, ...pending].map((lock) => lock.name).filter((name) => name && name.startsWith(SLOT_LOCK_PREFIX))
+      .map((name) => name.slice(SLOT_LOCK_PREFIX.length));
+  }
+  if (!slotChannel) return [...heldSlots];
+  const found = new Set(heldSlots);
+  const listen = ({ data }) => { if (data && data.type === "here" && Array.isArray(data.ids)) data.ids.forEach((id) => found.add(id)); };
+  slotChannel.addEventListener("message", listen);
+  slotChannel.postMessage({ type: "who" });
+  await new Promise((resolve) => setTimeout(resolve, SLOT_ASK_MS));
+  slotChannel.removeEventListener("message", listen);
+  return [...found];
+}
+
+// Started at once, so the answer is there long before Python asks (it boots for seconds).
+const firstHold = holdSlot(workspaceId);
+
+/** For Python (browser/slots.py) only. */
+const slots = {
+  storedId,
+  firstHold,
+  hold: holdSlot,
+  release: releaseSlot,
+  live: liveSlots,
+  /** Switch this page to another slot (a duplicated tab's new one, a reopened one); kept across reloads. */
+  use(id) { workspaceId = String(id); rememberWorkspaceId(workspaceId); },
+};
 
 /** A rejected Apm call: `code` is stable and machine-readable, `message` is for people. */
 class ApmError extends Error {
@@ -146,7 +232,8 @@ function publish(topicName, payload) {
 
 const Apm = {
   ApmError,
-  workspaceId,
+  get workspaceId() { return workspaceId; },
+  _slots: slots,
   ready,
   get isReady() { return bridge !== null; },
 

@@ -10,26 +10,35 @@ import asyncio
 import sys
 
 import js
+from pyodide.ffi import create_once_callable
 
 import apm
 from apm.facade import Apm
 from apm.model import HOME_TAB_ID, Workspace
 from browser import apm_bridge, keyboard
 from browser.dom import by_id, h
+from browser.peers import PeerPresence
 from browser.restore import PageRestore
+from browser.slots import ReopenOfferView, claim_slot
 from browser.transport import FetchTransport
+from casework.peers import SlotChoice
 from casework.profile import Agent, parse_me
 from casework.recordbus import RecordBus
 from casework.records import RecordClient
 from components import header
 from components.dialog import Dialogs
 from components.notices import Notices
-from components.pages import PageHost, Services
+from components.pages import PageHost, Services, spawn
 from components.registry import register_pages
 from components.tab_panel import TabPanelRenderer
 from components.workspace_view import WorkspaceView
 
 SERVICES: Services | None = None  # the page's services once booted (for page scripts and tests: browser.boot)
+RESTORE: PageRestore | None = None  # session restore of this page, when on (tests and bench/restore.py)
+#: Restored sessions of these templates wait for presence (the inbox issue releases the gate; until then boot does,
+#: right after the presence/health check).
+PRESENCE_GATE = "presence"
+CONVERSATION_SESSIONS = ("msdyn_chat_session",)
 
 
 def _home_content() -> object:
@@ -42,7 +51,7 @@ def _home_content() -> object:
     )
 
 
-def _build_workspace(agent: Agent) -> Workspace:
+def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Workspace:
     """The session engine (restored when the profile says so, with the profile's limits), its page API and its
     rendering, wired together. Restore runs before the first render, so the session bar paints restored at once."""
     workspace_id = str(js.window.Microsoft.Apm.workspaceId)
@@ -50,11 +59,16 @@ def _build_workspace(agent: Agent) -> Workspace:
     restore = None
     if agent.restore_enabled:
         try:
-            restore = PageRestore(agent, workspace_id, notices.show)
+            restore = PageRestore(agent, workspace_id, notices.show,
+                                  copy_from=slot.copy_from if slot is not None else None)
+            restore.defer_until(PRESENCE_GATE, kinds=CONVERSATION_SESSIONS)
         except Exception:  # storage blocked by the browser (privacy settings): work on, without restore
             notices.show("This browser blocks storage, so your sessions will not come back after a reload.",
                          "restore_unavailable")
+    global RESTORE
+    RESTORE = restore
     workspace = restore.load() if restore else Workspace.from_profile(agent.limits)
+    js.window.caseworkBoot.mark("loaded")  # bench/restore.py: the saved workspace is read and rehydrated
     api = Apm(workspace, topic_namespace=workspace_id)
     apm.install(api)
     bus = RecordBus()
@@ -73,10 +87,33 @@ def _build_workspace(agent: Agent) -> Workspace:
 
     host = PageHost(services, render_fallback, restore.view_state if restore else None)
     register_pages(host)
+    if "restore" in list(getattr(js.window, "caseworkTestPages", None) or []):
+        from components import restore_testkit  # tests and bench/restore.py only
+
+        restore_testkit.install(host)
+    if restore:
+        restore.install_unavailable_page(host)
+        services.extras["restore"] = restore
     view = WorkspaceView(workspace, notices.show, host.render)
-    host.on_dirty = view.set_tab_dirty
+    peers = None
+    try:
+        peers = PeerPresence(workspace, host, workspace_id, agent.user_id or agent.username, notices.show)
+        services.extras["peers"] = peers
+    except Exception as error:  # no BroadcastChannel: every tab works alone
+        js.console.warn(f"peer edits off: {error!r}")
+
+    def dirty_changed(tab_id: str, dirty: bool) -> None:
+        if peers is not None:
+            peers.local_changed()
+        view.set_tab_dirty(tab_id, dirty)
+
+    host.on_dirty = dirty_changed
     services.extras["view"] = view
+    host.defer_hidden = restore is not None  # restored tabs mount when first shown
+    js.window.caseworkBoot.mark("mounting")  # bench/restore.py: the session bar and tab strips render from here
     view.mount()
+    host.defer_hidden = False
+    js.window.caseworkBoot.mark("mounted")  # bench/restore.py: every session, tab and page is in the DOM
     workspace.subscribe("*", view.handle)  # the DOM first, so page scripts see it updated ...
     apm_bridge.attach(api, on_limit=notices.show)  # ... when their DOM and BroadcastChannel events arrive
     keyboard.install(workspace, view)
@@ -113,6 +150,18 @@ async def _show_server_connection() -> None:
     indicator.querySelector(".presence-label").textContent = "Online" if online else "Offline"
 
 
+async def _after_paint(slot: SlotChoice | None) -> None:
+    """Work that must not delay the first paint: presence, then conversations; restored records; reopen offer."""
+    restore, services = RESTORE, SERVICES
+    if restore is not None and services is not None:
+        spawn(restore.check_records(services), services.report)
+        if slot is not None and slot.reason == "new":
+            spawn(ReopenOfferView(restore, services.notify).offer(), services.report)
+    await _show_server_connection()
+    if restore is not None:
+        restore.release(PRESENCE_GATE)  # the inbox issue takes this over once presence really loads
+
+
 _background: set[asyncio.Task] = set()
 
 
@@ -135,14 +184,23 @@ async def _start(boot: object) -> None:
             return  # not signed in (boot.js is on its way to the sign-in page) or it already showed why
         agent = parse_me(me_text)
         boot.stage("Preparing your workspace…", 92)
-        _build_workspace(agent)
+        slot = None
+        try:
+            slot = await claim_slot()
+        except Exception as error:  # no locking at all: this tab keeps the id apm.js gave it
+            js.console.warn(f"restore slot: {error!r}")
+        boot.mark("build")  # bench/restore.py: restore-to-paint starts here
+        _build_workspace(agent, slot)
+        boot.mark("restored")  # restored and rendered into the DOM; "painted" follows after the next frame
+        js.requestAnimationFrame(create_once_callable(
+            lambda _t: js.setTimeout(create_once_callable(lambda: boot.mark("painted")), 0)))
         _show_agent(agent)
         for element_id in ("global-search", "sitemap-button"):
             by_id(element_id).removeAttribute("disabled")
         body = js.document.body
         body.dataset.python = sys.version.split()[0]
         body.dataset.ready = "1"
-        _keep(asyncio.ensure_future(_show_server_connection()))
+        _keep(asyncio.ensure_future(_after_paint(slot)))
     except Exception as exc:  # shown on the boot panel and in the console; the page stays readable
         import traceback
 

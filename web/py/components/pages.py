@@ -214,14 +214,35 @@ class PageHost:
         self._initial = dict(initial_states or {})
         self.on_dirty: Callable[[str, bool], None] | None = None
         self.on_state_change: Callable[[], None] | None = None
+        #: While true, tabs that are not the focused one are not mounted but kept pending until first shown
+        #: (session restore sets it for its first render, so 100 restored tabs cost one page, not 100).
+        self.defer_hidden = False
+        self._pending: dict[str, Any] = {}  # tab id -> panel of a tab whose page mounts when first shown
         services.workspace.subscribe("tab.closed", lambda event: self._drop(event.tab_id))
         services.workspace.subscribe("tab.focused", lambda event: self._shown(event.tab_id))
         services.workspace.subscribe("session.focused", lambda _event: self._shown(
             services.workspace.focused_tab_id))
 
-    def register(self, match: Matcher, factory: PageFactory) -> None:
-        """Add a page class: ``factory(services, tab_id, initial_state)`` for tabs ``match`` accepts."""
-        self._registry.append((match, factory))
+    def register(self, match: Matcher, factory: PageFactory, first: bool = False) -> None:
+        """Add a page class: ``factory(services, tab_id, initial_state)`` for tabs ``match`` accepts (``first``:
+        before every page registered so far, e.g. session restore's "no longer available" page)."""
+        if first:
+            self._registry.insert(0, (match, factory))
+        else:
+            self._registry.append((match, factory))
+
+    def remount(self, tab_id: str, initial_state: dict | None = None) -> None:
+        """Replace a tab's page by a fresh one (the registry is asked again), with ``initial_state``; used by
+        session restore when a restored record turns out to be gone."""
+        page = self.pages.get(tab_id)
+        panel = page.panel if page is not None else js.document.getElementById(f"panel-{tab_id}")
+        if panel is None:
+            return
+        self._drop(tab_id)
+        panel.replaceChildren()
+        if initial_state is not None:
+            self._initial[tab_id] = initial_state
+        self.render(self.services.workspace, tab_id, panel)
 
     def render(self, workspace: Workspace, tab_id: str, panel: Any, refreshed: bool = False) -> None:
         """Fill ``panel`` for ``tab_id`` (WorkspaceView calls this on create, in-place navigation and refresh)."""
@@ -229,6 +250,12 @@ class PageHost:
         if page is not None and refreshed:
             page.refresh()
             return
+        if self.defer_hidden and page is None and not refreshed and workspace.focused_tab_id != tab_id:
+            self._pending[tab_id] = panel
+            if "draft" in (self._initial.get(tab_id) or {}):
+                self.dirty_changed(tab_id, True)  # its restored draft is unsaved, shown or not
+            return
+        self._pending.pop(tab_id, None)
         if page is not None:  # navigated in place: a new page replaces the old one
             self._drop(tab_id)
         tab = workspace.tab(tab_id)
@@ -253,6 +280,8 @@ class PageHost:
 
     def is_dirty(self, tab_id: str) -> bool:
         page = self.pages.get(tab_id)
+        if page is None and tab_id in self._pending:
+            return "draft" in (self._initial.get(tab_id) or {})
         return bool(page and page.dirty)
 
     def dirty_tabs(self, session_id: str) -> list[str]:
@@ -270,9 +299,15 @@ class PageHost:
                 continue
             if state:
                 states[tab_id] = state
+        for tab_id in self._pending:  # not shown yet: their restored state is still theirs
+            if tab_id in self._initial:
+                states[tab_id] = self._initial[tab_id]
         return states
 
     def _shown(self, tab_id: str) -> None:
+        panel = self._pending.pop(tab_id, None)
+        if panel is not None:
+            self.render(self.services.workspace, tab_id, panel)
         page = self.pages.get(tab_id)
         if page is not None:
             try:
@@ -281,6 +316,7 @@ class PageHost:
                 self.services.report(error)
 
     def _drop(self, tab_id: str) -> None:
+        self._pending.pop(tab_id, None)
         page = self.pages.pop(tab_id, None)
         if page is not None:
             try:

@@ -227,7 +227,7 @@ class WorkspaceView:
             return
         item.classList.toggle("is-dirty", dirty)
         button = item.firstChild
-        marker = button.querySelector(".tab-dirty")
+        marker = button.querySelector(".tab-dirty") or None  # Pyodide gives JsNull (falsy, not None) for null
         if dirty and marker is None:
             button.appendChild(h("span", {"class": "tab-dirty", "title": "Unsaved changes"}, "●"))
             button.setAttribute("aria-description", "Unsaved changes")
