@@ -92,10 +92,14 @@ async def _load(spec: dict) -> dict:
     next_index = 0
     started = time.perf_counter()
 
-    async def connection() -> None:
-        nonlocal next_index
+    async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         reader, writer = await asyncio.open_connection(host, port)
         writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return reader, writer
+
+    async def connection() -> None:
+        nonlocal next_index
+        reader, writer = await connect()
         try:
             while next_index < len(raws):
                 index = next_index
@@ -104,7 +108,16 @@ async def _load(spec: dict) -> dict:
                 if scheduled is not None and (wait := scheduled - time.perf_counter()) > 0:
                     await asyncio.sleep(wait)
                 begin = scheduled if scheduled is not None else time.perf_counter()
-                status = await _exchange(reader, writer, raws[index])
+                try:
+                    status = await _exchange(reader, writer, raws[index])
+                except (asyncio.IncompleteReadError, ConnectionError) as exc:
+                    if isinstance(exc, asyncio.IncompleteReadError) and exc.partial:
+                        raise
+                    # The server closed a keep-alive connection that sat idle (uvicorn: after 5 s): the request
+                    # was not read; send it again on a new connection (the reconnect counts in its latency).
+                    writer.close()
+                    reader, writer = await connect()
+                    status = await _exchange(reader, writer, raws[index])
                 latencies.append(time.perf_counter() - begin)
                 statuses[status] = statuses.get(status, 0) + 1
         finally:
