@@ -187,13 +187,16 @@ def sign_in(base: str) -> dict[str, str]:
     return {"Cookie": cookie, "X-CSRF-Token": json.loads(body)["csrfToken"]}
 
 
-def sample_ids(database: Path, count: int, seed: int = 7) -> list[str]:
+def sample_ids(database: Path, count: int, seed: int = 7, active_only: bool = False) -> list[str]:
+    """Case ids at random rowids; ``active_only``: only active cases (resolved ones answer PATCH with 409)."""
     with sqlite3.connect(database) as conn:
         total = conn.execute("SELECT max(rowid) FROM incidents").fetchone()[0]
         rng = random.Random(seed)
-        rowids = rng.sample(range(1, total + 1), min(count, total))
+        rowids = rng.sample(range(1, total + 1), min(count * (3 if active_only else 1), total))
         marks = ",".join("?" * len(rowids))
-        return [row[0] for row in conn.execute(f"SELECT incidentid FROM incidents WHERE rowid IN ({marks})", rowids)]
+        active = " AND statecode = 0" if active_only else ""
+        rows = conn.execute(f"SELECT incidentid FROM incidents WHERE rowid IN ({marks}){active}", rowids)
+        return [row[0] for row in rows][:count]
 
 
 def read_requests(kind: str, ids: list[str], count: int, headers: dict, peer: bool) -> list[dict]:
@@ -275,7 +278,7 @@ def start_peer(data: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "NODE_OPTIONS": "--max-old-space-size=16384"}
     process = subprocess.Popen([str(binary), "--port", str(port), "--host", "127.0.0.1", "--quiet", str(data)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     deadline = time.time() + 900
     while True:
         try:
@@ -284,7 +287,7 @@ def start_peer(data: Path) -> tuple[subprocess.Popen, str]:
         except OSError:
             if process.poll() is not None or time.time() > deadline:
                 stop_peer(process)
-                error = (process.stderr.read() or b"").decode(errors="replace").strip().splitlines()
+                error = (process.stdout.read() or b"").decode(errors="replace").strip().splitlines()
                 reason = next((line.strip() for line in error if "Error" in line), error[-1] if error else "")
                 raise PeerError(f"json-server did not start (exit {process.returncode}): {reason}") from None
             time.sleep(0.5)
@@ -317,7 +320,8 @@ def measure_ours(data_dir: Path, cases: int, args: argparse.Namespace, with_patc
         ids = sample_ids(data_dir / "casework.sqlite3", max(2000, 2 * args.requests + 200))
         figures = measure_reads(base, ids, headers, args)
         if with_patch:
-            figures["patch"] = measure_patch(base, ids, headers, args)
+            active = sample_ids(data_dir / "casework.sqlite3", 2 * args.requests + 200, seed=11, active_only=True)
+            figures["patch"] = measure_patch(base, active, headers, args)
     finally:
         server.stop()
     return {"server_start_s": start_seconds, "workloads": figures}, ids
