@@ -36,6 +36,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -277,8 +278,10 @@ def start_peer(data: Path) -> tuple[subprocess.Popen, str]:
         raise PeerError("node_modules/.bin/json-server missing: run scripts/setup --dev (npm ci)")
     port = free_port()
     env = {**os.environ, "NODE_OPTIONS": "--max-old-space-size=16384"}
-    process = subprocess.Popen([str(binary), "--port", str(port), "--host", "127.0.0.1", "--quiet", str(data)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    # Not --quiet: with it json-server does not say why it failed. Its output (one line per request) goes to a file.
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen([str(binary), "--port", str(port), "--host", "127.0.0.1", str(data)],
+                               stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     deadline = time.time() + 900
     while True:
         try:
@@ -287,7 +290,8 @@ def start_peer(data: Path) -> tuple[subprocess.Popen, str]:
         except OSError:
             if process.poll() is not None or time.time() > deadline:
                 stop_peer(process)
-                error = (process.stdout.read() or b"").decode(errors="replace").strip().splitlines()
+                log.seek(0)
+                error = log.read().decode(errors="replace").strip().splitlines()
                 reason = next((line.strip() for line in error if "Error" in line), error[-1] if error else "")
                 raise PeerError(f"json-server did not start (exit {process.returncode}): {reason}") from None
             time.sleep(0.5)
