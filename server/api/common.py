@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 try:
     import orjson
-except ImportError:  # pragma: no cover - pinned in requirements.txt; the standard encoder gives the same bytes
+except ImportError:  # pragma: no cover - pinned in requirements.txt; the standard encoder is the fallback
     orjson = None
 
 from server import auth
