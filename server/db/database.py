@@ -12,6 +12,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from server.db import schema
 from server.db.migrations import MIGRATIONS
 
+SQLITE_MMAP_BYTES = 1 << 30
+SQLITE_CACHE_KIB = 64 * 1024
+
 
 class DatabaseError(Exception):
     """The database cannot be opened or migrated; the message is one readable line."""
@@ -67,6 +70,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Reads at a million cases: map the file (no read() copy per page) and keep a 64 MiB page cache per pooled
+    # connection, so index and FTS pages stay hot across requests; sorts and temp b-trees stay in memory.
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
 
 

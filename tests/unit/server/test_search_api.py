@@ -60,3 +60,23 @@ def test_markup_and_engine_syntax_in_queries_are_just_words(agent: TestClient) -
 def test_bad_search_parameters_answer_400(agent: TestClient, params: dict) -> None:
     response = agent.get("/api/search", params=params)
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_query"
+
+
+def test_the_case_with_a_distinctive_phrase_in_its_title_is_the_top_hit(agent: TestClient) -> None:
+    """Ranking runs on a bounded candidate set (the newest matches): the best match must still come first, even when
+    newer cases mention the same words only in their descriptions."""
+    customer = agent.get("/api/accounts?$top=1").json()["value"][0]
+
+    def create_case(title: str, description: str) -> str:
+        response = agent.post("/api/incidents", json={
+            "title": title, "description": description, "customerid": customer["accountid"],
+            "customeridtype": "account", "prioritycode": 2})
+        assert response.status_code == 201, response.text
+        return response.json()["incidentid"]
+
+    wanted = create_case("Quokka telemetry gateway overheats", "The gateway in the lab restarts every hour.")
+    for n in range(5):
+        create_case(f"Unrelated request {n}", "Someone mentioned a quokka and some telemetry in passing.")
+    hits = search(agent, q="quokka telemetry", entities="incident,knowledgearticle", top=10)
+    assert len(hits) == 6 and hits[0]["id"] == wanted
+    assert [s["text"].lower() for s in hits[0]["snippet"] if s["match"]][:2] == ["quokka", "telemetry"]
