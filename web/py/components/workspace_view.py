@@ -60,6 +60,30 @@ class WorkspaceView:
         self._shown_tab: str | None = None
         # Set by the close-session warning (components.close_warning): user-initiated session closes go through it.
         self.close_session_request: Callable[[str], None] | None = None
+        # One delegated click listener per bar instead of two per session/tab: a restored 10 x 10 workspace would
+        # otherwise create ~200 JS proxies before its first paint.
+        on(self.session_list, "click", self._on_session_click)
+        on(self.strip_host, "click", self._on_tab_click)
+
+    def _on_session_click(self, event: Any) -> None:
+        item = event.target.closest(".session-item")
+        session_id = item.dataset.sessionId if item else None
+        if not session_id or session_id not in self._session_items:
+            return
+        if event.target.closest(".session-close"):
+            self.request_close_session(session_id)
+        elif event.target.closest(".session-tab"):
+            self.attempt(lambda: self.workspace.focus_session(session_id))
+
+    def _on_tab_click(self, event: Any) -> None:
+        item = event.target.closest(".tab-item")
+        tab_id = item.dataset.tabId if item else None
+        if not tab_id or tab_id not in self._tab_items:
+            return
+        if event.target.closest(".tab-close"):
+            self.attempt(lambda: self.workspace.close_tab(tab_id))
+        elif event.target.closest(".tab"):
+            self.attempt(lambda: self.workspace.focus_tab(tab_id))
 
     # -- initial render -------------------------------------------------------------------------------------------
 
@@ -137,12 +161,10 @@ class WorkspaceView:
             h("span", {"class": "session-title"}, session.title),
             h("span", {"class": "session-dot", "title": "Needs your attention", "hidden": True}),
         )
-        on(button, "click", lambda _e, sid=session_id: self.attempt(lambda: self.workspace.focus_session(sid)))
         item = h("div", {"class": "session-item", "role": "presentation", "data-session-id": session_id}, button)
         # Close buttons sit inside the tablist, which may own only tabs: hidden from assistive technology (they are
         # out of the tab order too); keyboard and screen-reader users close with Delete or Alt+Shift+X / Alt+Shift+W.
         close = h("button", {"type": "button", "class": "session-close", "tabindex": "-1", "aria-hidden": "true"}, "×")
-        on(close, "click", lambda _e, sid=session_id: self.request_close_session(sid))
         item.appendChild(close)
         self._session_items[session_id] = item
         self.session_list.appendChild(item)
@@ -187,9 +209,7 @@ class WorkspaceView:
              "aria-selected": "false", "aria-controls": _panel_id(tab_id), "tabindex": "-1", "data-tab-id": tab_id},
             h("span", {"class": "tab-title"}, tab.title),
         )
-        on(button, "click", lambda _e, tid=tab_id: self.attempt(lambda: self.workspace.focus_tab(tid)))
         close = h("button", {"type": "button", "class": "tab-close", "tabindex": "-1", "aria-hidden": "true"}, "×")
-        on(close, "click", lambda _e, tid=tab_id: self.attempt(lambda: self.workspace.close_tab(tid)))
         item = h("div", {"class": "tab-item", "role": "presentation", "data-tab-id": tab_id}, button, close)
         self._tab_items[tab_id] = item
         strip = self._strips[tab.session_id]
