@@ -31,7 +31,7 @@ QUICK_FIELDS: dict[str, tuple[str, ...]] = {
 def install(services: Services) -> None:
     """Wire the header's quick-create button (``#quick-create-button``) to its menu."""
     button = js.document.getElementById("quick-create-button")
-    if button is None:
+    if not button:  # JS null arrives as a falsy jsnull
         return
     menu = h("div", {"class": "quick-create-menu", "id": "quick-create-menu", "role": "menu",
                      "aria-label": "Quick create", "hidden": True})

@@ -143,7 +143,7 @@ class FieldControl:
 
     def _fill_choices(self, value: Any) -> None:
         clear(self.input)
-        if value is None or not self.field.required:
+        if value is None:  # an empty choice only when the record has none (the server refuses clearing most)
             self.input.appendChild(h("option", {"value": ""}, "—"))
         for option, label in self.field.choices:
             self.input.appendChild(h("option", {"value": str(option)}, label))
