@@ -8,15 +8,18 @@ API by that test, so other modules sharing the database never see them change.
 from __future__ import annotations
 
 import json
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_apm_api import RESET_JS, run_python
 
-SHOTS = "test-results"
+SHOTS = Path(tempfile.gettempdir()) / "casework-forms-shots"  # pytest-playwright empties test-results/
+SHOTS.mkdir(exist_ok=True)
 
 
 class Api:
@@ -77,6 +80,13 @@ def focused_tab(page: Page):
     return page.locator(".tab-strip-session:not([hidden]) [role=tab][aria-selected=true]")
 
 
+def expected_refusal_logged(page: Page, status: int = 412) -> None:
+    """Chromium logs every 4xx answer as a console error; the refusal is what these tests provoke, so only those
+    lines are taken off the page guard (anything else still fails the test)."""
+    guard = page.guard  # type: ignore[attr-defined]
+    guard.console_errors[:] = [text for text in guard.console_errors if f"status of {status}" not in text]
+
+
 def open_case(page: Page, case: dict) -> None:
     open_record(page, "incident", case["incidentid"])
     expect(field_input(page, "title")).to_have_value(case["title"])
@@ -134,6 +144,7 @@ def test_field_errors_show_inline_and_keep_what_was_typed(page: Page, api: Api) 
         expect(page.locator("#notices .notice[data-code='validation_failed']")).to_be_visible()
     finally:
         page.unroute("**/api/incidents(*")
+        expected_refusal_logged(page, 422)
     expect(subject).to_have_value("Refused by the server")
     expect(title).to_have_value("Forms: inline errors, fixed")
     page.screenshot(path=f"{SHOTS}/forms-errors.png")
@@ -313,6 +324,7 @@ def test_concurrent_edits_in_two_browsers_conflict_and_keep_mine_saves_both(page
     assert (saved["subject"], saved["title"], saved["productname"]) == (
         "Set by the first agent", "Forms: concurrent, retitled by the second", "Printer 9000")
     expect(field_input(second, "subject")).to_have_value("Set by the first agent")
+    expected_refusal_logged(second)
 
 
 def test_reload_theirs_drops_my_edits_only_when_asked(pages, live_server) -> None:
@@ -333,6 +345,7 @@ def test_reload_theirs_drops_my_edits_only_when_asked(pages, live_server) -> Non
     expect(field_input(second, "title")).to_have_value("Forms: theirs wins")
     expect(focused_tab(second).locator(".tab-dirty")).to_have_count(0)
     assert api.get(f"/incidents({case['incidentid']})")["title"] == "Forms: theirs wins"
+    expected_refusal_logged(second)
 
 
 def test_unsaved_edits_and_a_half_filled_new_form_come_back_after_a_reload(pages, live_server) -> None:
@@ -352,3 +365,60 @@ def test_unsaved_edits_and_a_half_filled_new_form_come_back_after_a_reload(pages
     page.evaluate("async () => (await Microsoft.Apm.getAllSessions())[1].focus()")  # the case's session
     expect(field_input(page, "description")).to_have_value("Typed before the reload")
     expect(focused_tab(page).locator(".tab-dirty")).to_be_visible()
+
+
+EXTENSION = """
+import js
+from browser.dom import h, on
+from components.form_extensions import extend_form
+from components.pages import spawn
+
+js.window.eval("window.__ext = {records: [], saved: [], disposed: 0}")
+
+
+def install_test_extension(host):
+    button = h("button", {"type": "button", "class": "button-secondary", "id": "ext-action"}, "Ext action")
+    host.toolbar.appendChild(button)
+    host.side.appendChild(h("section", {"class": "ext-side"}, "Extension of " + host.entity.logical))
+
+    async def act():
+        js.window.__ext.saved.push(await host.ensure_saved())
+
+    on(button, "click", lambda _event: spawn(act()))
+    host.on_record(lambda record: js.window.__ext.records.push(record["name"]))
+    host.add_disposer(lambda: js.window.eval("window.__ext.disposed += 1"))
+    js.window.__ext.recordId = host.record_id or ""
+
+
+extend_form(("account",), install_test_extension)
+result = 1
+"""
+
+REMOVE_EXTENSION = """
+from components import form_extensions
+form_extensions._EXTENSIONS[:] = [e for e in form_extensions._EXTENSIONS if e[1].__name__ != "install_test_extension"]
+result = 1
+"""
+
+
+def test_form_extensions_get_the_host_contract(page: Page, api: Api) -> None:
+    account = api.account(f"Extended {uuid.uuid4().hex[:6]}")
+    run_python(page, EXTENSION)
+    try:
+        open_record(page, "account", account["accountid"])
+        expect(field_input(page, "name")).to_have_value(account["name"])
+        expect(form(page).locator(".form-toolbar #ext-action")).to_be_visible()
+        expect(form(page).locator(".form-side .ext-side")).to_have_text("Extension of account")
+        page.wait_for_function("() => window.__ext.records.length === 1")
+        assert page.evaluate("window.__ext.records") == [account["name"]]
+        field_input(page, "name").fill(account["name"] + " (renamed)")
+        form(page).locator("#ext-action").click()  # an action saves pending edits first
+        page.wait_for_function("() => window.__ext.saved.length === 1")
+        assert page.evaluate("window.__ext.saved") == [True]
+        assert api.get(f"/accounts({account['accountid']})")["name"] == account["name"] + " (renamed)"
+        assert page.evaluate("window.__ext.records") == [account["name"], account["name"] + " (renamed)"]
+        page.evaluate("async () => { const tab = await Microsoft.Apm.getFocusedSession(); "
+                      "tab.canClose = true; await tab.close(); }")
+        page.wait_for_function("() => window.__ext.disposed === 1")
+    finally:
+        run_python(page, REMOVE_EXTENSION)

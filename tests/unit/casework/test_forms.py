@@ -14,6 +14,7 @@ from casework.forms import (
     editable_fields,
     from_input,
     input_text,
+    new_record_base,
     parse_draft,
     server_field_errors,
 )
@@ -93,6 +94,13 @@ def test_create_body_leaves_empty_optional_fields_to_server_defaults() -> None:
     state.set("prioritycode", 1)
     assert state.create_body() == {"title": "New one", "customerid": ACCOUNT_ID, "customeridtype": "account",
                                    "prioritycode": 1}
+
+
+def test_a_new_case_starts_from_the_defaults_without_being_dirty() -> None:
+    state = FormState(CASE, new_record_base(CASE))
+    assert state.is_new and not state.dirty
+    state.set("title", "New")
+    assert state.create_body() == {"title": "New", "prioritycode": 2, "caseorigincode": "phone", "statuscode": 1}
 
 
 # -- validation ------------------------------------------------------------------------------------------------------

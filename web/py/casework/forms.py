@@ -131,6 +131,20 @@ def wire_fields(f: FormField, value: Any) -> dict:
     return {f.name: value}
 
 
+# What a new record's form starts with (the server's own defaults, shown rather than left blank): part of the base,
+# so an untouched new form is not "dirty", and sent on create like any other value.
+NEW_RECORD_DEFAULTS: dict[str, dict[str, Any]] = {
+    "incident": {"prioritycode": 2, "caseorigincode": "phone", "statuscode": 1},
+    **{name: {"prioritycode": 1, "statecode": 0} for name in ("task", "email", "phonecall", "appointment")},
+    "knowledgearticle": {"statecode": 0},
+}
+
+
+def new_record_base(meta: Entity) -> dict:
+    """The base of a new record's form: the entity's defaults."""
+    return dict(NEW_RECORD_DEFAULTS.get(meta.logical, {}))
+
+
 # -- validation ------------------------------------------------------------------------------------------------------
 
 def validate_value(f: FormField, value: Any) -> str | None:
@@ -184,6 +198,7 @@ class FieldChange:
     mine: Any
     edited: bool
     collides: bool
+    theirs_changed: bool = True
 
 
 @dataclass(frozen=True)
@@ -194,17 +209,11 @@ class Conflict:
 
     @property
     def theirs_changed(self) -> list[str]:
-        return [c.name for c in self.changes if not same_value_any(c.base, c.theirs)]
+        return [c.name for c in self.changes if c.theirs_changed]
 
     @property
     def collisions(self) -> list[str]:
         return [c.name for c in self.changes if c.collides]
-
-
-def same_value_any(a: Any, b: Any) -> bool:
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.get("id") == b.get("id")
-    return a == b
 
 
 @dataclass
@@ -333,7 +342,7 @@ class FormState:
                 continue
             mine = self.edits.get(f.name)
             collides = edited and they_changed and not same_value(f, mine, their_value)
-            rows.append(FieldChange(f.name, f.label, base, their_value, mine, edited, collides))
+            rows.append(FieldChange(f.name, f.label, base, their_value, mine, edited, collides, they_changed))
         return Conflict(tuple(rows))
 
     def reload(self, theirs: dict) -> None:

@@ -13,7 +13,7 @@ import js
 from apm.navigation import NavSource
 from browser.dom import h, on
 from casework.entities import entity
-from casework.forms import FormState, server_field_errors
+from casework.forms import FormState, new_record_base, server_field_errors
 from casework.records import RecordError
 from components.lookup import remember_name
 from components.pages import Services, spawn
@@ -87,7 +87,7 @@ def install(services: Services) -> None:
 async def quick_create(services: Services, logical: str) -> dict | None:
     """Show the quick-create dialog of ``logical``; returns the created record (``None`` when cancelled)."""
     meta = entity(logical)
-    state = FormState(meta, {})
+    state = FormState(meta, new_record_base(meta))
     controls: dict[str, FieldControl] = {}
 
     def edited(name: str, value: Any) -> None:

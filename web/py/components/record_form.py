@@ -48,6 +48,7 @@ from casework.forms import (
     display_text,
     from_input,
     input_text,
+    new_record_base,
     parse_draft,
     server_field_errors,
 )
@@ -199,7 +200,7 @@ class RecordFormPage(Page):
         self.entity: Entity = entity(str(params.get("entityName")))
         created = self.initial_state.get("created_id")
         self.record_id: str | None = params.get("entityId") or (created if isinstance(created, str) else None)
-        self.state = FormState(self.entity, {})
+        self.state = FormState(self.entity, new_record_base(self.entity))
         self.controls: dict[str, FieldControl] = {}
         self.toolbar: Any = None
         self.side: Any = None
@@ -582,11 +583,12 @@ class RecordFormPage(Page):
         rows = h("tbody")
         for change in conflict.changes:
             f = self.state.form_field(change.name)
-            mine = display_text(f, self.state.value(change.name)) if change.edited else "(not changed)"
+            mine = self._display(f, self.state.value(change.name)) if change.edited else "(not changed)"
             rows.appendChild(h("tr", {"class": "is-collision" if change.collides else None,
                                       "data-field": change.name},
                                h("th", {"scope": "row"}, change.label),
-                               h("td", None, self._display(f, change.theirs)),
+                               h("td", None, self._display(f, change.theirs)) if change.theirs_changed
+                               else h("td", {"class": "is-unchanged"}, "(not changed)"),
                                h("td", None, mine)))
         reload_button = h("button", {"type": "button", "class": "button-secondary"}, "Reload theirs")
         keep_button = h("button", {"type": "button", "class": "button-primary"}, "Keep mine and re-apply")
