@@ -100,6 +100,11 @@ def test_editing_marks_the_tab_dirty_and_ctrl_s_saves(page: Page, api: Api) -> N
     title = field_input(page, "title")
     title.fill("Forms: printer on fire")
     expect(focused_tab(page).locator(".tab-dirty")).to_be_visible()
+    page.get_by_role("tab", name="Home").click()  # away and back: the form keeps its DOM and its edit
+    page.locator("#session-list [role=tab]").nth(1).click()
+    expect(title).to_have_value("Forms: printer on fire")
+    expect(focused_tab(page).locator(".tab-dirty")).to_be_visible()
+    title.focus()
     prevented = page.evaluate_handle("""() => { const seen = {value: null};
       document.querySelector('.tab-panel:not(.is-inactive)').addEventListener('keydown',
         (e) => { if (e.key === 's') setTimeout(() => { seen.value = e.defaultPrevented; }); });

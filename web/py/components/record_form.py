@@ -247,12 +247,15 @@ class RecordFormPage(Page):
 
     def apply_record(self, record: dict) -> None:
         """An action's result (new ETag, new state) replaces the form's copy; edits (if any) stay on top."""
+        changed = record.get(ETAG) != self.state.etag  # the bus may have brought it already
         if self.state.dirty:
             self.state.rebase(record)
         else:
             self.state.reload(record)
         self._hide_banner()
         self._render_record()
+        if changed:
+            self._announce()
 
     # -- life cycle
     def mount(self, panel: Any) -> None:
