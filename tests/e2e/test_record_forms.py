@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import wait_ready
 from tests.e2e.test_apm_api import RESET_JS, run_python
 
 SHOTS = Path(tempfile.gettempdir()) / "casework-forms-shots"  # pytest-playwright empties test-results/
@@ -364,7 +365,7 @@ def test_unsaved_edits_and_a_half_filled_new_form_come_back_after_a_reload(pages
     expect(form(page).locator(".form-title")).to_have_text("New account")
     field_input(page, "name").fill("Half-filled account")
     page.reload()
-    page.wait_for_selector("body[data-ready]", state="attached")
+    wait_ready(page)
     expect(field_input(page, "name")).to_have_value("Half-filled account")
     expect(focused_tab(page).locator(".tab-dirty")).to_be_visible()
     page.evaluate("async () => (await Microsoft.Apm.getAllSessions())[1].focus()")  # the case's session
