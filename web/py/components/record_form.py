@@ -23,6 +23,7 @@ It is the host of form extensions (``components.form_extensions``): ``toolbar``,
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -81,6 +82,7 @@ HEADER_FIELDS: dict[str, tuple[FormField, ...]] = {
 }
 
 _ids = 0
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
 def _next_id(prefix: str) -> str:
@@ -388,6 +390,10 @@ class RecordFormPage(Page):
 
     # -- loading
     async def _load(self, first: bool) -> None:
+        if not _GUID.fullmatch(str(self.record_id)):  # record ids are GUIDs: no request for what cannot exist
+            self._show_form_error(f"There is no {self.entity.singular.lower()} with the id {self.record_id}.")
+            self.title_element.textContent = self.entity.singular
+            return
         self.status.textContent = "Loading…"
         try:
             record = await self.services.client.get(self.entity.entity_set, self.record_id)
