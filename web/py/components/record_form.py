@@ -272,7 +272,7 @@ class RecordFormPage(Page):
         self.status = h("span", {"class": "form-status", "role": "status", "aria-live": "polite"})
         self.banner = h("div", {"class": "form-banner", "role": "status", "hidden": True})
         self.conflict_host = h("div", {"class": "form-conflict-host"})
-        self.form_error = h("div", {"class": "form-error", "role": "alert", "hidden": True})
+        self.form_error = h("div", {"class": "form-error", "aria-live": "assertive", "hidden": True})
         self.sections = h("div", {"class": "form-sections"})
         self.side = h("aside", {"class": "form-side", "aria-label": "Related"})
         header = h("header", {"class": "form-header"},
