@@ -31,6 +31,7 @@ class FormField:
         target: For ``lookup``: the entity sets it may point to (``("accounts", "contacts")``).
         type_field: For a polymorphic lookup, the field holding the target's logical name (``customeridtype``).
         max_length: For text.
+        readonly: Shown but not written through the form (e.g. a case's owner and queue change by actions).
     """
 
     name: str
@@ -41,6 +42,7 @@ class FormField:
     target: tuple[str, ...] = ()
     type_field: str | None = None
     max_length: int | None = None
+    readonly: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,8 +143,8 @@ ENTITIES: dict[str, Entity] = {e.logical: e for e in (
          )),
          Section("Description", (FormField("description", "Description", "multiline", max_length=20000),)),
          Section("Ownership", (
-             FormField("ownerid", "Owner", "lookup", target=("systemusers",)),
-             FormField("queueid", "Queue", "lookup", target=("queues",)),
+             FormField("ownerid", "Owner", "lookup", target=("systemusers",), readonly=True),
+             FormField("queueid", "Queue", "lookup", target=("queues",), readonly=True),
          ))),
         search=True,
     ),

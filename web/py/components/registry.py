@@ -1,16 +1,17 @@
-"""Which page shows which tab: every page class, registered with its matcher, most specific first; and the form
-extensions (a case's timeline and actions).
+"""Which page shows which tab: every page class, registered with its matcher, most specific first; the form
+extensions (a record's timeline, a case's actions); and the header's quick create.
 
 Tabs no page accepts fall back to ``components.tab_panel.TabPanelRenderer`` (title, template, parameters).
 """
 
 from __future__ import annotations
 
-from components import case_actions, timeline
+from components import case_actions, quick_create, timeline
 from components.dashboard import DashboardPage, is_dashboard
 from components.entity_list import EntityListPage, has_list
 from components.form_extensions import extend_form
-from components.pages import PageHost, is_page_type
+from components.pages import PageHost, is_page_type, is_record
+from components.record_form import FORM_ENTITIES, RecordFormPage
 from components.search_page import SearchPage
 
 
@@ -19,5 +20,7 @@ def register_pages(host: PageHost) -> None:
     host.register(is_dashboard, DashboardPage)
     host.register(has_list, EntityListPage)
     host.register(is_page_type("search"), SearchPage)
+    host.register(is_record(*FORM_ENTITIES), RecordFormPage)
     extend_form(timeline.TIMELINE_ENTITIES, timeline.install)
     extend_form(("incident",), case_actions.install)
+    quick_create.install(host.services)  # the header's "+" (needs the services, like the pages)

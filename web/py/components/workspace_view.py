@@ -247,11 +247,11 @@ class WorkspaceView:
             return
         item.classList.toggle("is-dirty", dirty)
         button = item.firstChild
-        marker = button.querySelector(".tab-dirty") or None  # Pyodide gives JsNull (falsy, not None) for null
-        if dirty and marker is None:
+        marker = button.querySelector(".tab-dirty")
+        if dirty and not marker:  # querySelector gives jsnull (falsy), not None, in this Pyodide
             button.appendChild(h("span", {"class": "tab-dirty", "title": "Unsaved changes"}, "●"))
             button.setAttribute("aria-description", "Unsaved changes")
-        elif not dirty and marker is not None:
+        elif not dirty and marker:
             marker.remove()
             button.removeAttribute("aria-description")
 

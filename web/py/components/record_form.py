@@ -1,0 +1,641 @@
+"""The record form page: a case, account, contact, activity or knowledge article in a tab, editable.
+
+Layout: a header (title, entity, key fields such as the case number, status, priority and owner), a toolbar (Save
+and the buttons form extensions add), notices of the form itself (a record changed elsewhere, a conflict, errors),
+the sections of ``casework.entities`` and a side column for extensions (the case timeline).
+
+All rules live in ``casework.forms.FormState`` (dirty fields, PATCH body, validation, conflict merge, drafts); this
+module wires them to the DOM:
+
+* every edit updates the state, the tab's unsaved marker (``Page.set_dirty``) and the restorable draft
+  (``Page.state_changed`` → ``view_state``);
+* Save (button or Ctrl+S on the panel; the browser's own save dialog never shows) validates, then PATCHes only the
+  changed fields with the record's ETag (POST for a new record); field errors show inline (``aria-invalid`` +
+  ``aria-describedby``) and what was typed stays;
+* a 412 shows the conflict panel: field, their value, my value, with "Reload theirs" and "Keep mine and re-apply";
+* the record bus: a change saved elsewhere refreshes the form at once, or, with unsaved edits, offers a review in a
+  non-blocking banner;
+* the DOM is built once per tab and kept while the agent switches tabs and sessions.
+
+It is the host of form extensions (``components.form_extensions``): ``toolbar``, ``side``, ``record``,
+``record_id``, ``on_record``, ``ensure_saved``, ``apply_record``, ``add_disposer``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import js
+
+from apm.errors import ApmError
+from browser.dom import clear, h, on
+from casework.entities import (
+    ACTIVITY_PRIORITY,
+    ACTIVITY_STATE,
+    ARTICLE_STATE,
+    CASE_STATE,
+    PRIORITY,
+    Entity,
+    FormField,
+    entity,
+)
+from casework.forms import (
+    ETAG,
+    Conflict,
+    FormState,
+    display_text,
+    from_input,
+    input_text,
+    new_record_base,
+    parse_draft,
+    server_field_errors,
+)
+from casework.recordbus import DELETED, RecordChange
+from casework.records import ConflictError, RecordError
+from components.form_extensions import extensions_for
+from components.lookup import Lookup, remember_name
+from components.pages import Page, Services
+
+FORM_ENTITIES = ("incident", "account", "contact", "task", "email", "phonecall", "appointment", "knowledgearticle",
+                 "annotation")
+
+_OWNER = FormField("ownerid", "Owner", "lookup", target=("systemusers",))
+_ACTIVITY_HEADER = (FormField("statecode", "Status", "choice", choices=ACTIVITY_STATE),
+                    FormField("prioritycode", "Priority", "choice", choices=ACTIVITY_PRIORITY),
+                    FormField("scheduledend", "Due", "datetime"), _OWNER)
+HEADER_FIELDS: dict[str, tuple[FormField, ...]] = {
+    "incident": (FormField("ticketnumber", "Case number", "readonly"),
+                 FormField("statecode", "Status", "choice", choices=CASE_STATE),
+                 FormField("prioritycode", "Priority", "choice", choices=PRIORITY), _OWNER),
+    "account": (FormField("accountnumber", "Account number", "readonly"),
+                FormField("address1_city", "City", "readonly"), _OWNER),
+    "contact": (FormField("jobtitle", "Job title", "readonly"), FormField("emailaddress1", "Email", "readonly"),
+                _OWNER),
+    "task": _ACTIVITY_HEADER, "email": _ACTIVITY_HEADER, "phonecall": _ACTIVITY_HEADER,
+    "appointment": _ACTIVITY_HEADER,
+    "knowledgearticle": (FormField("articlepublicnumber", "Article number", "readonly"),
+                         FormField("statecode", "Status", "choice", choices=ARTICLE_STATE),
+                         FormField("knowledgearticleviews", "Views", "readonly")),
+}
+
+_ids = 0
+_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _next_id(prefix: str) -> str:
+    global _ids
+    _ids += 1
+    return f"{prefix}-{_ids}"
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class FieldControl:
+    """One field on a form: its label, input (by kind), and inline error.
+
+    Args:
+        services: For lookups (search, open).
+        field: The form field.
+        on_input: ``on_input(name, typed_value)`` on every edit.
+    """
+
+    def __init__(self, services: Services, field: FormField, on_input: Callable[[str, Any], None]) -> None:
+        self.field = field
+        self.on_input = on_input
+        self.input_id = _next_id(f"field-{field.name}")
+        self.error_id = self.input_id + "-error"
+        self.lookup: Lookup | None = None
+        self.error = h("p", {"class": "field-error", "id": self.error_id, "hidden": True})
+        kind = field.kind
+        if kind == "lookup":
+            self.lookup = Lookup(services, field, self.input_id, lambda value: on_input(field.name, value),
+                                 readonly=field.readonly)
+            control = self.lookup.element
+            self.input = self.lookup.input
+        elif kind == "multiline":
+            self.input = control = h("textarea", {"id": self.input_id, "rows": "5", "class": "field-input"})
+        elif kind == "choice":
+            self.input = control = h("select", {"id": self.input_id, "class": "field-input"})
+            self._fill_choices(None)
+        elif kind == "bool":
+            self.input = control = h("input", {"id": self.input_id, "type": "checkbox", "class": "field-check"})
+        elif kind == "datetime":
+            self.input = control = h("input", {"id": self.input_id, "type": "datetime-local",
+                                               "class": "field-input"})
+        elif kind == "number":
+            self.input = control = h("input", {"id": self.input_id, "type": "number", "class": "field-input"})
+        elif kind == "readonly":
+            self.input = control = h("input", {"id": self.input_id, "type": "text", "class": "field-input",
+                                               "readonly": True})
+        else:
+            self.input = control = h("input", {"id": self.input_id, "type": "text", "class": "field-input",
+                                               "autocomplete": "off"})
+        if field.required:
+            self.input.setAttribute("aria-required", "true")
+        if kind not in ("lookup", "readonly"):
+            on(self.input, "change" if kind in ("choice", "bool") else "input", lambda _event: self._edited())
+        label = h("label", {"for": self.input_id, "class": "field-label"}, field.label,
+                  h("span", {"class": "field-required", "aria-hidden": "true"}, " *") if field.required else None)
+        self.element = h("div", {"class": f"form-field field-{kind}", "data-field": field.name}, label, control,
+                         self.error)
+
+    def _fill_choices(self, value: Any) -> None:
+        clear(self.input)
+        if value is None:  # an empty choice only when the record has none (the server refuses clearing most)
+            self.input.appendChild(h("option", {"value": ""}, "—"))
+        for option, label in self.field.choices:
+            self.input.appendChild(h("option", {"value": str(option)}, label))
+
+    def _edited(self) -> None:
+        if self.field.kind == "bool":
+            self.on_input(self.field.name, bool(self.input.checked))
+        else:
+            self.on_input(self.field.name, from_input(self.field, str(self.input.value)))
+
+    def show(self, value: Any) -> None:
+        """Show a typed value (leaves the input alone when it already shows it: the caret stays put)."""
+        if self.lookup is not None:
+            current = self.lookup.value
+            if (current or {}).get("id") != (value or {}).get("id") or current is None and value is not None:
+                self.lookup.set_value(value)
+            return
+        if self.field.kind == "bool":
+            self.input.checked = bool(value)
+            return
+        if self.field.kind == "choice":
+            self._fill_choices(value)
+        text = input_text(self.field, value)
+        if str(self.input.value) != text:
+            self.input.value = text
+
+    def set_error(self, message: str | None) -> None:
+        self.error.textContent = message or ""
+        self.error.hidden = not message
+        self.element.classList.toggle("has-error", bool(message))
+        if self.lookup is not None:
+            self.lookup.set_invalid(self.error_id if message else None)
+        elif message:
+            self.input.setAttribute("aria-invalid", "true")
+            self.input.setAttribute("aria-describedby", self.error_id)
+        else:
+            self.input.removeAttribute("aria-invalid")
+            self.input.removeAttribute("aria-describedby")
+
+    def set_changed(self, changed: bool) -> None:
+        self.element.classList.toggle("is-changed", changed)
+
+    def focus(self) -> None:
+        self.input.focus()
+
+
+class RecordFormPage(Page):
+    """The page of an entity-record tab (see the module docstring). Also the host of form extensions."""
+
+    def __init__(self, services: Services, tab_id: str, initial_state: dict | None = None) -> None:
+        super().__init__(services, tab_id, initial_state)
+        params = self.params
+        self.entity: Entity = entity(str(params.get("entityName")))
+        created = self.initial_state.get("created_id")
+        self.record_id: str | None = params.get("entityId") or (created if isinstance(created, str) else None)
+        self.state = FormState(self.entity, new_record_base(self.entity))
+        self.controls: dict[str, FieldControl] = {}
+        self.toolbar: Any = None
+        self.side: Any = None
+        self._record_listeners: list[Callable[[dict], None]] = []
+        self._disposers: list[Callable[[], None]] = []
+        self._draft = parse_draft(self.initial_state, self.entity, self.record_id)
+        scroll = self.initial_state.get("scroll")
+        self._scroll = scroll if isinstance(scroll, int | float) and not isinstance(scroll, bool) else 0
+        self._rendered = False
+        self._saving = False
+        self._loaded = False
+        self._touched = self._draft.touched if self._draft and self._draft.touched else None
+        self._subscribed_id: str | None = None
+        self._pending_theirs: dict | None = None
+
+    # -- host contract of form extensions
+    @property
+    def record(self) -> dict | None:
+        """The record as last read or saved (``None`` for a new, unsaved one)."""
+        return dict(self.state.base) if not self.state.is_new else None
+
+    def on_record(self, callback: Callable[[dict], None]) -> Callable[[], None]:
+        """``callback(record)`` after every load, save or reload; returns an unsubscribe function."""
+        self._record_listeners.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._record_listeners:
+                self._record_listeners.remove(callback)
+
+        return unsubscribe
+
+    def add_disposer(self, callback: Callable[[], None]) -> None:
+        """Called when the form goes away."""
+        self._disposers.append(callback)
+
+    async def ensure_saved(self) -> bool:
+        """Before an action: save pending edits. False when there is no saved record or the save failed."""
+        if self.state.is_new and not self.state.dirty:
+            self.services.notify(f"Save the {self.entity.singular.lower()} first.", "form_not_saved")
+            return False
+        if not self.state.dirty:
+            return True
+        return await self.save()
+
+    def apply_record(self, record: dict) -> None:
+        """An action's result (new ETag, new state) replaces the form's copy; edits (if any) stay on top."""
+        changed = record.get(ETAG) != self.state.etag  # the bus may have brought it already
+        if self.state.dirty:
+            self.state.rebase(record)
+        else:
+            self.state.reload(record)
+        self._hide_banner()
+        self._render_record()
+        if changed:
+            self._announce()
+
+    # -- life cycle
+    def mount(self, panel: Any) -> None:
+        self.panel = panel
+        meta = self.entity
+        self.title_element = h("h1", {"class": "form-title"}, meta.title_of({}) if not self.record_id else "Loading…")
+        self.header_facts = h("dl", {"class": "form-facts"})
+        self.save_button = h("button", {"type": "button", "class": "button-primary form-save",
+                                        "title": "Save (Ctrl+S)", "aria-keyshortcuts": "Control+S"}, "Save")
+        self.toolbar = h("div", {"class": "form-toolbar", "role": "toolbar", "aria-label": "Record commands"},
+                         self.save_button)
+        self.status = h("span", {"class": "form-status", "role": "status", "aria-live": "polite"})
+        self.banner = h("div", {"class": "form-banner", "role": "status", "hidden": True})
+        self.conflict_host = h("div", {"class": "form-conflict-host"})
+        self.form_error = h("div", {"class": "form-error", "aria-live": "assertive", "hidden": True})
+        self.sections = h("div", {"class": "form-sections"})
+        self.side = h("aside", {"class": "form-side", "aria-label": "Related"})
+        header = h("header", {"class": "form-header"},
+                   h("div", {"class": "form-heading"},
+                     h("span", {"class": "form-entity"}, meta.singular), self.title_element),
+                   self.header_facts)
+        self.root = h("div", {"class": "record-form", "data-entity": meta.logical},
+                      header, h("div", {"class": "form-bar"}, self.toolbar, self.status),
+                      self.banner, self.conflict_host, self.form_error,
+                      h("div", {"class": "form-body"}, self.sections, self.side))
+        panel.appendChild(self.root)
+        on(self.save_button, "click", lambda _event: self.spawn(self.save()))
+        on(panel, "keydown", self._keydown)
+        on(panel, "scroll", lambda _event: self._scrolled())
+        self._build_sections()
+        if self.record_id:
+            self.spawn(self._load(first=True))
+        else:
+            self._restore_draft(None)
+            self._render_record()
+            self._first_render_done()
+
+    def refresh(self) -> None:
+        """``tab.refreshed``: read the record again (edits stay on top of it; nothing typed is dropped)."""
+        if self.record_id:
+            self.spawn(self._load(first=False))
+
+    def shown(self) -> None:
+        if self._scroll and self.panel is not None and not self.panel.scrollTop:
+            self.panel.scrollTop = self._scroll
+
+    def view_state(self) -> dict | None:
+        state: dict = {}
+        draft = self.state.draft(self._touched or _now_ms())
+        if draft:
+            state.update(draft)
+        if self._scroll:
+            state["scroll"] = int(self._scroll)
+        if self.record_id and not self.params.get("entityId"):
+            state["created_id"] = self.record_id  # a new form saved in an anchor tab: show the record after reload
+        return state or None
+
+    def dispose(self) -> None:
+        for callback in self._disposers:
+            try:
+                callback()
+            except Exception as error:  # one extension must not keep the others alive
+                js.console.error(f"form extension disposer: {error!r}")
+        self._disposers.clear()
+        self._record_listeners.clear()
+        super().dispose()
+
+    # -- building
+    def _build_sections(self) -> None:
+        for section in self.entity.sections:
+            heading_id = _next_id("section")
+            grid = h("div", {"class": "form-grid"})
+            for f in section.fields:
+                control = FieldControl(self.services, f, self._edited)
+                self.controls[f.name] = control
+                grid.appendChild(control.element)
+            self.sections.appendChild(h("section", {"class": "form-section", "aria-labelledby": heading_id},
+                                        h("h2", {"class": "form-section-title", "id": heading_id}, section.title),
+                                        grid))
+
+    def _render_record(self) -> None:
+        """Show the state: every control, the header, the title and the dirty marker."""
+        for name, control in self.controls.items():
+            control.show(self.state.value(name))
+            control.set_changed(name in self.state.edits)
+        base = self.state.base
+        title = self.entity.title_of(base) if base else f"New {self.entity.singular.lower()}"
+        self.title_element.textContent = title
+        clear(self.header_facts)
+        for f in HEADER_FIELDS.get(self.entity.logical, ()):
+            if f.name not in base and self.state.is_new:
+                continue
+            value_element = h("dd", {"class": "form-fact-value", "data-field": f.name})
+            if f.kind == "lookup" and base.get(f.name):
+                lookup = Lookup(self.services, f, _next_id("fact"), lambda _v: None, readonly=True)
+                lookup.set_value({"id": base[f.name], "type": "systemuser", "name": None})
+                value_element.appendChild(lookup.element)
+            else:
+                value_element.textContent = display_text(f, base.get(f.name))
+            self.header_facts.appendChild(h("div", {"class": "form-fact"},
+                                            h("dt", {"class": "form-fact-label"}, f.label), value_element))
+        if base:
+            self.set_title(title)
+        self.set_dirty(self.state.dirty)
+        self.save_button.disabled = self._saving
+
+    def _first_render_done(self) -> None:
+        if self._rendered:
+            return
+        self._rendered = True
+        for install in extensions_for(self.entity.logical):
+            try:
+                install(self)
+            except Exception as error:  # a broken extension must not break the form
+                self.services.report(error)
+        if self.record is not None:
+            self._announce()
+        if self._scroll:
+            self.panel.scrollTop = self._scroll
+
+    def _announce(self) -> None:
+        record = self.record
+        if record is None:
+            return
+        for callback in list(self._record_listeners):
+            try:
+                callback(dict(record))
+            except Exception as error:
+                self.services.report(error)
+
+    # -- loading
+    async def _load(self, first: bool) -> None:
+        if not _GUID.fullmatch(str(self.record_id)):  # record ids are GUIDs: no request for what cannot exist
+            self._show_form_error(f"There is no {self.entity.singular.lower()} with the id {self.record_id}.")
+            self.title_element.textContent = self.entity.singular
+            return
+        self.status.textContent = "Loading…"
+        try:
+            record = await self.services.client.get(self.entity.entity_set, self.record_id)
+        except RecordError as error:
+            self.status.textContent = ""
+            self._show_form_error(error.message or f"The server answered {error.status}.")
+            if first:
+                self.title_element.textContent = self.entity.singular
+            return
+        self.status.textContent = ""
+        self._loaded = True
+        remember_name(self.entity.logical, self.record_id, self.entity.title_of(record))
+        if first:
+            self.state = FormState(self.entity, record)
+            self._restore_draft(record)
+        else:
+            self.state.rebase(record)
+        self._subscribe()
+        self._render_record()
+        self._first_render_done()
+        if not first:
+            self._announce()
+
+    def _restore_draft(self, record: dict | None) -> None:
+        draft, self._draft = self._draft, None
+        if draft is None:
+            return
+        for name, value in draft.fields.items():
+            self.state.set(name, value)
+        if self.state.dirty and record is not None and draft.base_etag and draft.base_etag != record.get(ETAG):
+            self._show_banner("Your unsaved changes are back, but this record was changed since you typed them. "
+                              "Check the highlighted fields before you save.", review=False)
+
+    def _subscribe(self) -> None:
+        if self._subscribed_id == self.record_id or not self.record_id:
+            return
+        self._subscribed_id = self.record_id
+        self.keep(self.services.bus.subscribe(self._changed_elsewhere, entity_set=self.entity.entity_set,
+                                              record_id=self.record_id))
+
+    def _changed_elsewhere(self, change: RecordChange) -> None:
+        if self._saving:
+            return  # our own save: it applies the record itself
+        if change.kind == DELETED:
+            self._show_banner("This record was deleted elsewhere.", review=False)
+            return
+        record = change.record
+        if record is not None and record.get(ETAG) == self.state.etag:
+            return
+        if record is None or self.entity.key not in record:
+            self.spawn(self._load(first=False))
+            return
+        if not self.state.dirty:
+            self.state.reload(record)
+            self._render_record()
+            self._announce()
+        else:
+            self._pending_theirs = record
+            self._show_banner("Someone else saved this record while you were editing it.", review=True)
+
+    # -- editing
+    def _edited(self, name: str, value: Any) -> None:
+        self.state.set(name, value)
+        control = self.controls[name]
+        control.set_changed(name in self.state.edits)
+        if control.element.classList.contains("has-error"):
+            control.set_error(None)
+        self._touched = _now_ms()
+        self.set_dirty(self.state.dirty)
+        self.state_changed()
+
+    def _scrolled(self) -> None:
+        top = int(self.panel.scrollTop)
+        if top != self._scroll and not self.panel.classList.contains("is-inactive"):
+            self._scroll = top
+            self.state_changed()
+
+    def _keydown(self, event: Any) -> None:
+        key = str(event.key).lower()
+        if key == "s" and (event.ctrlKey or event.metaKey) and not event.altKey:
+            event.preventDefault()  # never the browser's "save page" dialog
+            event.stopPropagation()
+            self.spawn(self.save())
+
+    # -- saving
+    async def save(self) -> bool:
+        """Validate and save (create or update); True when the server has the record as shown."""
+        if self._saving:
+            return False
+        errors = self.state.validate()
+        self._show_errors(errors)
+        if errors:
+            first = next(iter(f for f in self.controls if f in errors), None)
+            if first:
+                self.controls[first].focus()
+            self.status.textContent = "Fix the highlighted fields."
+            return False
+        if not self.state.dirty and not self.state.is_new:
+            self.status.textContent = "No changes to save."
+            return True
+        self._saving = True
+        self.save_button.disabled = True
+        self.status.textContent = "Saving…"
+        client = self.services.client
+        creating = self.state.is_new
+        try:
+            if creating:
+                record = await client.create(self.entity.entity_set, self.state.create_body())
+            else:
+                record = await client.update(self.entity.entity_set, self.state.base, self.state.patch_body(),
+                                             key=self.entity.key)
+        except ConflictError as error:
+            self.status.textContent = ""
+            current = error.current
+            if current is None:
+                self._show_form_error(error.message)
+                return False
+            self._show_conflict(current)
+            return False
+        except RecordError as error:
+            self.status.textContent = ""
+            message = error.message or f"The server answered {error.status}."
+            self._show_errors(server_field_errors(self.entity, error.field, message))
+            self.services.notify(message, error.code)
+            return False
+        finally:
+            self._saving = False
+            self.save_button.disabled = False
+        self.state.saved(record)
+        self._hide_banner()
+        clear(self.conflict_host)
+        self.status.textContent = "Saved."
+        if creating:
+            self._created(record)
+            return True
+        self._render_record()
+        self.state_changed()
+        self._announce()
+        return True
+
+    def _created(self, record: dict) -> None:
+        record_id = self.entity.id_of(record)
+        title = self.entity.title_of(record)
+        remember_name(self.entity.logical, record_id, title)
+        tab = self.tab
+        if not tab.is_anchor:  # the tab becomes the record's tab (a new page loads it)
+            try:
+                self.services.workspace.navigate_tab(
+                    self.tab_id, tab.template_name, {"entityName": self.entity.logical, "entityId": record_id},
+                    title=title)
+                return
+            except ApmError:
+                pass
+        self.record_id = record_id  # an anchor keeps its page: it shows the record from now on
+        self._subscribe()
+        self._render_record()
+        self.state_changed()
+        self._announce()
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        for name, control in self.controls.items():
+            control.set_error(errors.get(name))
+        general = errors.get("")
+        if general:
+            self._show_form_error(general)
+        else:
+            self.form_error.hidden = True
+
+    def _show_form_error(self, message: str) -> None:
+        self.form_error.textContent = message
+        self.form_error.hidden = False
+
+    # -- banners and conflicts
+    def _show_banner(self, message: str, review: bool) -> None:
+        clear(self.banner)
+        self.banner.appendChild(h("span", {"class": "form-banner-text"}, message))
+        if review:
+            button = h("button", {"type": "button", "class": "button-secondary"}, "Review and reload")
+            on(button, "click", lambda _event: self._review_theirs())
+            self.banner.appendChild(button)
+        self.banner.hidden = False
+
+    def _hide_banner(self) -> None:
+        self.banner.hidden = True
+        clear(self.banner)
+
+    def _review_theirs(self) -> None:
+        theirs, self._pending_theirs = self._pending_theirs, None
+        self._hide_banner()
+        if theirs is not None:
+            self._show_conflict(theirs)
+
+    def _show_conflict(self, theirs: dict) -> None:
+        conflict: Conflict = self.state.compare(theirs)
+        heading_id = _next_id("conflict")
+        rows = h("tbody")
+        for change in conflict.changes:
+            f = self.state.form_field(change.name)
+            mine = self._display(f, self.state.value(change.name)) if change.edited else "(not changed)"
+            rows.appendChild(h("tr", {"class": "is-collision" if change.collides else None,
+                                      "data-field": change.name},
+                               h("th", {"scope": "row"}, change.label),
+                               h("td", None, self._display(f, change.theirs)) if change.theirs_changed
+                               else h("td", {"class": "is-unchanged"}, "(not changed)"),
+                               h("td", None, mine)))
+        reload_button = h("button", {"type": "button", "class": "button-secondary"}, "Reload theirs")
+        keep_button = h("button", {"type": "button", "class": "button-primary"}, "Keep mine and re-apply")
+        panel = h("section", {"class": "form-conflict", "role": "alert", "aria-labelledby": heading_id},
+                  h("h2", {"class": "form-conflict-title", "id": heading_id},
+                    "Someone else changed this record"),
+                  h("p", {"class": "form-conflict-text"},
+                    "Your changes are not saved yet. Compare and choose: reload their version (your edits are "
+                    "dropped), or keep your edits on top of their version and save again."),
+                  h("table", {"class": "form-conflict-table"},
+                    h("thead", None, h("tr", None, h("th", {"scope": "col"}, "Field"),
+                                       h("th", {"scope": "col"}, "Their value"),
+                                       h("th", {"scope": "col"}, "Your value"))), rows),
+                  h("div", {"class": "form-conflict-actions"}, reload_button, keep_button))
+        clear(self.conflict_host)
+        self.conflict_host.appendChild(panel)
+        on(reload_button, "click", lambda _event: self._resolve_conflict(theirs, keep=False))
+        on(keep_button, "click", lambda _event: self._resolve_conflict(theirs, keep=True))
+        keep_button.focus()
+
+    def _display(self, f: FormField, value: Any) -> str:
+        if f.kind == "lookup" and isinstance(value, dict) and not value.get("name"):
+            from components.lookup import known_name
+
+            value = {**value, "name": known_name(value.get("type"), value.get("id"))}
+        return display_text(f, value)
+
+    def _resolve_conflict(self, theirs: dict, keep: bool) -> None:
+        clear(self.conflict_host)
+        self._hide_banner()
+        if keep:
+            self.state.rebase(theirs)
+        else:
+            self.state.reload(theirs)
+        self._render_record()
+        self.state_changed()
+        self._announce()
+        if keep and self.state.dirty:
+            self.spawn(self.save())
+        else:
+            self.status.textContent = "Reloaded."
