@@ -610,8 +610,8 @@ def pick_queue_item(call: Call) -> Response:
                                ((items.c.workerid.is_(None)) | (items.c.workerid == me.id),))
         case = _guarded_update(conn, INCIDENTS, case._mapping["incidentid"], case._mapping["versionnumber"],
                                {"ownerid": me.id}, now)
-    return JSONResponse({"queueitem": to_json(QUEUEITEMS, item), "incident": to_json(INCIDENTS, case)},
-                        headers={"Cache-Control": "no-store"})
+    return FastJSONResponse({"queueitem": to_json(QUEUEITEMS, item), "incident": to_json(INCIDENTS, case)},
+                            headers={"Cache-Control": "no-store"})
 
 
 ACTIONS = {"resolve": resolve_case, "cancel": cancel_case, "assign": assign_case, "route": route_case}

@@ -284,8 +284,10 @@ def test_calls_before_python_is_ready_wait_for_it(pages) -> None:
 
 
 def test_refresh_tab_reloads_its_panel_and_says_so(page: Page) -> None:
+    # A custom page (the generic panel renders it and counts its loads; record forms reload their record instead)
     page.evaluate("(input) => Microsoft.Apm.createSession(input)", CASE)
-    tab_id = page.evaluate("async () => (await (await Microsoft.Apm.getFocusedSession()).getFocusedTab()).tabId")
+    tab_id = page.evaluate("""() => Microsoft.Apm.createTab({templateName: "msdyn_customersummary",
+                                                          appContext: {conversationId: "conv-1"}})""")
     events(page)
     page.evaluate("(id) => Microsoft.Apm.refreshTab(id)", tab_id)
     assert events(page) == ["tab.refreshed"]
