@@ -31,6 +31,7 @@ from casework.listview import PAGE_SIZES, ListSpec, ListState
 from casework.recordbus import DELETED, RecordChange
 from casework.records import Page as RecordPage
 from casework.records import RecordError
+from components.lookup import remember_name
 from components.pages import Page
 
 _WEIGHTS = {"s": 2, "m": 3, "l": 5}  # relative column widths by the entity's hint
@@ -300,7 +301,8 @@ class ListView:
             except RecordError:
                 continue  # the ids stay shown as "…"; the list itself is fine
             for record in found.records:
-                self._names[str(record[meta.key])] = record_title(target, record)
+                name = self._names[str(record[meta.key])] = record_title(target, record)
+                remember_name(meta.logical, str(record[meta.key]), name)  # forms opened from here need no request
             for record_id in filter_text.split("'")[1::2]:
                 self._names.setdefault(record_id, "(not found)")
         if seq == self._load_seq:

@@ -289,6 +289,10 @@ class RecordFormPage(Page):
         on(panel, "scroll", lambda _event: self._scrolled())
         self._build_sections()
         if self.record_id:
+            if _GUID.fullmatch(str(self.record_id)):
+                # Extensions first: the timeline's request then runs alongside the record's instead of after it
+                # (the contract lets ``host.record`` be None while loading; ``on_record`` follows the first load).
+                self._first_render_done()
             self.spawn(self._load(first=True))
         else:
             self._restore_draft(None)
@@ -353,6 +357,7 @@ class RecordFormPage(Page):
             value_element = h("dd", {"class": "form-fact-value", "data-field": f.name})
             if f.kind == "lookup" and base.get(f.name):
                 lookup = Lookup(self.services, f, _next_id("fact"), lambda _v: None, readonly=True)
+                lookup.input.setAttribute("aria-label", f.label)  # the <dt> beside it is not a <label>
                 lookup.set_value({"id": base[f.name], "type": "systemuser", "name": None})
                 value_element.appendChild(lookup.element)
             else:
@@ -373,8 +378,6 @@ class RecordFormPage(Page):
                 install(self)
             except Exception as error:  # a broken extension must not break the form
                 self.services.report(error)
-        if self.record is not None:
-            self._announce()
         if self._scroll:
             self.panel.scrollTop = self._scroll
 
@@ -414,8 +417,9 @@ class RecordFormPage(Page):
         self._subscribe()
         self._render_record()
         self._first_render_done()
-        if not first:
-            self._announce()
+        self._announce()
+        if first and self._scroll:
+            self.panel.scrollTop = self._scroll
 
     def _restore_draft(self, record: dict | None) -> None:
         draft, self._draft = self._draft, None
