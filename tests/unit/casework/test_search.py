@@ -22,6 +22,7 @@ from casework.search import (
     rank_groups,
     results_target_context,
 )
+from tests.support.aio import run
 
 
 def raw(entity: str, record_id: str, title: str = "T", snippet=None) -> dict:
@@ -46,7 +47,7 @@ def test_a_slower_earlier_answer_never_overwrites_a_newer_one():
         fast = asyncio.ensure_future(search("printer", 0.0))
         await asyncio.gather(slow, fast)
 
-    asyncio.run(main())
+    run(main())
     assert shown == ["printer"]
 
 

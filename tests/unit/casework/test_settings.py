@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from casework import settings as settings_module
 from casework.settings import SettingError, UserSettings, close_warning_reasons, page_setting
+from tests.support.aio import run
 
 
 class FakeServer:
@@ -29,7 +28,7 @@ def test_suppress_close_warning_maps_to_close_session_warning_inverted():
     settings = UserSettings(values, server.save)
     assert settings.close_session_warning is True  # the default asks
     assert settings.get_setting_value("msdyn_SuppressSessionCloseWarning") is False
-    asyncio.run(settings.save_setting_value("msdyn_SuppressSessionCloseWarning", True))
+    run(settings.save_setting_value("msdyn_SuppressSessionCloseWarning", True))
     assert server.saved == {"closeSessionWarning": False}
     assert values == {"closeSessionWarning": False}  # the agent's settings dict itself is current
     assert settings.close_session_warning is False
@@ -39,7 +38,7 @@ def test_suppress_close_warning_maps_to_close_session_warning_inverted():
 def test_a_change_is_effective_before_the_server_answers():
     observed = []
     settings = UserSettings({}, lambda key, value: _record(observed, settings))
-    asyncio.run(settings.set("closeSessionWarning", False))
+    run(settings.set("closeSessionWarning", False))
     assert observed == [False]
 
 
@@ -52,12 +51,12 @@ def test_a_refused_save_restores_the_old_value_and_tells_listeners():
     settings = UserSettings({"closeSessionWarning": True}, FakeServer(fail=True).save)
     settings.subscribe(lambda key, value: heard.append((key, value)))
     with pytest.raises(RuntimeError):
-        asyncio.run(settings.set("closeSessionWarning", False))
+        run(settings.set("closeSessionWarning", False))
     assert settings.close_session_warning is True
     assert heard == [("closeSessionWarning", False), ("closeSessionWarning", True)]
     fresh = UserSettings({}, FakeServer(fail=True).save)
     with pytest.raises(RuntimeError):
-        asyncio.run(fresh.set("closeSessionWarning", False))
+        run(fresh.set("closeSessionWarning", False))
     assert fresh.values == {} and fresh.close_session_warning is True
 
 
@@ -65,10 +64,10 @@ def test_unknown_names_and_wrong_values_change_nothing():
     server = FakeServer()
     settings = UserSettings({}, server.save)
     with pytest.raises(SettingError) as unknown:
-        asyncio.run(settings.save_setting_value("msdyn_Nope", True))
+        run(settings.save_setting_value("msdyn_Nope", True))
     assert unknown.value.to_dict()["code"] == "invalid_input"
     with pytest.raises(SettingError):
-        asyncio.run(settings.save_setting_value("msdyn_SuppressSessionCloseWarning", "yes"))
+        run(settings.save_setting_value("msdyn_SuppressSessionCloseWarning", "yes"))
     with pytest.raises(SettingError):
         page_setting(None)
     assert server.seen_during_save == [] and settings.values == {}
@@ -77,7 +76,7 @@ def test_unknown_names_and_wrong_values_change_nothing():
 def test_module_functions_use_the_installed_settings():
     server = FakeServer()
     settings_module.install(UserSettings({}, server.save))
-    asyncio.run(settings_module.save_setting_value("msdyn_SuppressSessionCloseWarning", True))
+    run(settings_module.save_setting_value("msdyn_SuppressSessionCloseWarning", True))
     assert settings_module.get_setting_value("msdyn_SuppressSessionCloseWarning") is True
     assert server.saved == {"closeSessionWarning": False}
 

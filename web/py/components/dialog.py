@@ -69,7 +69,7 @@ class Dialogs:
             dialog.close()
             dialog.remove()
             self.open_count -= 1
-            if previous is not None and hasattr(previous, "focus"):
+            if previous and hasattr(previous, "focus"):  # activeElement may be a falsy JsNull
                 previous.focus()
 
         def submit(event: Any) -> None:  # Enter in a single-line field: the default action

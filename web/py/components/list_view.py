@@ -482,8 +482,10 @@ class ListView:
         row_id = row.dataset.id
         if event.target.closest("a.list-open"):
             event.preventDefault()
-            self._change(self.state.with_focus(row_id), reload=False)
             self._open(row_id)
+            # The row's focus after the open: its requests are queued first, off this bookkeeping's path
+            asyncio.get_event_loop().call_soon(
+                lambda: self._change(self.state.with_focus(row_id), reload=False))
             return
         if event.target.classList.contains("list-check"):
             self._change(self.state.toggle(row_id), reload=False)

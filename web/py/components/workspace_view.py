@@ -15,6 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import js
+from pyodide.ffi import create_once_callable
+
 from apm.errors import ApmError
 from apm.events import Event
 from apm.model import HOME_TAB_ID, Workspace
@@ -237,7 +240,7 @@ class WorkspaceView:
         close.setAttribute("aria-label", f"Close tab {tab.title}")
         close.setAttribute("title", f"Close tab {tab.title}")
         heading = self._panels[tab_id].querySelector(".panel-title")
-        if heading is not None:
+        if heading:  # querySelector gives a falsy JsNull, not None, when nothing matches
             heading.textContent = tab.title
 
     def set_tab_dirty(self, tab_id: str, dirty: bool) -> None:
@@ -300,13 +303,15 @@ class WorkspaceView:
         panel.classList.toggle("is-inactive", not selected)
         panel.toggleAttribute("inert", not selected)
         if selected:
-            self._reveal(item)
+            # Measuring the strip forces a layout: do it in the next frame, where the browser lays out anyway,
+            # rather than in the middle of the DOM changes of a switch or an open.
+            js.requestAnimationFrame(create_once_callable(lambda _time: self._reveal(item)))
 
     @staticmethod
     def _reveal(item: Any) -> None:
         """Scroll the tab strip so the selected tab is in view (a full strip of 10 tabs can overflow)."""
         strip = item.parentElement
-        if strip is None or strip.scrollWidth <= strip.clientWidth:
+        if not strip or strip.scrollWidth <= strip.clientWidth:
             return
         left, right = item.offsetLeft - strip.offsetLeft, item.offsetLeft - strip.offsetLeft + item.offsetWidth
         if left < strip.scrollLeft:
