@@ -34,9 +34,16 @@ def append(parent: Any, *children: Any) -> Any:
     for child in children:
         if child is None:
             continue
-        if isinstance(child, str | int | float):
+        kind = type(child)
+        if kind is str or kind is int or kind is float:
             parent.appendChild(document.createTextNode(str(child)))
-        elif isinstance(child, Iterable) and not hasattr(child, "nodeType"):
+        elif kind is list or kind is tuple:  # the common containers, without the (slow) ABC check below
+            append(parent, *child)
+        elif hasattr(child, "nodeType"):
+            parent.appendChild(child)
+        elif isinstance(child, str | int | float):  # subclasses (an IntEnum, a StrEnum)
+            parent.appendChild(document.createTextNode(str(child)))
+        elif isinstance(child, Iterable):
             append(parent, *child)
         else:
             parent.appendChild(child)
