@@ -23,7 +23,6 @@ It is the host of form extensions (``components.form_extensions``): ``toolbar``,
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections.abc import Callable
@@ -288,16 +287,12 @@ class RecordFormPage(Page):
         on(self.save_button, "click", lambda _event: self.spawn(self.save()))
         on(panel, "keydown", self._keydown)
         on(panel, "scroll", lambda _event: self._scrolled())
-        if self.record_id and _GUID.fullmatch(str(self.record_id)):
-            # Requests first, DOM second: the extensions (the timeline) and the record queue their requests, and
-            # the sections are built in the next task, while those requests are on the wire (the contract lets
-            # ``host.record`` be None while loading; ``on_record`` follows the first load).
-            self._first_render_done()
-            self.spawn(self._load(first=True))
-            asyncio.get_event_loop().call_soon(self._build_sections)
-            return
         self._build_sections()
         if self.record_id:
+            if _GUID.fullmatch(str(self.record_id)):
+                # Extensions first: the timeline's request then runs alongside the record's instead of after it
+                # (the contract lets ``host.record`` be None while loading; ``on_record`` follows the first load).
+                self._first_render_done()
             self.spawn(self._load(first=True))
         else:
             self._restore_draft(None)
@@ -336,8 +331,6 @@ class RecordFormPage(Page):
 
     # -- building
     def _build_sections(self) -> None:
-        if self.controls:
-            return  # built already
         for section in self.entity.sections:
             heading_id = _next_id("section")
             grid = h("div", {"class": "form-grid"})
@@ -414,7 +407,6 @@ class RecordFormPage(Page):
                 self.title_element.textContent = self.entity.singular
             return
         self.status.textContent = ""
-        self._build_sections()  # normally built while the request was out; never render without controls
         self._loaded = True
         remember_name(self.entity.logical, self.record_id, self.entity.title_of(record))
         if first:
