@@ -57,3 +57,14 @@ class Api:
         account = self.first_account()
         return self.post("incidents", {"title": title, "customerid": account["accountid"],
                                        "customeridtype": "account", **fields})
+
+    def add(self, entity_set: str, case_id: str, subject: str, text: str = "") -> dict:
+        """A note (``annotations``) or an activity regarding the case."""
+        if entity_set == "annotations":
+            return self.post("annotations", {"subject": subject, "notetext": text or f"Text of {subject}",
+                                             "objectid": case_id, "objecttypecode": "incident"})
+        return self.post(entity_set, {"subject": subject, "description": text or None,
+                                      "regardingobjectid": case_id, "regardingobjecttypecode": "incident"})
+
+    def timeline(self, case_id: str) -> list[dict]:
+        return self.get(f"incidents({case_id})/timeline", **{"$top": 100})["value"]

@@ -5,11 +5,10 @@ One booted page serves the whole module; each test starts from Home only (closed
 
 from __future__ import annotations
 
-import json
-import uuid
-
 import pytest
 from playwright.sync_api import Page, expect
+
+from tests.e2e.support import run_python  # noqa: F401 - other modules import it from here
 
 RESET_JS = """async () => {
   const A = Microsoft.Apm;
@@ -39,17 +38,6 @@ def page(shared_page: Page) -> Page:
 
 def events(page: Page) -> list[str]:
     return page.evaluate("window.__events.splice(0)")
-
-
-def run_python(page: Page, code: str) -> object:
-    """Run Python in the page's interpreter (a dynamically added PyScript tag); return what it assigns `result`."""
-    marker = "py" + uuid.uuid4().hex[:8]
-    source = f"{code}\nimport js, json\njs.document.body.dataset.{marker} = json.dumps(result)\n"
-    page.evaluate("(src) => { const s = document.createElement('script'); s.type = 'py'; s.textContent = src; "
-                  "document.body.append(s); }", source)
-    attribute = "data-" + marker
-    page.wait_for_selector(f"body[{attribute}]", state="attached", timeout=15_000)
-    return json.loads(page.evaluate(f"document.body.getAttribute('{attribute}')"))
 
 
 def session_titles(page: Page) -> list[str]:

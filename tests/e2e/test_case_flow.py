@@ -7,12 +7,13 @@ One booted page serves the module (agent3); each test creates the case and recor
 
 from __future__ import annotations
 
-import json
 import uuid
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import APIRequestContext, Page, expect
+from playwright.sync_api import Page, expect
+
+from tests.e2e.support import Api, run_python
 
 SCREENSHOTS = Path("/tmp/caseflow-screenshots")
 
@@ -26,59 +27,6 @@ RESET_JS = """async () => {
   await (await A.getSession("home")).focus();
   document.querySelectorAll("#notices .notice").forEach((n) => n.remove());
 }"""
-
-
-def run_python(page: Page, code: str) -> object:
-    """Run Python in the page's interpreter; return what it assigns to ``result`` (JSON)."""
-    marker = "py" + uuid.uuid4().hex[:8]
-    source = f"{code}\nimport js, json\njs.document.body.dataset.{marker} = json.dumps(result)\n"
-    page.evaluate("(src) => { const s = document.createElement('script'); s.type = 'py'; s.textContent = src; "
-                  "document.body.append(s); }", source)
-    attribute = "data-" + marker
-    page.wait_for_selector(f"body[{attribute}]", state="attached", timeout=15_000)
-    return json.loads(page.evaluate(f"document.body.getAttribute('{attribute}')"))
-
-
-class Api:
-    """The records API as a browser context's user (its cookies, its CSRF token)."""
-
-    def __init__(self, request: APIRequestContext, base: str) -> None:
-        self.request = request
-        self.base = base + "api/"
-        me = self.request.get(self.base + "me")
-        assert me.ok, me.text()
-        self.csrf = me.json()["csrfToken"]
-        self.user_id = me.json()["user"]["systemuserid"]
-
-    def _check(self, response, expected: tuple[int, ...] = (200, 201)) -> dict:
-        assert response.status in expected, f"{response.status} {response.text()[:300]}"
-        return response.json() if response.status != 204 else {}
-
-    def get(self, path: str, **params: object) -> dict:
-        return self._check(self.request.get(self.base + path, params=params or None))
-
-    def post(self, path: str, body: dict, etag: str | None = None) -> dict:
-        headers = {"X-CSRF-Token": self.csrf, **({"If-Match": etag} if etag else {})}
-        return self._check(self.request.post(self.base + path, data=body, headers=headers))
-
-    def patch(self, path: str, body: dict, etag: str) -> dict:
-        return self._check(self.request.patch(self.base + path, data=body,
-                                              headers={"X-CSRF-Token": self.csrf, "If-Match": etag}))
-
-    def new_case(self, title: str) -> dict:
-        account = self.get("accounts", **{"$top": 1, "$select": "accountid"})["value"][0]
-        return self.post("incidents", {"title": title, "customerid": account["accountid"],
-                                       "customeridtype": "account", "description": "Made by test_case_flow"})
-
-    def add(self, entity_set: str, case_id: str, subject: str, text: str = "") -> dict:
-        if entity_set == "annotations":
-            return self.post("annotations", {"subject": subject, "notetext": text or f"Text of {subject}",
-                                             "objectid": case_id, "objecttypecode": "incident"})
-        return self.post(entity_set, {"subject": subject, "description": text or None,
-                                      "regardingobjectid": case_id, "regardingobjecttypecode": "incident"})
-
-    def timeline(self, case_id: str) -> list[dict]:
-        return self.get(f"incidents({case_id})/timeline", **{"$top": 100})["value"]
 
 
 @pytest.fixture(scope="module")
