@@ -297,6 +297,46 @@ def test_unsaved_changes_ask_first_cancel_keeps_confirm_closes(page: Page) -> No
     assert server_settings(page).get("closeSessionWarning", True) is True  # not suppressed
 
 
+def tab_item(page: Page, tab_id: str):
+    return page.locator(f".tab-item[data-tab-id='{tab_id}']")
+
+
+def test_a_tab_with_unsaved_changes_asks_before_closing_a_clean_one_closes_at_once(page: Page) -> None:
+    session_id = open_case(page, "CAS-TABS")
+    tab_ids = page.evaluate("""async () => {
+      const ids = [];
+      for (const [entityName, title] of [["contact", "Contacts"], ["task", "Tasks"]]) {
+        ids.push(await Microsoft.Apm.createTab({templateName: "msdyn_entitylist",
+                                                appContext: {entityName, title}}));
+      }
+      return ids;
+    }""")
+    dirty_tab, clean_tab = tab_ids
+    run_python(page, f"""
+from browser import boot
+from components.pages import Page
+services = boot.SERVICES
+probe = Page(services, {dirty_tab!r})
+services.host.pages[{dirty_tab!r}] = probe
+probe.set_dirty(True)
+result = True
+""")
+    tab_item(page, clean_tab).locator(".tab-close").click()
+    expect(tab_item(page, clean_tab)).to_have_count(0)
+    dialog = page.get_by_role("dialog", name="Close this tab?")
+    tab_item(page, dirty_tab).locator(".tab").click()
+    page.keyboard.press("Alt+Shift+W")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("unsaved changes")
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(tab_item(page, dirty_tab)).to_have_count(1)
+    tab_item(page, dirty_tab).locator(".tab-close").click()
+    dialog.get_by_role("button", name="Close tab").click()
+    expect(tab_item(page, dirty_tab)).to_have_count(0)
+    expect(page.locator(f"#session-{session_id}")).to_have_count(1)  # the session stays
+
+
 def test_page_scripts_close_without_asking(page: Page) -> None:
     session_id = open_case(page, "CAS-API")
     make_dirty(page, session_id)
