@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 
 import js
 from pyodide.ffi import create_once_callable
@@ -51,9 +52,13 @@ def _home_content() -> object:
     )
 
 
-def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Workspace:
+def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[], None]:
     """The session engine (restored when the profile says so, with the profile's limits), its page API and its
-    rendering, wired together. Restore runs before the first render, so the session bar paints restored at once."""
+    rendering, wired together. Restore runs before the first render, so the session bar paints restored at once.
+
+    Returns:
+        What waits for the first paint (peer presence: a BroadcastChannel and its hello); call it after the paint.
+    """
     workspace_id = str(js.window.Microsoft.Apm.workspaceId)
     notices = Notices(by_id("notices"))
     restore = None
@@ -95,16 +100,18 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Workspace:
         restore.install_unavailable_page(host)
         services.extras["restore"] = restore
     view = WorkspaceView(workspace, notices.show, host.render)
-    peers = None
-    try:
-        peers = PeerPresence(workspace, host, workspace_id, agent.user_id or agent.username, notices.show)
-        services.extras["peers"] = peers
-    except Exception as error:  # no BroadcastChannel: every tab works alone
-        js.console.warn(f"peer edits off: {error!r}")
+    peers: list[PeerPresence] = []  # started after the first paint (a BroadcastChannel and a hello message)
+
+    def start_peers() -> None:
+        try:
+            peers.append(PeerPresence(workspace, host, workspace_id, agent.user_id or agent.username, notices.show))
+            services.extras["peers"] = peers[0]
+        except Exception as error:  # no BroadcastChannel: every tab works alone
+            js.console.warn(f"peer edits off: {error!r}")
 
     def dirty_changed(tab_id: str, dirty: bool) -> None:
-        if peers is not None:
-            peers.local_changed()
+        if peers:
+            peers[0].local_changed()
         view.set_tab_dirty(tab_id, dirty)
 
     host.on_dirty = dirty_changed
@@ -122,7 +129,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Workspace:
         restore.view_state_provider = host.view_states
         host.on_state_change = restore.touch
         restore.start_saving()
-    return workspace
+    return start_peers
 
 
 def _show_agent(agent: Agent) -> None:
@@ -179,6 +186,10 @@ def start() -> None:
 
 async def _start(boot: object) -> None:
     try:
+        try:  # open this origin's localStorage while /api/me is on its way (restore reads it first thing)
+            _ = js.window.localStorage.length
+        except Exception:  # blocked: PageRestore says so
+            pass
         me_text = await boot.me
         if not isinstance(me_text, str):
             return  # not signed in (boot.js is on its way to the sign-in page) or it already showed why
@@ -190,17 +201,23 @@ async def _start(boot: object) -> None:
         except Exception as error:  # no locking at all: this tab keeps the id apm.js gave it
             js.console.warn(f"restore slot: {error!r}")
         boot.mark("build")  # bench/restore.py: restore-to-paint starts here
-        _build_workspace(agent, slot)
+        after_paint = _build_workspace(agent, slot)
         boot.mark("restored")  # restored and rendered into the DOM; "painted" follows after the next frame
+
+        def painted() -> None:
+            boot.mark("painted")
+            after_paint()
+            _keep(asyncio.ensure_future(_after_paint(slot)))
+
+        # Work that must not delay the first paint starts after it: the frame after this one runs the callback.
         js.requestAnimationFrame(create_once_callable(
-            lambda _t: js.setTimeout(create_once_callable(lambda: boot.mark("painted")), 0)))
+            lambda _t: js.setTimeout(create_once_callable(painted), 0)))
         _show_agent(agent)
         for element_id in ("global-search", "sitemap-button"):
             by_id(element_id).removeAttribute("disabled")
         body = js.document.body
         body.dataset.python = sys.version.split()[0]
         body.dataset.ready = "1"
-        _keep(asyncio.ensure_future(_after_paint(slot)))
     except Exception as exc:  # shown on the boot panel and in the console; the page stays readable
         import traceback
 

@@ -106,7 +106,7 @@ class PageRestore:
         store = self.store
         if self.copy_from:
             self._copy_slot(self.copy_from)
-        self._slot_exists = store.connector.fetch(store.key) is not None
+        self._slot_exists = self._slot_saved()
         result = store.load()
         if result.dropped:
             self.notify(dropped_message(result.dropped), "restore_dropped")
@@ -120,6 +120,15 @@ class PageRestore:
             if held:
                 self._held[gate] = held
         return result.workspace
+
+    def _slot_saved(self) -> bool:
+        storage = getattr(self.store.connector, "storage", None)
+        if storage is not None:  # localStorage: ask without copying the (large) text into Python
+            try:
+                return bool(js.Object.prototype.hasOwnProperty.call(storage, self.store.key))
+            except Exception:  # storage refused: load() notes it
+                return False
+        return self.store.connector.fetch(self.store.key) is not None
 
     def _copy_slot(self, workspace_id: str) -> None:
         connector, store = self.store.connector, self.store

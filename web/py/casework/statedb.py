@@ -16,6 +16,7 @@ from apm.events import EventBus
 from apm.model import DEFAULT_MAX_SESSIONS, DEFAULT_MAX_TABS, Workspace
 from apm.snapshot import SCHEMA_VERSION, RestoreResult, dehydrate, json_copy, rehydrate
 from apm.templates import TemplateRegistry
+from casework.restore_cache import SnapshotWriter
 
 KEY_PREFIX = "casework.restore.v1"
 QUARANTINE = "quarantine"
@@ -253,6 +254,8 @@ class RestoreStore:
         #: Raw text that could not be kept aside (storage full); the UI can offer it for download.
         self.unkept_text: str | None = None
         self._last_body: str | None = None
+        #: Serialises saves incrementally (only what changed since the last save); ``None``: everything each time.
+        self.writer: SnapshotWriter | None = SnapshotWriter()
         self._listeners: tuple[Callable[[str, str], object], ...] = ()
 
     # -- change signal --
@@ -359,11 +362,33 @@ class RestoreStore:
         if not self.restored:
             return SaveResult(False, "not_restored")
         try:
+            if self.writer is not None:
+                try:
+                    result = self._write_incremental(workspace, view_state, extras)
+                except StorageFull:
+                    result = None  # the path below trims drafts and retries
+                except Exception:  # never worse than the full path: fall back to it
+                    self.writer.clear()
+                    result = None
+                if result is not None:
+                    return result
             views, skipped = _clean(view_state, "view state of tab", workspace.tabs)
             more, skipped_extras = _clean(extras, "extras of session", workspace.sessions)
             return self._write(workspace, views, more, skipped + skipped_extras)
         except Exception as exc:  # saving must never break the workspace
             return SaveResult(False, "error", error=f"{type(exc).__name__}: {exc}")
+
+    def _write_incremental(self, workspace: Workspace, view_state: Mapping[str, dict] | None,
+                           extras: Mapping[str, dict] | None) -> SaveResult:
+        # The same text as _write, from the writer's cached pieces; StorageFull goes to _write's trimming.
+        body, skipped = self.writer.body(workspace, view_state, extras)
+        if body == self._last_body:
+            return SaveResult(True, "unchanged", (), skipped, 0)
+        text = f'{{"schema":{SCHEMA_VERSION},"saved_at":{json.dumps(self.clock())},"data":{body}}}'
+        self.connector.save(self.key, text)
+        self._last_body = body
+        self._changed("saved", self.key)
+        return SaveResult(True, "saved", (), skipped, len(text))
 
     def _write(self, workspace: Workspace, views: dict, extras: dict, skipped: tuple[str, ...]) -> SaveResult:
         trimmed: list[str] = []

@@ -22,6 +22,7 @@ from apm.errors import ApmError
 from apm.events import Event
 from apm.model import HOME_TAB_ID, Workspace
 from browser.dom import by_id, clear, h, on
+from components.workspace_dom import build_workspace_dom
 
 
 def _tab_button_id(tab_id: str) -> str:
@@ -101,10 +102,16 @@ class WorkspaceView:
         clear(self.strip_host)
         self.strip_host.removeAttribute("role")  # each session's own strip is the tablist now
         self.strip_host.removeAttribute("aria-label")
-        for session_id in self.workspace.session_ids:
-            self._add_session(session_id)
-            for tab_id in self.workspace.session(session_id).tab_ids:
-                self._add_tab(tab_id)
+        # Every session item, strip, tab button and empty panel in one JS call (components.workspace_dom), then
+        # the panels' bodies: the focused tab's page; the others mount when first shown (PageHost.defer_hidden).
+        items, strips, tab_items, panels = build_workspace_dom(
+            self.workspace, self.session_list, self.strip_host, self.panel_host)
+        self._session_items.update(items)
+        self._strips.update(strips)
+        self._tab_items.update(tab_items)
+        self._panels.update(panels)
+        for tab_id, panel in panels.items():
+            self.render_panel(self.workspace, tab_id, panel)
         if home_content is not None:
             self._panels[HOME_TAB_ID].replaceChildren(home_content)
         self._show_focus()
