@@ -658,10 +658,10 @@ def _routes_for(name: str) -> list[Route]:
         return endpoint(function, path={"entityset": name}, **options)
 
     if ENTITY_SETS[name].read_only:
-        return [Route(f"/api/{name}({{id}})", bind(get_record), methods=["GET"]),
+        return [Route(f"/api/{name}({{id}})", bind(get_record, bounded=True), methods=["GET"]),
                 Route(f"/api/{name}", bind(list_records), methods=["GET"])]
     routes = [
-        Route(f"/api/{name}({{id}})", bind(get_record), methods=["GET"]),
+        Route(f"/api/{name}({{id}})", bind(get_record, bounded=True), methods=["GET"]),
         Route(f"/api/{name}({{id}})", bind(update_record, body=True), methods=["PATCH"]),
         Route(f"/api/{name}({{id}})", bind(delete_record), methods=["DELETE"]),
         Route(f"/api/{name}", bind(list_records), methods=["GET"]),
