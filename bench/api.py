@@ -17,6 +17,10 @@ connection. Each workload runs in two phases, both with at most ``--concurrency`
   measured from each request's scheduled start (so a stalled server cannot hide its backlog). The peer gets the
   same offered rate, so the paced figures compare equal work.
 
+Issue 4's goal (p99 under 20 ms for get, list page and search at 1M cases "under a bounded concurrent load") is
+judged on the *paced* phase's p99 and reported as ``goal`` in the JSON and on the summary line; the saturated
+phase gives the capacity (requests/s) and its latency is queueing by construction.
+
 json-server 0.17 reads its whole file into one JavaScript string, which V8 caps at about 512 MiB: a million cases
 (~650 MB of JSON) cannot load. The bench still tries (and reports the error), and compares side by side at
 ``--peer-cases`` (default 20,000), where our server is measured again on a database of that size, in the same run.
@@ -361,9 +365,27 @@ def load_average() -> str:
 
 def summary_of(workloads: dict) -> str:
     return "; ".join(
-        f"{kind} {w['saturated']['achieved_rps']}/s (p50 {w['saturated']['p50_ms']} p99 {w['saturated']['p99_ms']} "
-        f"ms at c={w['saturated']['concurrency']}), paced {w['paced']['offered_rps']}/s: p50 {w['paced']['p50_ms']} "
-        f"p99 {w['paced']['p99_ms']} ms" for kind, w in workloads.items())
+        f"{kind}: saturated {w['saturated']['achieved_rps']}/s (p50 {w['saturated']['p50_ms']} p99 "
+        f"{w['saturated']['p99_ms']} ms, closed loop c={w['saturated']['concurrency']}), paced at "
+        f"{w['paced']['offered_rps']}/s: p50 {w['paced']['p50_ms']} p99 {w['paced']['p99_ms']} ms"
+        for kind, w in workloads.items())
+
+
+GOAL_P99_MS = 20.0
+
+
+def goal_of(workloads: dict) -> dict:
+    """Issue 4's latency goal, judged on the *paced* phase: p99 under 20 ms for get, list page and search under a
+    bounded concurrent load (open loop at half the measured capacity, at most ``--concurrency`` in flight). The
+    saturated phase's latency is queueing by construction (about concurrency / capacity), so it is not the measure."""
+    return {kind: {"paced_p99_ms": w["paced"]["p99_ms"], "met": w["paced"]["p99_ms"] < GOAL_P99_MS}
+            for kind, w in workloads.items() if kind in READS}
+
+
+def goal_line(cases: int, goal: dict) -> str:
+    verdicts = ", ".join(f"{kind} {g['paced_p99_ms']} ms {'met' if g['met'] else 'NOT met'}"
+                         for kind, g in goal.items())
+    return f"goal p99 < {GOAL_P99_MS:g} ms at {cases} cases, judged on the paced phase: {verdicts}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -385,9 +407,11 @@ def main(argv: list[str] | None = None) -> int:
     load_before = load_average()
     data_dir, existed = prepared(args.cache_dir, args.cases)
     ours, ids = measure_ours(data_dir, args.cases, args, with_patch=True)
+    goal = goal_of(ours["workloads"])
     report: dict = {"cases": args.cases, "seeded_now": not existed, "data_dir": str(data_dir),
-                    "loadavg_before": load_before, "ours": ours}
-    line = [f"bench/api.py: {args.cases} cases on SQLite: {summary_of(ours['workloads'])}"]
+                    "loadavg_before": load_before, "goal": goal, "ours": ours}
+    line = [f"bench/api.py: {args.cases} cases on SQLite: {summary_of(ours['workloads'])}",
+            goal_line(args.cases, goal)]
     if not args.no_peer:
         if shutil.which("node") is None:
             report["peer_error"] = "node is not installed"

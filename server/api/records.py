@@ -10,6 +10,7 @@ Conventions (documented in the README):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import secrets
@@ -18,7 +19,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import delete, func, insert, literal, select, union_all, update
+from sqlalchemy import bindparam, delete, func, insert, literal, select, union_all, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
@@ -113,10 +114,17 @@ def _base_where(entity_set: EntitySet):
             for name, value in entity_set.fixed.items()]
 
 
+_FETCH: dict[str, Any] = {}
+
+
 def _fetch(conn: Connection, entity_set: EntitySet, record_id: str):
-    return conn.execute(
-        select(entity_set.table).where(entity_set.column(entity_set.key) == record_id, *_base_where(entity_set))
-    ).first()
+    # The SELECT by key is built once per entity set with a bound parameter: building it per request cost more CPU
+    # than running it (measured ~0.3 ms of a ~0.5 ms get).
+    statement = _FETCH.get(entity_set.name)
+    if statement is None:
+        statement = _FETCH[entity_set.name] = select(entity_set.table).where(
+            entity_set.column(entity_set.key) == bindparam("record_id"), *_base_where(entity_set))
+    return conn.execute(statement, {"record_id": record_id}).first()
 
 
 def _get_or_404(conn: Connection, entity_set: EntitySet, record_id: str):
@@ -261,6 +269,38 @@ def _filter_fields(entity_set: EntitySet) -> dict[str, tuple[Any, str]]:
     return {f.name: (entity_set.column(f.name), f.kind) for f in entity_set.fields if f.kind != "json"}
 
 
+_LIST_OPTIONS = ("$filter", "$select", "$orderby", "$top", "$skip", "$count")
+
+
+@functools.lru_cache(maxsize=512)
+def _list_statements(set_name: str, filter_text: str | None, select_text: str | None, orderby_text: str | None,
+                     top_text: str | None, skip_text: str | None, count_text: str | None):
+    """The page and count statements of a list request, from its query options (``None``: absent); memoized on
+    the option texts, because a grid asks for the same page query again and again and parsing and building it
+    cost more CPU than running it at a million cases (measured ~1 ms of ~1.5 ms). A statement holds its values
+    as bound parameters and is immutable, so sharing one between requests is safe. Raises ``QueryError``
+    (never memoized)."""
+    entity_set = ENTITY_SETS[set_name]
+    fields = _filter_fields(entity_set)
+    where = _base_where(entity_set)
+    if filter_text is not None:
+        where.append(parse_filter(filter_text, fields))
+    names = parse_select(select_text, set(entity_set.by_name)) if select_text is not None else None
+    order = parse_orderby(orderby_text, fields) if orderby_text is not None else list(entity_set.default_order)
+    top = parse_int(top_text, "$top", MAX_PAGE) if top_text is not None else DEFAULT_PAGE
+    skip = parse_int(skip_text, "$skip", MAX_SKIP) if skip_text is not None else 0
+    count = (count_text or "false").lower()
+    if count not in ("true", "false"):
+        raise QueryError("$count must be true or false.", option="$count")
+    columns = [entity_set.column(f.name) for f in entity_set.fields if names is None or f.name in names
+               or f.name in (entity_set.key, "versionnumber")]
+    order_by = [entity_set.column(name).desc() if desc else entity_set.column(name).asc() for name, desc in order]
+    order_by.append(entity_set.column(entity_set.key).asc())  # a total order, so pages never overlap
+    query = select(*columns).where(*where).order_by(*order_by).limit(top + 1).offset(skip)
+    count_query = select(func.count()).select_from(entity_set.table).where(*where) if count == "true" else None
+    return query, count_query, names, top, skip
+
+
 def list_records(call: Call) -> Response:
     """``GET /api/<set>``: ``$filter``, ``$select``, ``$orderby``, ``$top`` (max 500), ``$skip``, ``$count``."""
     entity_set = _entity_set(call)
@@ -269,31 +309,15 @@ def list_records(call: Call) -> Response:
     try:
         if unknown:
             raise QueryError(f"Unknown query option {unknown[0]}.", option=unknown[0])
-        fields = _filter_fields(entity_set)
-        where = _base_where(entity_set)
-        if "$filter" in call.query:
-            where.append(parse_filter(call.query["$filter"], fields))
-        names = parse_select(call.query["$select"], set(entity_set.by_name)) if "$select" in call.query else None
-        order = parse_orderby(call.query["$orderby"], fields) if "$orderby" in call.query else list(
-            entity_set.default_order)
-        top = parse_int(call.query["$top"], "$top", MAX_PAGE) if "$top" in call.query else DEFAULT_PAGE
-        skip = parse_int(call.query["$skip"], "$skip", MAX_SKIP) if "$skip" in call.query else 0
-        count = call.query.get("$count", "false").lower()
-        if count not in ("true", "false"):
-            raise QueryError("$count must be true or false.", option="$count")
+        query, count_query, names, top, skip = _list_statements(
+            entity_set.name, *(call.query.get(option) for option in _LIST_OPTIONS))
     except QueryError as exc:
         raise ApiError(400, "invalid_query", exc.message, exc.details) from None
-    columns = [entity_set.column(f.name) for f in entity_set.fields if names is None or f.name in names
-               or f.name in (entity_set.key, "versionnumber")]
-    order_by = [entity_set.column(name).desc() if desc else entity_set.column(name).asc() for name, desc in order]
-    order_by.append(entity_set.column(entity_set.key).asc())  # a total order, so pages never overlap
-    query = select(*columns).where(*where).order_by(*order_by).limit(top + 1).offset(skip)
     with call.database.engine.connect() as conn:
         rows = conn.execute(query).all()
         body: dict[str, Any] = {}
-        if count == "true":
-            body["@odata.count"] = conn.execute(
-                select(func.count()).select_from(entity_set.table).where(*where)).scalar_one()
+        if count_query is not None:
+            body["@odata.count"] = conn.execute(count_query).scalar_one()
     body["value"] = [to_json(entity_set, row, names) for row in rows[:top]]
     if len(rows) > top:
         params = [(k, v) for k, v in call.query.multi_items() if k != "$skip"] + [("$skip", str(skip + top))]
@@ -634,10 +658,10 @@ def _routes_for(name: str) -> list[Route]:
         return endpoint(function, path={"entityset": name}, **options)
 
     if ENTITY_SETS[name].read_only:
-        return [Route(f"/api/{name}({{id}})", bind(get_record), methods=["GET"]),
+        return [Route(f"/api/{name}({{id}})", bind(get_record, bounded=True), methods=["GET"]),
                 Route(f"/api/{name}", bind(list_records), methods=["GET"])]
     routes = [
-        Route(f"/api/{name}({{id}})", bind(get_record), methods=["GET"]),
+        Route(f"/api/{name}({{id}})", bind(get_record, bounded=True), methods=["GET"]),
         Route(f"/api/{name}({{id}})", bind(update_record, body=True), methods=["PATCH"]),
         Route(f"/api/{name}({{id}})", bind(delete_record), methods=["DELETE"]),
         Route(f"/api/{name}", bind(list_records), methods=["GET"]),

@@ -8,7 +8,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table
 from sqlalchemy.dialects import sqlite
 
 from server.api.odata import QueryError, parse_filter, parse_orderby, parse_select
-from server.db.search import segments, terms_of
+from server.db.search import segments, snippet_of, terms_of
 
 t = Table("t", MetaData(), Column("title", String), Column("prio", Integer), Column("id", String))
 FIELDS = {"title": (t.c.title, "string"), "prio": (t.c.prio, "int"), "id": (t.c.id, "guid")}
@@ -75,3 +75,19 @@ def test_search_segments_and_terms_are_plain_data() -> None:
     assert segments("a \x02b\x03 c") == [{"text": "a ", "match": False}, {"text": "b", "match": True},
                                          {"text": " c", "match": False}]
     assert terms_of('Printer "offline" OR x*') == ["printer", "offline", "or", "x"]
+
+
+def test_snippets_mark_prefix_matches_in_the_best_column_and_mark_cuts() -> None:
+    # The title has one match, the description two: the description's window wins, cut on both sides.
+    description = "Intro words here. " * 4 + "The printers went offline after the update. " + "More text. " * 8
+    marked = snippet_of(["Printer in lab", "CAS-1", description], ["printer", "offline"])
+    assert [s["text"] for s in marked if s["match"]] == ["printers", "offline"]
+    assert marked[0]["text"].startswith("…") and marked[-1]["text"].endswith("…")
+    assert "".join(s["text"] for s in marked).strip("…") in description
+    # A tie goes to the first column; a short column is shown whole, without ellipses.
+    assert snippet_of(["Battery drains", None, "battery"], ["battery"]) == [
+        {"text": "Battery", "match": True}, {"text": " drains", "match": False}]
+    # The stemmed forms the engine matches are marked too ("battery" is indexed as "batteri").
+    assert [s["text"] for s in snippet_of(["Batteries swell"], ["battery"]) if s["match"]] == ["Batteries"]
+    # No match in any column (the engine matched a form we do not mark): the first column, unmarked.
+    assert snippet_of([None, "Quiet title"], ["zebra"]) == [{"text": "Quiet title", "match": False}]

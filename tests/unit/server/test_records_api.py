@@ -303,3 +303,22 @@ def test_unknown_entity_sets_and_wrong_methods(agent: TestClient) -> None:
 
 def test_the_app_runs_on_the_parametrized_database(client: TestClient, backend: str) -> None:
     assert client.get("/api/health").json()["database"]["dialect"] == backend
+
+
+def test_a_repeated_list_query_answers_current_data_and_repeated_errors(agent: TestClient, login) -> None:
+    """List statements are memoized on the query text: the rows and counts must still be read afresh each time, and
+    a bad query must keep answering 400."""
+    me = login("agent1")
+    case = my_active_case(agent, me)
+    query = {"$filter": f"incidentid eq {case['incidentid']}", "$select": "title", "$count": "true"}
+    before = agent.get("/api/incidents", params=query).json()
+    assert before["@odata.count"] == 1 and before["value"][0]["title"] == case["title"]
+    changed = agent.patch(f"/api/incidents({case['incidentid']})", json={"title": "Renamed while listed"},
+                          headers={"If-Match": case["@odata.etag"]})
+    assert changed.status_code == 200, changed.text
+    after = agent.get("/api/incidents", params=query).json()
+    assert after["value"][0]["title"] == "Renamed while listed"
+    assert after["value"][0]["@odata.etag"] == changed.json()["@odata.etag"]
+    for _ in range(2):
+        bad = agent.get("/api/incidents", params={"$filter": "nosuchfield eq 1"})
+        assert bad.status_code == 400 and error_of(bad)["details"]["field"] == "nosuchfield"
