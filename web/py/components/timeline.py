@@ -17,10 +17,11 @@ import datetime as dt
 from typing import Any
 
 from apm.navigation import NavSource
-from browser.dom import append, clear, h, on
+from browser.dom import append, clear, h, mark, on
 from casework import timeline as tl
 from casework.recordbus import DELETED, RecordChange
 from casework.records import RecordError
+from components.form_extensions import start_now
 from components.pages import spawn
 
 TIMELINE_ENTITIES = ("incident", "account", "contact")
@@ -65,6 +66,8 @@ class TimelinePanel:
         self.draft_kind: str | None = None
         self._loading = False
         self._reload_again = False
+        # The first page's request leaves before the panel builds its DOM (see ``start_now``).
+        self._prefetched = self._request(host.record_id) if host.record_id else None
         self._build()
         for entity_set in tl.TIMELINE_SETS:
             host.add_disposer(self.services.bus.subscribe(self._on_change, entity_set=entity_set))
@@ -364,19 +367,27 @@ class TimelinePanel:
         if not record_id:
             self._render()
             return
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None and prefetched[0] != record_id:  # read for another record: not needed any more
+            for task in prefetched[1:]:
+                if task is not None:
+                    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+            prefetched = None
+        request = prefetched or self._request(record_id)
         self._set_loading(True)
         try:
-            names_needed = not self.names
-            page = await self.services.client.timeline(self._entity_set(), record_id,
-                                                       top=max(tl.PAGE_SIZE, len(self.items)))
-            if names_needed:
-                self.names = await user_names(self.services)
+            page = await request[1]
+            mark("timeline.response")
+            names = await request[2] if request[2] is not None else None
+            if names is not None:
+                self.names = names
             if record_id == self.host.record_id:
                 self.items = tl.merge_items([], page.records)
                 self.has_more = page.next_link is not None
                 self.feed.setAttribute("data-loaded", "1")  # loaded at least once (tests, bench/workspace.py)
         finally:
             self._set_loading(False)
+        mark("timeline.rendered")
         if self._reload_again:
             self._reload_again = False
             await self._reload()
@@ -393,6 +404,15 @@ class TimelinePanel:
             self.has_more = page.next_link is not None
         finally:
             self._set_loading(False)
+
+    def _request(self, record_id: str) -> tuple[str, Any, Any]:
+        """Start reading the first pages of ``record_id``'s timeline (and the user names, the first time), both at
+        once: ``(record_id, page task, names task or None)``."""
+        mark("timeline.request")
+        page = start_now(self.services.client.timeline(self._entity_set(), record_id,
+                                                       top=max(tl.PAGE_SIZE, len(self.items))))
+        names = start_now(user_names(self.services)) if not self.names else None
+        return record_id, page, names
 
     def _set_loading(self, loading: bool) -> None:
         self._loading = loading
