@@ -13,6 +13,10 @@ again through Microsoft.Apm (not measured). Prints JSON, then a one-line summary
 
     .venv/bin/python bench/workspace.py                    # 1,000,000 cases (seeded once, cached; see bench/api.py)
     .venv/bin/python bench/workspace.py --cases 20000 --opens 20
+    .venv/bin/python bench/workspace.py --cases 20000 --phases   # + p50 of each phase mark of the open path
+
+``--phases`` turns on the page's phase marks (``browser.dom.mark``: ``performance.mark`` at the view's events, the
+form's mount steps, each request and response, each render) and reports, per mark, its p50 time after the click.
 """
 
 from __future__ import annotations
