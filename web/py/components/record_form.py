@@ -112,6 +112,8 @@ class FieldControl:
         self.error_id = self.input_id + "-error"
         self.lookup: Lookup | None = None
         self._has_empty_choice = False
+        self._shown_text: str | None = ""  # what the input shows (set by ``show`` or typed): no DOM read to compare
+        self._changed = False
         kind = field.kind
         if kind == "lookup":
             self.lookup = Lookup(services, field, self.input_id, lambda value: on_input(field.name, value),
@@ -190,7 +192,8 @@ class FieldControl:
         if self.field.kind == "bool":
             self.on_input(self.field.name, bool(self.input.checked))
         else:
-            self.on_input(self.field.name, from_input(self.field, str(self.input.value)))
+            self._shown_text = typed = str(self.input.value)
+            self.on_input(self.field.name, from_input(self.field, typed))
 
     def show(self, value: Any) -> None:
         """Show a typed value (leaves the input alone when it already shows it: the caret stays put)."""
@@ -205,8 +208,9 @@ class FieldControl:
         if self.field.kind == "choice":
             self._fill_choices(value)
         text = input_text(self.field, value)
-        if str(self.input.value) != text:
+        if self._shown_text != text:
             self.input.value = text
+            self._shown_text = text
 
     def set_error(self, message: str | None) -> None:
         self.error.textContent = message or ""
@@ -222,7 +226,9 @@ class FieldControl:
             self.input.removeAttribute("aria-describedby")
 
     def set_changed(self, changed: bool) -> None:
-        self.element.classList.toggle("is-changed", changed)
+        if changed != self._changed:
+            self._changed = changed
+            self.element.classList.toggle("is-changed", changed)
 
     def focus(self) -> None:
         self.input.focus()
@@ -303,6 +309,7 @@ class RecordFormPage(Page):
         loads = bool(self.record_id) and bool(_GUID.fullmatch(str(self.record_id)))
         if loads:  # the request leaves before the DOM is built: the server works while we build
             self._request = start_now(self.services.client.get(meta.entity_set, self.record_id))
+            mark("record.request")
         self.root, refs = build(
             ["div", {"class": "record-form", "data-entity": meta.logical},
              ["header", {"class": "form-header"},

@@ -316,9 +316,10 @@ class WorkspaceView:
         panel.toggleAttribute("inert", not selected)
         if selected and self._panel_scroll.get(tab_id):
             panel.scrollTop = self._panel_scroll[tab_id]
-        if selected:
+        if selected and len(self.workspace.session(self.workspace.tab(tab_id).session_id).tab_ids) > 1:
             # Measuring the strip forces a layout: do it in the next frame, where the browser lays out anyway,
-            # rather than in the middle of the DOM changes of a switch or an open.
+            # rather than in the middle of the DOM changes of a switch or an open (a strip of one tab has nothing
+            # to scroll to: a new session's first frame skips it).
             js.requestAnimationFrame(create_once_callable(lambda _time: self._reveal(item)))
 
     @staticmethod
