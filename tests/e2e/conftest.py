@@ -172,9 +172,10 @@ def workspace_page(pages: GuardedPages) -> Page:
 
 
 @pytest.fixture(scope="module")
-def _module_page(browser: Browser, live_server: RunningServer) -> Iterator[Page]:
+def _module_page(browser: Browser, live_server: RunningServer, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """The module's booted page, signed in as the module's ``PAGE_USER`` (default agent3)."""
     factory = GuardedPages(browser, live_server)
-    page = factory.open()
+    page = factory.open(user=getattr(request.module, "PAGE_USER", "agent3"))
     yield page
     factory.check_and_close(True)
 

@@ -5,7 +5,29 @@ from __future__ import annotations
 import json
 import uuid
 
-from playwright.sync_api import APIRequestContext, Page
+from playwright.sync_api import APIRequestContext, Locator, Page
+
+# Back to Home only: every other session and Home's extra tabs closed (without asking), Home focused, notices
+# cleared; Apm events are recorded into window.__events from then on (test_apm_api reads them).
+RESET_JS = """async () => {
+  const A = Microsoft.Apm;
+  for (const session of await A.getAllSessions()) {
+    if (session.isDefault) continue;
+    session.canClose = true;
+    await session.close();
+  }
+  const home = await A.getSession("home");
+  for (const tab of await home.getAllTabs()) {
+    if (!tab.isAnchor) await tab.close();
+  }
+  await home.focus();
+  document.querySelectorAll("#notices .notice").forEach((n) => n.remove());
+  window.__events = [];
+  if (!window.__recording) {
+    window.__recording = true;
+    document.addEventListener("apm:event", (e) => window.__events.push(e.detail.name));
+  }
+}"""
 
 
 def run_python(page: Page, code: str) -> object:
@@ -68,3 +90,20 @@ class Api:
 
     def timeline(self, case_id: str) -> list[dict]:
         return self.get(f"incidents({case_id})/timeline", **{"$top": 100})["value"]
+
+
+def home_list(page: Page, name: str) -> Locator:
+    """One of the Home dashboard's lists (``cases``, ``queue``, ``activities``)."""
+    return page.locator(f"#panel-home-dashboard .list-view[data-list='{name}']")
+
+
+def list_rows(lst: Locator) -> Locator:
+    """A list view's record rows."""
+    return lst.locator("tbody tr[data-id]")
+
+
+def search_list(lst: Locator, text: str) -> None:
+    """Search a list view in place (its own search box, Enter)."""
+    box = lst.locator("input.list-search")
+    box.fill(text)
+    box.press("Enter")

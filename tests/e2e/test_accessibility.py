@@ -6,38 +6,20 @@ case form: ``assert_accessible(page)`` or ``assert_accessible(page, "#panel-<tab
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from server.launch import RunningServer
 from tests.e2e.a11y import assert_accessible, scan
-from tests.e2e.conftest import GuardedPages
-from tests.e2e.test_apm_api import RESET_JS, run_python
+from tests.e2e.support import RESET_JS, run_python
 
-USER = "agent10"
-
-
-@pytest.fixture(scope="module")
-def _a11y_page(browser: Browser, live_server: RunningServer) -> Iterator[Page]:
-    factory = GuardedPages(browser, live_server)
-    page = factory.open(user=USER)
-    yield page
-    factory.check_and_close(True)
+PAGE_USER = "agent10"  # the module's shared page (tests/e2e/conftest.py)
 
 
 @pytest.fixture
-def page(_a11y_page: Page) -> Iterator[Page]:
-    _a11y_page.keyboard.press("Escape")
-    _a11y_page.evaluate(RESET_JS)
-    yield _a11y_page
-    guard = _a11y_page.guard  # type: ignore[attr-defined]
-    problems = guard.problems()
-    guard.page_errors.clear()
-    guard.console_errors.clear()
-    if problems:
-        pytest.fail("page guard:\n" + "\n".join(problems), pytrace=False)
+def page(shared_page: Page) -> Page:
+    shared_page.keyboard.press("Escape")
+    shared_page.evaluate(RESET_JS)
+    return shared_page
 
 
 def test_the_harness_reports_what_it_finds(page: Page) -> None:

@@ -8,23 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.support import run_python  # noqa: F401 - other modules import it from here
-
-RESET_JS = """async () => {
-  const A = Microsoft.Apm;
-  for (const session of await A.getAllSessions()) {
-    if (session.isDefault) continue;
-    session.canClose = true;
-    await session.close();
-  }
-  await (await A.getSession("home")).focus();
-  document.querySelectorAll("#notices .notice").forEach((n) => n.remove());
-  window.__events = [];
-  if (!window.__recording) {
-    window.__recording = true;
-    document.addEventListener("apm:event", (e) => window.__events.push(e.detail.name));
-  }
-}"""
+from tests.e2e.support import RESET_JS, run_python
 
 CASE = {"templateName": "msdyn_case_session",
         "sessionContext": {"caseId": "c-1", "anchor": {"ticketnumber": "CAS-01001-ABC123"}}}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.test_apm_api import RESET_JS, run_python
+from tests.e2e.support import RESET_JS, run_python
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "apm.md"
 BLOCKS = re.findall(r"```(js|python)\n(.*?)```", DOC.read_text(), re.S)

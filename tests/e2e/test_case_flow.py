@@ -13,20 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.support import Api, run_python
+from tests.e2e.support import RESET_JS, Api, run_python
 
 SCREENSHOTS = Path("/tmp/caseflow-screenshots")
 
-RESET_JS = """async () => {
-  const A = Microsoft.Apm;
-  for (const session of await A.getAllSessions()) {
-    if (session.isDefault) continue;
-    session.canClose = true;
-    await session.close();
-  }
-  await (await A.getSession("home")).focus();
-  document.querySelectorAll("#notices .notice").forEach((n) => n.remove());
-}"""
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from server.launch import RunningServer, sign_in
-from tests.e2e.test_apm_api import RESET_JS, run_python
+from tests.e2e.support import RESET_JS, home_list, list_rows, run_python, search_list
 
 SHOTS = "/tmp/lists-shots"
 
@@ -95,20 +95,6 @@ def new_case(api: Api, title: str, **fields) -> dict:
                                     **fields})
 
 
-def home_list(page: Page, name: str) -> Locator:
-    return page.locator(f"#panel-home-dashboard .list-view[data-list='{name}']")
-
-
-def search(lst: Locator, text: str) -> None:
-    box = lst.locator("input.list-search")
-    box.fill(text)
-    box.press("Enter")
-
-
-def rows(lst: Locator) -> Locator:
-    return lst.locator("tbody tr[data-id]")
-
-
 def titles(lst: Locator) -> list[str]:
     return lst.locator("tbody tr[data-id] td:nth-child(2)").all_inner_texts()
 
@@ -135,28 +121,28 @@ def test_the_three_lists_show_the_agents_own_data_with_names_and_labels(page: Pa
                                 "regardingobjecttypecode": "incident", "prioritycode": 2})
     cases, activities, queue = home_list(page, "cases"), home_list(page, "activities"), home_list(page, "queue")
     expect(page.locator("#panel-home-dashboard [role=grid]")).to_have_count(3)
-    search(cases, token)
-    expect(rows(cases)).to_have_count(1)
-    row = rows(cases).first
+    search_list(cases, token)
+    expect(list_rows(cases)).to_have_count(1)
+    row = list_rows(cases).first
     expect(row.locator("td[data-column='title']")).to_have_text(f"{token} printer jams")
     expect(row.locator("td[data-column='customerid']")).to_have_text(account["name"])  # a name, not a GUID
     expect(row.locator("td[data-column='prioritycode']")).to_have_text("High")
     expect(row.locator("td[data-column='statuscode']")).to_have_text("In progress")
     expect(cases.locator(".list-count")).to_have_text("(1)")
     expect(cases.locator(".list-pager-label")).to_have_text("1–1 of 1")
-    search(activities, token)
-    expect(rows(activities)).to_have_count(1)
-    activity = rows(activities).first
+    search_list(activities, token)
+    expect(list_rows(activities)).to_have_count(1)
+    activity = list_rows(activities).first
     expect(activity.locator("td[data-column='activitytypecode']")).to_have_text("Task")
     expect(activity.locator("td[data-column='regardingobjectid']")).to_have_text(f"{token} printer jams")
     expect(activity.get_by_role("link")).to_have_text(task["subject"])
     # queue items nobody picked: the seed has many; the count is on the heading
-    expect(rows(queue).first).to_be_visible()
+    expect(list_rows(queue).first).to_be_visible()
     assert int(queue.locator(".list-count").inner_text().strip("()").replace(",", "")) >= 1
     # the other user's cases are not in My active cases
-    search(cases, "")
-    expect(rows(cases).first).to_be_visible()
-    ids = rows(cases).evaluate_all("(rows) => rows.map((r) => r.dataset.id)")
+    search_list(cases, "")
+    expect(list_rows(cases).first).to_be_visible()
+    ids = list_rows(cases).evaluate_all("(rows) => rows.map((r) => r.dataset.id)")
     owners = {r["ownerid"] for r in api.get("incidents?$top=50&$filter=" + " or ".join(
         f"incidentid eq {i}" for i in ids[:20]))["value"]}
     assert owners == {api.me}
@@ -168,14 +154,14 @@ def test_search_filter_sort_and_paging(page: Page, api: Api) -> None:
     for index in range(26):
         new_case(api, f"{token} case {index:02d}", prioritycode=1 if index < 3 else 3)
     cases = home_list(page, "cases")
-    search(cases, token)
+    search_list(cases, token)
     expect(cases.locator(".list-count")).to_have_text("(26)")
     cases.locator("select.list-size").select_option("25")
     expect(cases.locator(".list-pager-label")).to_have_text("1–25 of 26")
-    expect(rows(cases)).to_have_count(25)
+    expect(list_rows(cases)).to_have_count(25)
     cases.get_by_role("button", name="Next page").click()
     expect(cases.locator(".list-pager-label")).to_have_text("26–26 of 26")
-    expect(rows(cases)).to_have_count(1)
+    expect(list_rows(cases)).to_have_count(1)
     expect(cases.get_by_role("button", name="Next page")).to_be_disabled()
     cases.get_by_role("button", name="Previous page").click()
     expect(cases.locator(".list-pager-label")).to_have_text("1–25 of 26")
@@ -183,10 +169,10 @@ def test_search_filter_sort_and_paging(page: Page, api: Api) -> None:
     title_header = cases.locator("th[data-column='title']")
     title_header.get_by_role("button").click()
     expect(title_header).to_have_attribute("aria-sort", "ascending")
-    expect(rows(cases).first.locator("td[data-column='title']")).to_have_text(f"{token} case 00")
+    expect(list_rows(cases).first.locator("td[data-column='title']")).to_have_text(f"{token} case 00")
     title_header.get_by_role("button").click()
     expect(title_header).to_have_attribute("aria-sort", "descending")
-    expect(rows(cases).first.locator("td[data-column='title']")).to_have_text(f"{token} case 25")
+    expect(list_rows(cases).first.locator("td[data-column='title']")).to_have_text(f"{token} case 25")
     expect(cases.locator("th[data-column='createdon']")).to_have_attribute("aria-sort", "none")
     # a column filter narrows the search result
     cases.get_by_label("Filter by Priority").select_option(label="High")
@@ -195,7 +181,7 @@ def test_search_filter_sort_and_paging(page: Page, api: Api) -> None:
     cases.get_by_label("Filter by Priority").select_option(label="Priority: all")
     expect(cases.locator(".list-count")).to_have_text("(26)")
     # a search without match says so, and keeps the text
-    search(cases, token + "nothing")
+    search_list(cases, token + "nothing")
     expect(cases.locator(".list-empty")).to_have_text("No records match your search or filters.")
     expect(cases.locator("input.list-search")).to_have_value(token + "nothing")
 
@@ -204,22 +190,22 @@ def test_keyboard_moves_selects_and_opens(page: Page, api: Api) -> None:
     token = word()
     made = [new_case(api, f"{token} key {index}") for index in range(3)]
     cases = home_list(page, "cases")
-    search(cases, token)
-    expect(rows(cases)).to_have_count(3)
-    rows(cases).first.locator("td[data-column='ticketnumber']").click()  # a cell, not the name's link
-    expect(rows(cases).first).to_have_attribute("aria-selected", "true")
+    search_list(cases, token)
+    expect(list_rows(cases)).to_have_count(3)
+    list_rows(cases).first.locator("td[data-column='ticketnumber']").click()  # a cell, not the name's link
+    expect(list_rows(cases).first).to_have_attribute("aria-selected", "true")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Shift+ArrowDown")
-    expect(rows(cases).nth(2)).to_be_focused()
+    expect(list_rows(cases).nth(2)).to_be_focused()
     # Shift extends the selection from the clicked row to the focused one
-    assert rows(cases).evaluate_all("(rs) => rs.map((r) => r.getAttribute('aria-selected'))") == ["true"] * 3
+    assert list_rows(cases).evaluate_all("(rs) => rs.map((r) => r.getAttribute('aria-selected'))") == ["true"] * 3
     page.keyboard.press("Space")
-    expect(rows(cases).nth(2)).to_have_attribute("aria-selected", "false")
+    expect(list_rows(cases).nth(2)).to_have_attribute("aria-selected", "false")
     page.keyboard.press("Control+a")
-    expect(rows(cases).locator("input:checked")).to_have_count(3)
+    expect(list_rows(cases).locator("input:checked")).to_have_count(3)
     expect(cases.locator("thead input.list-check")).to_be_checked()
     page.keyboard.press("Control+a")
-    expect(rows(cases).locator("input:checked")).to_have_count(0)
+    expect(list_rows(cases).locator("input:checked")).to_have_count(0)
     # Enter opens the focused case in a new session titled from the record
     newest_first = sorted(made, key=lambda c: c["createdon"], reverse=True)
     page.keyboard.press("Home")
@@ -238,13 +224,13 @@ def test_pick_a_queue_item_assigns_it_and_opens_its_case(page: Page, api: Api, s
     item = supervisor_api.create("queueitems", {"queueid": queue["queueid"], "objectid": case["incidentid"],
                                                 "objecttypecode": "incident", "title": case["title"]})
     available, mine = home_list(page, "queue"), home_list(page, "cases")
-    search(mine, token)
+    search_list(mine, token)
     expect(mine.locator(".list-empty")).to_be_visible()
-    search(available, token)
-    expect(rows(available)).to_have_count(1)
-    expect(rows(available).first.locator("td[data-column='queueid']")).to_have_text(queue["name"])
+    search_list(available, token)
+    expect(list_rows(available)).to_have_count(1)
+    expect(list_rows(available).first.locator("td[data-column='queueid']")).to_have_text(queue["name"])
     expect(available.get_by_role("button", name="Pick")).to_be_disabled()
-    rows(available).first.locator("input.list-check").check()
+    list_rows(available).first.locator("input.list-check").check()
     available.get_by_role("button", name="Pick").click()
     # the case opens in a new session titled from the case
     expect(page.locator("#session-list [role=tab][aria-selected=true]")).to_contain_text(case["ticketnumber"])
@@ -252,9 +238,9 @@ def test_pick_a_queue_item_assigns_it_and_opens_its_case(page: Page, api: Api, s
     assert stored["workerid"] == api.me
     assert api.get(f"incidents({case['incidentid']})")["ownerid"] == api.me
     focus_home(page)
-    expect(rows(mine)).to_have_count(1)  # My active cases shows it: the bus refreshed the list
-    expect(rows(mine).first.locator("td[data-column='title']")).to_have_text(case["title"])
-    expect(rows(available)).to_have_count(0)
+    expect(list_rows(mine)).to_have_count(1)  # My active cases shows it: the bus refreshed the list
+    expect(list_rows(mine).first.locator("td[data-column='title']")).to_have_text(case["title"])
+    expect(list_rows(available)).to_have_count(0)
 
 
 def test_picking_an_item_someone_else_picked_shows_the_servers_message(page: Page, supervisor_api: Api,
@@ -266,8 +252,8 @@ def test_picking_an_item_someone_else_picked_shows_the_servers_message(page: Pag
     item = supervisor_api.create("queueitems", {"queueid": queue["queueid"], "objectid": case["incidentid"],
                                                 "objecttypecode": "incident", "title": case["title"]})
     available = home_list(page, "queue")
-    search(available, token)
-    expect(rows(available)).to_have_count(1)
+    search_list(available, token)
+    expect(list_rows(available)).to_have_count(1)
     other = browser.new_context()
     sign_in(other, live_server.url, "agent5")
     agent5 = Api(other.request, live_server.url)
@@ -275,7 +261,7 @@ def test_picking_an_item_someone_else_picked_shows_the_servers_message(page: Pag
                                   headers={**agent5.headers, "If-Match": item["@odata.etag"]})
     assert response.ok
     other.close()
-    rows(available).first.locator("input.list-check").check()
+    list_rows(available).first.locator("input.list-check").check()
     available.get_by_role("button", name="Pick").click()
     expect(page.locator("#notices .notice[data-code='already_picked']")).to_contain_text("Someone else")
     expect(page.get_by_role("tab", name="Home", exact=True)).to_have_attribute("aria-selected", "true")
@@ -285,8 +271,8 @@ def test_delete_activities_after_confirming(page: Page, api: Api) -> None:
     token = word()
     tasks = [api.create("tasks", {"subject": f"{token} task {i}"}) for i in range(2)]
     activities = home_list(page, "activities")
-    search(activities, token)
-    expect(rows(activities)).to_have_count(2)
+    search_list(activities, token)
+    expect(list_rows(activities)).to_have_count(2)
     # agents may not delete cases: the cases list offers no Delete
     expect(home_list(page, "cases").locator("[data-action='delete']")).to_have_count(0)
     activities.locator("thead input.list-check").check()
@@ -294,14 +280,14 @@ def test_delete_activities_after_confirming(page: Page, api: Api) -> None:
     dialog = page.get_by_role("dialog")
     expect(dialog).to_contain_text("Delete 2 records?")
     dialog.get_by_role("button", name="Cancel").click()
-    expect(rows(activities)).to_have_count(2)
-    rows(activities).first.locator("td[data-column='activitytypecode']").click()
+    expect(list_rows(activities)).to_have_count(2)
+    list_rows(activities).first.locator("td[data-column='activitytypecode']").click()
     page.keyboard.press("Control+a")
     page.keyboard.press("Delete")
     expect(dialog).to_be_visible()
     page.screenshot(path=f"{SHOTS}/dashboard-delete-confirm.png")
     dialog.get_by_role("button", name="Delete").click()
-    expect(rows(activities)).to_have_count(0)
+    expect(list_rows(activities)).to_have_count(0)
     for task in tasks:
         assert api.status(f"tasks({task['activityid']})") == 404
 
@@ -311,7 +297,7 @@ def test_list_state_survives_switching_tabs_and_sessions(page: Page, api: Api) -
     for index in range(30):
         api.create("tasks", {"subject": f"{token} scroll {index:02d}"})
     activities, cases = home_list(page, "activities"), home_list(page, "cases")
-    search(activities, token)
+    search_list(activities, token)
     expect(activities.locator(".list-count")).to_have_text("(30)")
     activities.locator("th[data-column='subject']").get_by_role("button").click()
     expect(activities.locator("th[data-column='subject']")).to_have_attribute("aria-sort", "ascending")
@@ -319,7 +305,7 @@ def test_list_state_survives_switching_tabs_and_sessions(page: Page, api: Api) -
     cases.get_by_role("button", name="Next page").click()
     expect(cases.locator(".list-pager-label")).to_contain_text("26–")
     scroller = activities.locator(".list-scroll")
-    rows(activities).nth(5).locator("input.list-check").check()
+    list_rows(activities).nth(5).locator("input.list-check").check()
     scroller.evaluate("(el) => { el.scrollTop = 200; }")
     assert saved_scroll(page, "activities") == 200  # the list's state has it (what a reload brings back)
     before = page.evaluate("() => document.querySelectorAll('#panel-home-dashboard tbody tr').length")
@@ -331,7 +317,7 @@ def test_list_state_survives_switching_tabs_and_sessions(page: Page, api: Api) -
     assert marker
     expect(activities.locator("input.list-search")).to_have_value(token)
     expect(activities.locator("th[data-column='subject']")).to_have_attribute("aria-sort", "ascending")
-    expect(rows(activities).nth(5)).to_have_attribute("aria-selected", "true")
+    expect(list_rows(activities).nth(5)).to_have_attribute("aria-selected", "true")
     assert scroller.evaluate("(el) => el.scrollTop") == 200
     expect(cases.locator(".list-pager-label")).to_contain_text("26–50 of")
     assert page.evaluate("() => document.querySelectorAll('#panel-home-dashboard tbody tr').length") == before
@@ -341,8 +327,8 @@ def test_a_change_made_elsewhere_refreshes_the_lists_at_once(page: Page, api: Ap
     token = word()
     case = new_case(api, f"{token} before")
     cases = home_list(page, "cases")
-    search(cases, token)
-    expect(rows(cases).first.locator("td[data-column='title']")).to_have_text(f"{token} before")
+    search_list(cases, token)
+    expect(list_rows(cases).first.locator("td[data-column='title']")).to_have_text(f"{token} before")
     # visible list: a write through the page's record client (as a form in another tab does) shows at once
     run_python(page, f"""
 from browser import boot
@@ -351,8 +337,8 @@ record = await client.get("incidents", "{case['incidentid']}")
 await client.update("incidents", record, {{"title": "{token} after", "prioritycode": 1}})
 result = True
 """)
-    expect(rows(cases).first.locator("td[data-column='title']")).to_have_text(f"{token} after")
-    expect(rows(cases).first.locator("td[data-column='prioritycode']")).to_have_text("High")
+    expect(list_rows(cases).first.locator("td[data-column='title']")).to_have_text(f"{token} after")
+    expect(list_rows(cases).first.locator("td[data-column='prioritycode']")).to_have_text("High")
     # hidden list: a change while another session is in front shows when Home comes back
     open_other_session(page)
     run_python(page, f"""
@@ -363,18 +349,18 @@ await client.update("incidents", record, {{"title": "{token} while away"}})
 result = True
 """)
     focus_home(page)
-    expect(rows(cases).first.locator("td[data-column='title']")).to_have_text(f"{token} while away")
+    expect(list_rows(cases).first.locator("td[data-column='title']")).to_have_text(f"{token} while away")
 
 
 def test_view_state_comes_back_after_a_reload(page: Page, api: Api) -> None:
     token = word()
     new_case(api, f"{token} restored", prioritycode=1)
     cases = home_list(page, "cases")
-    search(cases, token)
+    search_list(cases, token)
     cases.get_by_label("Filter by Priority").select_option(label="High")
     cases.locator("th[data-column='title']").get_by_role("button").click()
     expect(cases.locator("th[data-column='title']")).to_have_attribute("aria-sort", "ascending")
-    expect(rows(cases)).to_have_count(1)
+    expect(list_rows(cases)).to_have_count(1)
     page.wait_for_function("(token) => Object.keys(localStorage).some((k) => k.startsWith('casework.restore') "
                            "&& localStorage.getItem(k).includes(token))", arg=token)
     page.reload()
@@ -383,4 +369,4 @@ def test_view_state_comes_back_after_a_reload(page: Page, api: Api) -> None:
     expect(cases.locator("input.list-search")).to_have_value(token)
     expect(cases.get_by_label("Filter by Priority")).to_have_value("0")
     expect(cases.locator("th[data-column='title']")).to_have_attribute("aria-sort", "ascending")
-    expect(rows(cases)).to_have_count(1)
+    expect(list_rows(cases)).to_have_count(1)

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from server.launch import RunningServer
-from tests.e2e.test_apm_api import RESET_JS, run_python
-from tests.e2e.test_dashboard import SHOTS, Api, new_case, rows, search, word
+from tests.e2e.support import RESET_JS, list_rows, run_python, search_list
+from tests.e2e.test_dashboard import SHOTS, Api, new_case, word
 
 GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
 
@@ -63,12 +63,12 @@ def test_case_list_views_search_and_open_in_a_new_session_from_home(page: Page, 
     cases = list_in(page, opened["tabId"])
     expect(cases.get_by_role("heading", level=1)).to_contain_text("Cases")
     expect(cases.get_by_label("View")).to_have_value("my_active")
-    search(cases, token)
+    search_list(cases, token)
     expect(cases.locator(".list-empty")).to_be_visible()  # resolved: not among my active cases
     cases.get_by_label("View").select_option(label="Resolved cases")
-    expect(rows(cases)).to_have_count(1)
+    expect(list_rows(cases)).to_have_count(1)
     expect(cases.locator("input.list-search")).to_have_value(token)  # a view change keeps the search
-    row = rows(cases).first
+    row = list_rows(cases).first
     expect(row.locator("td[data-column='ownerid']")).not_to_have_text(GUID)
     expect(cases.locator("th[data-column='resolvedon']")).to_have_count(0)
     page.screenshot(path=f"{SHOTS}/entity-list-cases.png")
@@ -88,11 +88,11 @@ def test_activity_rows_open_their_own_type_in_the_focused_session(page: Page, ap
                   "sessionContext: {caseId: 'c-act', anchor: {ticketnumber: 'CAS-ACT'}}})")
     opened = open_list(page, "activitypointer", "Activities")
     activities = list_in(page, opened["tabId"])
-    search(activities, token)
-    expect(rows(activities)).to_have_count(1)
-    expect(rows(activities).first.locator("td[data-column='activitytypecode']")).to_have_text("Phone call")
+    search_list(activities, token)
+    expect(list_rows(activities)).to_have_count(1)
+    expect(list_rows(activities).first.locator("td[data-column='activitytypecode']")).to_have_text("Phone call")
     session = focused(page)["session"]
-    rows(activities).first.get_by_role("link").click()  # not Home: a new tab in the focused session
+    list_rows(activities).first.get_by_role("link").click()  # not Home: a new tab in the focused session
     expect(page.locator(f"#panel-{opened['tabId']}")).to_be_hidden()
     now = focused(page)
     assert now["session"] == session != "home"
@@ -103,36 +103,36 @@ def test_a_queue_opens_its_items(page: Page, api: Api) -> None:
     queue = api.get("queues?$top=1&$orderby=name asc")["value"][0]
     opened = open_list(page, "queue", "Queues")
     queues = list_in(page, opened["tabId"])
-    search(queues, queue["name"])
-    expect(rows(queues).first.locator("td[data-column='name']")).to_have_text(queue["name"])
-    rows(queues).first.get_by_role("link").click()
+    search_list(queues, queue["name"])
+    expect(list_rows(queues).first.locator("td[data-column='name']")).to_have_text(queue["name"])
+    list_rows(queues).first.get_by_role("link").click()
     items_tab = focused(page)
     assert items_tab["params"] == {"entityName": "queueitem", "viewId": f"queue:{queue['queueid']}"}
     items = list_in(page, items_tab["tab"])
     expect(items.get_by_role("heading", level=1)).to_contain_text(queue["name"])
-    expect(rows(items).first).to_be_visible()
+    expect(list_rows(items).first).to_be_visible()
     names = set(items.locator("td[data-column='queueid']").all_inner_texts())
     assert names == {queue["name"]}
 
 
 def test_contacts_show_account_names_and_accounts_sort_by_name(page: Page) -> None:
     contacts = list_in(page, open_list(page, "contact", "Contacts")["tabId"])
-    expect(rows(contacts).first).to_be_visible()
+    expect(list_rows(contacts).first).to_be_visible()
     accounts_column = contacts.locator("td[data-column='parentcustomerid']")
     expect(accounts_column.first).not_to_have_text("…")
     assert not any(GUID.search(text) for text in accounts_column.all_inner_texts())
     accounts = list_in(page, open_list(page, "account", "Accounts")["tabId"])
     header = accounts.locator("th[data-column='name']")
     expect(header).to_have_attribute("aria-sort", "ascending")
-    expect(rows(accounts).first).to_be_visible()
+    expect(list_rows(accounts).first).to_be_visible()
     ascending = accounts.locator("td[data-column='name']").all_inner_texts()
     assert ascending == sorted(ascending, key=str.lower)
     header.get_by_role("button").click()
     expect(header).to_have_attribute("aria-sort", "descending")
-    expect(rows(accounts).first.locator("td[data-column='name']")).not_to_have_text(ascending[0])
+    expect(list_rows(accounts).first.locator("td[data-column='name']")).not_to_have_text(ascending[0])
     articles = list_in(page, open_list(page, "knowledgearticle", "Knowledge articles")["tabId"])
     expect(articles.get_by_label("View")).to_have_value("published")
-    expect(rows(articles).first.locator("td[data-column='statecode']")).to_have_text("Published")
+    expect(list_rows(articles).first.locator("td[data-column='statecode']")).to_have_text("Published")
 
 
 def test_list_state_survives_switching_and_a_change_elsewhere_refreshes_it(page: Page, api: Api) -> None:
@@ -142,12 +142,12 @@ def test_list_state_survives_switching_and_a_change_elsewhere_refreshes_it(page:
                   "sessionContext: {caseId: 'c-state', anchor: {ticketnumber: 'CAS-STATE'}}})")
     opened = open_list(page, "incident", "Cases")
     cases = list_in(page, opened["tabId"])
-    search(cases, token)
+    search_list(cases, token)
     title = cases.locator("th[data-column='title']")
     title.get_by_role("button").click()
     expect(title).to_have_attribute("aria-sort", "ascending")
-    expect(rows(cases)).to_have_count(3)
-    rows(cases).nth(1).locator("input.list-check").check()
+    expect(list_rows(cases)).to_have_count(3)
+    list_rows(cases).nth(1).locator("input.list-check").check()
     # away to Home; change a case there through the page's record client (as a form in another tab would)
     page.evaluate("async () => (await Microsoft.Apm.getSession('home')).focus()")
     run_python(page, f"""
@@ -158,13 +158,13 @@ await client.update("incidents", record, {{"title": "{token} item 9 renamed"}})
 result = True
 """)
     page.evaluate(f"async () => (await Microsoft.Apm.getSession('{opened['sessionId']}')).focus()")
-    expect(rows(cases).last.locator("td[data-column='title']")).to_have_text(f"{token} item 9 renamed")
+    expect(list_rows(cases).last.locator("td[data-column='title']")).to_have_text(f"{token} item 9 renamed")
     expect(cases.locator("input.list-search")).to_have_value(token)
     expect(title).to_have_attribute("aria-sort", "ascending")
     # "item 1" (second before the rename, first now) kept its selection
-    expect(rows(cases).nth(0).locator("td[data-column='title']")).to_have_text(f"{token} item 1")
-    expect(rows(cases).nth(0)).to_have_attribute("aria-selected", "true")
-    expect(rows(cases).locator("input:checked")).to_have_count(1)
+    expect(list_rows(cases).nth(0).locator("td[data-column='title']")).to_have_text(f"{token} item 1")
+    expect(list_rows(cases).nth(0)).to_have_attribute("aria-selected", "true")
+    expect(list_rows(cases).locator("input:checked")).to_have_count(1)
 
 
 def test_entity_list_state_comes_back_after_a_reload(page: Page, api: Api) -> None:
@@ -173,8 +173,8 @@ def test_entity_list_state_comes_back_after_a_reload(page: Page, api: Api) -> No
     opened = open_list(page, "incident", "Cases")
     cases = list_in(page, opened["tabId"])
     cases.get_by_label("View").select_option(label="All active cases")
-    search(cases, token)
-    expect(rows(cases)).to_have_count(1)
+    search_list(cases, token)
+    expect(list_rows(cases)).to_have_count(1)
     page.wait_for_function("(token) => Object.keys(localStorage).some((k) => k.startsWith('casework.restore') "
                            "&& localStorage.getItem(k).includes(token))", arg=token)
     page.reload()
@@ -182,4 +182,4 @@ def test_entity_list_state_comes_back_after_a_reload(page: Page, api: Api) -> No
     cases = list_in(page, opened["tabId"])
     expect(cases.get_by_label("View")).to_have_value("all_active")
     expect(cases.locator("input.list-search")).to_have_value(token)
-    expect(rows(cases)).to_have_count(1)
+    expect(list_rows(cases)).to_have_count(1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.e2e.test_apm_api import RESET_JS
+from tests.e2e.support import RESET_JS
 
 STATE_JS = """async () => {
   const A = Microsoft.Apm;

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import wait_ready
-from tests.e2e.test_apm_api import RESET_JS, run_python
+from tests.e2e.support import RESET_JS, run_python
 
 SHOTS = Path(tempfile.gettempdir()) / "casework-forms-shots"  # pytest-playwright empties test-results/
 SHOTS.mkdir(exist_ok=True)

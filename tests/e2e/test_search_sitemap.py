@@ -9,45 +9,28 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from server.launch import RunningServer
-from tests.e2e.conftest import GuardedPages
-from tests.e2e.test_apm_api import RESET_JS, run_python
+from tests.e2e.support import RESET_JS, run_python
 
-USER = "agent9"
+PAGE_USER = "agent9"  # the module's shared page (tests/e2e/conftest.py)
 SHOTS = Path(tempfile.gettempdir()) / "casework-shots" / "header"  # looked at by people, not asserted
 CASE = {"templateName": "msdyn_case_session",
         "sessionContext": {"caseId": "c-hdr", "anchor": {"ticketnumber": "CAS-HDR-1"}}}
 
 
-@pytest.fixture(scope="module")
-def _header_page(browser: Browser, live_server: RunningServer) -> Iterator[Page]:
-    factory = GuardedPages(browser, live_server)
-    page = factory.open(user=USER)
-    yield page
-    factory.check_and_close(True)
-
-
 @pytest.fixture
-def page(_header_page: Page) -> Iterator[Page]:
+def page(shared_page: Page) -> Page:
     """The module's page at Home only, with the close warning back on (its default); guard checked per test."""
-    _header_page.request.delete(_header_page.url.split("#")[0] + "api/me/settings/closeSessionWarning",
-                                headers={"X-CSRF-Token": csrf(_header_page)})
-    _header_page.evaluate(RESET_JS)
-    run_python(_header_page, "from browser import boot\nboot.SERVICES.agent.settings.clear()\nresult = True")
-    _header_page.keyboard.press("Escape")
-    yield _header_page
-    guard = _header_page.guard  # type: ignore[attr-defined]
-    problems = guard.problems()
-    guard.page_errors.clear()
-    guard.console_errors.clear()
-    if problems:
-        pytest.fail("page guard:\n" + "\n".join(problems), pytrace=False)
+    shared_page.request.delete(shared_page.url.split("#")[0] + "api/me/settings/closeSessionWarning",
+                               headers={"X-CSRF-Token": csrf(shared_page)})
+    shared_page.evaluate(RESET_JS)
+    run_python(shared_page, "from browser import boot\nboot.SERVICES.agent.settings.clear()\nresult = True")
+    shared_page.keyboard.press("Escape")
+    return shared_page
 
 
 def csrf(page: Page) -> str:
@@ -312,6 +295,46 @@ def test_unsaved_changes_ask_first_cancel_keeps_confirm_closes(page: Page) -> No
     dialog.get_by_role("button", name="Close session").click()
     expect(page.locator(f"#session-{session_id}")).to_have_count(0)
     assert server_settings(page).get("closeSessionWarning", True) is True  # not suppressed
+
+
+def tab_item(page: Page, tab_id: str):
+    return page.locator(f".tab-item[data-tab-id='{tab_id}']")
+
+
+def test_a_tab_with_unsaved_changes_asks_before_closing_a_clean_one_closes_at_once(page: Page) -> None:
+    session_id = open_case(page, "CAS-TABS")
+    tab_ids = page.evaluate("""async () => {
+      const ids = [];
+      for (const [entityName, title] of [["contact", "Contacts"], ["task", "Tasks"]]) {
+        ids.push(await Microsoft.Apm.createTab({templateName: "msdyn_entitylist",
+                                                appContext: {entityName, title}}));
+      }
+      return ids;
+    }""")
+    dirty_tab, clean_tab = tab_ids
+    run_python(page, f"""
+from browser import boot
+from components.pages import Page
+services = boot.SERVICES
+probe = Page(services, {dirty_tab!r})
+services.host.pages[{dirty_tab!r}] = probe
+probe.set_dirty(True)
+result = True
+""")
+    tab_item(page, clean_tab).locator(".tab-close").click()
+    expect(tab_item(page, clean_tab)).to_have_count(0)
+    dialog = page.get_by_role("dialog", name="Close this tab?")
+    tab_item(page, dirty_tab).locator(".tab").click()
+    page.keyboard.press("Alt+Shift+W")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("unsaved changes")
+    expect(dialog.get_by_role("button", name="Cancel")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(tab_item(page, dirty_tab)).to_have_count(1)
+    tab_item(page, dirty_tab).locator(".tab-close").click()
+    dialog.get_by_role("button", name="Close tab").click()
+    expect(tab_item(page, dirty_tab)).to_have_count(0)
+    expect(page.locator(f"#session-{session_id}")).to_have_count(1)  # the session stays
 
 
 def test_page_scripts_close_without_asking(page: Page) -> None:

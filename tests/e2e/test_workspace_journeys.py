@@ -10,18 +10,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from server.launch import RunningServer, sign_in
 from tests.e2e.a11y import assert_accessible
-from tests.e2e.support import Api, unique_word
-
-RESET_JS = """async () => {
-  for (const session of await Microsoft.Apm.getAllSessions()) {
-    if (!session.isDefault) await session.close();
-  }
-  const home = await Microsoft.Apm.getSession('home');
-  for (const tab of await home.getAllTabs()) {
-    if (!tab.isAnchor) await tab.close();
-  }
-  await home.focus();
-}"""
+from tests.e2e.support import RESET_JS, Api, home_list, list_rows, search_list, unique_word
 
 
 @pytest.fixture(scope="module")
@@ -41,20 +30,6 @@ def page(shared_page: Page) -> Page:
 @pytest.fixture
 def api(page: Page, live_server: RunningServer) -> Api:
     return Api(page.context.request, live_server.url)
-
-
-def home_list(page: Page, name: str) -> Locator:
-    return page.locator(f"#panel-home-dashboard .list-view[data-list='{name}']")
-
-
-def search_list(lst: Locator, text: str) -> None:
-    box = lst.locator("input.list-search")
-    box.fill(text)
-    box.press("Enter")
-
-
-def rows(lst: Locator) -> Locator:
-    return lst.locator("tbody tr[data-id]")
 
 
 def focused_panel(page: Page) -> Locator:
@@ -77,8 +52,8 @@ def test_pick_from_the_queue_edit_add_a_note_and_resolve(page: Page, api: Api, s
     # pick it from "Cases available to work on": it opens in a new session on the real case form
     available, mine = home_list(page, "queue"), home_list(page, "cases")
     search_list(available, token)
-    expect(rows(available)).to_have_count(1)
-    rows(available).first.locator("input.list-check").check()
+    expect(list_rows(available)).to_have_count(1)
+    list_rows(available).first.locator("input.list-check").check()
     available.get_by_role("button", name="Pick").click()
     expect(page.locator("#session-list [role=tab][aria-selected=true]")).to_contain_text(case["ticketnumber"])
     form = loaded_form(page, case["title"])
@@ -114,7 +89,7 @@ def test_pick_from_the_queue_edit_add_a_note_and_resolve(page: Page, api: Api, s
     search_list(mine, token)
     expect(mine.locator(".list-empty")).to_be_visible()
     search_list(available, token)
-    expect(rows(available)).to_have_count(0)
+    expect(list_rows(available)).to_have_count(0)
 
 
 MARKUP = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script><b>bold</b>'
@@ -135,7 +110,7 @@ def test_record_text_is_never_markup_anywhere_it_shows(page: Page, api: Api) -> 
     # the dashboard list
     mine = home_list(page, "cases")
     search_list(mine, token)
-    expect(rows(mine).first.locator("td[data-column='title']")).to_have_text(title)
+    expect(list_rows(mine).first.locator("td[data-column='title']")).to_have_text(title)
     nothing_ran()
     # global search: the suggestions and the results page
     box = page.locator("#global-search")
@@ -149,7 +124,7 @@ def test_record_text_is_never_markup_anywhere_it_shows(page: Page, api: Api) -> 
     nothing_ran()
     page.evaluate(RESET_JS)
     # the case form (header, fields), its tab and the timeline, opened from Home
-    rows(mine).first.locator("a.list-open").click()
+    list_rows(mine).first.locator("a.list-open").click()
     form = loaded_form(page, title)
     expect(form.get_by_label("Case title")).to_have_value(title)
     expect(form.get_by_role("textbox", name="Description", exact=True)).to_have_value(f"Description {MARKUP}")
@@ -161,13 +136,13 @@ def test_record_text_is_never_markup_anywhere_it_shows(page: Page, api: Api) -> 
     page.get_by_role("menuitem", name="Cases").click()
     cases_view = focused_panel(page).locator(".list-view")
     search_list(cases_view, token)
-    expect(rows(cases_view).first).to_contain_text(title)
+    expect(list_rows(cases_view).first).to_contain_text(title)
     nothing_ran()
 
 
 def test_dashboard_and_case_form_have_no_serious_accessibility_violations(page: Page, api: Api) -> None:
     case = api.new_case(f"{unique_word()} router drops wifi")
-    expect(rows(home_list(page, "cases")).first).to_be_visible()
+    expect(list_rows(home_list(page, "cases")).first).to_be_visible()
     assert_accessible(page)
     page.evaluate("(id) => Microsoft.Apm.openRecord({entityName: 'incident', entityId: id, source: 'HOME'})",
                   case["incidentid"])

@@ -3,10 +3,7 @@ catalogue (lookups, cell text). The built filters are checked with the server's 
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,12 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import column
-from starlette.testclient import TestClient
 
 from casework.listcatalog import LOOKUP_BATCH, SPECS, cell_text, format_datetime, list_spec, lookup_queries, open_target
 from casework.listview import DEFAULT_PAGE_SIZE, MAX_SELECTION, ListState
 from casework.records import RecordClient, RecordError
 from server.api.odata import FilterParser, parse_orderby
+from tests.support.aio import run
+from tests.support.live_app import live_transport
 
 CASES = SPECS["incident"]
 ME = "11111111-2222-4333-8444-555555555555"
@@ -214,31 +212,11 @@ def test_rows_open_their_own_record() -> None:
 
 # -- against the real server -------------------------------------------------------------------------------------
 
-def run(coroutine):
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-class InProcessTransport:
-    def __init__(self, client: TestClient) -> None:
-        self.client = client
-
-    async def request(self, method, url, headers, body):
-        response = self.client.request(method, url, headers=headers, content=body)
-        return response.status_code, dict(response.headers), response.content
-
-
 @pytest.fixture
 def live(seeded_template: Path, tmp_path: Path) -> Iterator[tuple[RecordClient, list]]:
-    from server.app import create_app
-    from server.settings import Settings
-
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    shutil.copyfile(seeded_template, data_dir / "casework.sqlite3")
     changes: list = []
-    with TestClient(create_app(Settings(data_dir=data_dir))) as client:
-        yield RecordClient(InProcessTransport(client), on_change=changes.append), changes
+    with live_transport(seeded_template, tmp_path) as transport:
+        yield RecordClient(transport, on_change=changes.append), changes
 
 
 def test_every_list_query_is_accepted_by_the_server(live) -> None:

@@ -14,6 +14,7 @@ from casework.peers import (
     ReopenOffer,
     bye_message,
     choose_slot,
+    closed_slots_to_prune,
     edits_message,
     offer_text,
     reopen_offers,
@@ -91,6 +92,26 @@ def test_offers_are_capped() -> None:
         saved_slot(connector, f"w{n}", 1, f"2026-11-27T0{n}:00:00.000Z")
     offers = reopen_offers(connector, user_prefix(ORIGIN, "u1"), live_ids=(), own_id="x", limit=3)
     assert [o.workspace_id for o in offers] == ["w5", "w4", "w3"]
+
+
+def test_closed_workspaces_beyond_the_newest_ten_or_older_than_thirty_days_are_pruned() -> None:
+    connector = MemoryConnector()
+    prefix = user_prefix(ORIGIN, "u1")
+    for n in range(12):  # closed, saved on Nov 1..12
+        saved_slot(connector, f"w{n:02}", 1, f"2026-11-{n + 1:02}T08:00:00.000Z")
+    saved_slot(connector, "ancient", 1, "2026-09-01T08:00:00.000Z")
+    saved_slot(connector, "live-old", 1, "2026-08-01T08:00:00.000Z")
+    saved_slot(connector, "mine-old", 1, "2026-08-01T08:00:00.000Z")
+    connector.save(prefix + "broken", '{"schema":1,"data":')  # unreadable: left for load to quarantine
+    pruned = closed_slots_to_prune(connector, prefix, live_ids={"live-old"}, own_id="mine-old",
+                                   now="2026-11-28T04:00:00.000Z")
+    assert sorted(pruned) == sorted([prefix + "w00", prefix + "w01", prefix + "ancient"])
+    for key in pruned:
+        connector.remove(key)
+    assert closed_slots_to_prune(connector, prefix, {"live-old"}, "mine-old", "2026-11-28T04:00:00.000Z") == []
+    # a month later, every closed one is past its keep time; live, own and unreadable slots stay
+    later = closed_slots_to_prune(connector, prefix, {"live-old"}, "mine-old", "2027-01-15T00:00:00.000Z")
+    assert len(later) == 10 and prefix + "broken" not in later and prefix + "live-old" not in later
 
 
 @given(st.text(max_size=200))

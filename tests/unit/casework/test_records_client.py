@@ -3,15 +3,11 @@ transport over the real server app (the conventions it encodes are the server's)
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
 
 from casework.records import (
     ConflictError,
@@ -20,6 +16,8 @@ from casework.records import (
     RecordError,
     odata_literal,
 )
+from tests.support.aio import run
+from tests.support.live_app import live_transport
 
 
 class FakeTransport:
@@ -34,12 +32,6 @@ class FakeTransport:
         status, payload = self.answers.pop(0)
         raw = json.dumps(payload).encode() if payload is not None else b""
         return status, {"Content-Type": "application/json"}, raw
-
-
-def run(coroutine):
-    # In a thread of its own: the e2e tests' Playwright (sync API) keeps an event loop running in this one.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_update_sends_if_match_csrf_and_the_changes() -> None:
@@ -107,27 +99,10 @@ def test_the_client_module_is_pure() -> None:
 
 # -- against the real server -------------------------------------------------------------------------------------
 
-class InProcessTransport:
-    """Sends the client's requests through Starlette's TestClient (the real app, in process)."""
-
-    def __init__(self, client: TestClient) -> None:
-        self.client = client
-
-    async def request(self, method, url, headers, body):
-        response = self.client.request(method, url, headers=headers, content=body)
-        return response.status_code, dict(response.headers), response.content
-
-
 @pytest.fixture
 def live(seeded_template: Path, tmp_path: Path) -> Iterator[RecordClient]:
-    from server.app import create_app
-    from server.settings import Settings
-
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    shutil.copyfile(seeded_template, data_dir / "casework.sqlite3")
-    with TestClient(create_app(Settings(data_dir=data_dir))) as client:
-        yield RecordClient(InProcessTransport(client))
+    with live_transport(seeded_template, tmp_path) as transport:
+        yield RecordClient(transport)
 
 
 def test_sign_in_edit_conflict_and_resolve_against_the_real_api(live: RecordClient) -> None:

@@ -2,7 +2,8 @@
 
 Shortcuts pause while a modal dialog is open (it owns the keyboard). UI actions (focus the search box, open the
 site map, show the shortcut help) are registered by the components that own them (:func:`register_action`).
-Closing a session from the keyboard goes through ``WorkspaceView.request_close_session`` (which may ask first).
+Closing a session or a tab from the keyboard goes through ``WorkspaceView.request_close_session`` /
+``request_close_tab`` (which may ask first).
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ def install(workspace: Workspace, view: WorkspaceView) -> None:
             view.attempt(lambda: (workspace.focus_session if kind == "session" else workspace.focus_tab)(target))
         elif action == "close_session":
             view.request_close_session(workspace.focused_session.session_id)
+        elif action == "close_tab":
+            view.request_close_tab(workspace.focused_session.focused_tab_id)
         else:
             view.attempt(lambda: shortcuts.run(workspace, action))
         if from_tablist:

@@ -11,7 +11,14 @@ from collections.abc import Callable
 import js
 
 from browser.dom import h, on
-from casework.peers import ReopenOffer, SlotChoice, choose_slot, offer_text, reopen_offers
+from casework.peers import (
+    ReopenOffer,
+    SlotChoice,
+    choose_slot,
+    closed_slots_to_prune,
+    offer_text,
+    reopen_offers,
+)
 from components.pages import spawn
 
 
@@ -55,7 +62,11 @@ class ReopenOfferView:
     async def offer(self) -> list[ReopenOffer]:
         """Look for closed workspaces and show the offer when there are any; returns them."""
         store = self.restore.store
-        offers = reopen_offers(store.connector, store.prefix, await live_slots(), store.workspace_id)
+        live = await live_slots()
+        now = str(js.Date.new().toISOString())
+        for key in closed_slots_to_prune(store.connector, store.prefix, live, store.workspace_id, now):
+            store.connector.remove(key)  # retention of closed tabs' workspaces (docs/restore.md)
+        offers = reopen_offers(store.connector, store.prefix, live, store.workspace_id)
         if offers:
             self.show(offers)
         return offers

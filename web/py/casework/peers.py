@@ -11,12 +11,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from apm.templates import record_identity
 from casework.statedb import Connector, list_workspaces
 
 HOME_SESSION_ID = "home"
 MAX_OFFERS = 3
+#: Retention of closed browser tabs' workspaces: the newest ``KEEP_CLOSED`` are kept while younger than
+#: ``KEEP_CLOSED_DAYS`` days; older or further ones are removed (see :func:`closed_slots_to_prune`).
+KEEP_CLOSED = 10
+KEEP_CLOSED_DAYS = 30
 #: Messages on the peers channel (one channel per origin and user).
 HELLO, EDITS, BYE = "hello", "edits", "bye"
 MAX_RECORDS_PER_MESSAGE = 200
@@ -113,6 +118,47 @@ def reopen_offers(
         if len(offers) >= limit:
             break
     return offers
+
+
+def _age_days(saved_at: str, now: str) -> float | None:
+    try:
+        saved = datetime.fromisoformat(saved_at.replace("Z", "+00:00"))
+        current = datetime.fromisoformat(now.replace("Z", "+00:00"))
+        return (current - saved).total_seconds() / 86400
+    except (ValueError, TypeError):
+        return None
+
+
+def closed_slots_to_prune(
+    connector: Connector,
+    prefix: str,
+    live_ids: Iterable[str],
+    own_id: str,
+    now: str,
+    keep: int = KEEP_CLOSED,
+    max_age_days: float = KEEP_CLOSED_DAYS,
+) -> list[str]:
+    """Storage keys of closed browser tabs' workspaces that retention drops, so closed tabs cannot fill storage.
+
+    A closed slot (no live browser tab holds it; not this tab's own) is kept while it is among the newest ``keep``
+    closed ones and younger than ``max_age_days``. Slots whose ``saved_at`` cannot be read are never pruned here:
+    loading one is where corrupt data is reported and quarantined, never silently wiped.
+    """
+    live = set(live_ids) | {own_id}
+    closed = [saved for saved in list_workspaces(connector, prefix) if saved.workspace_id not in live]
+    prune = []
+    kept = 0
+    for saved in closed:  # newest first
+        if saved.saved_at is None:
+            continue
+        age = _age_days(saved.saved_at, now)
+        if age is None:
+            continue
+        if kept < keep and age <= max_age_days:
+            kept += 1
+        else:
+            prune.append(saved.key)
+    return prune
 
 
 def offer_text(offer: ReopenOffer) -> str:

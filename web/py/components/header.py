@@ -28,6 +28,7 @@ def install(services: Services) -> None:
     view = services.extras.get("view")
     if view is not None:
         view.close_session_request = close_warning.request_close
+        view.close_tab_request = close_warning.request_close_tab
 
     def get_setting_value(name: object) -> dict:
         try:

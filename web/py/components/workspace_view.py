@@ -63,8 +63,9 @@ class WorkspaceView:
         self._shown_session: str | None = None
         self._shown_tab: str | None = None
         self._panel_scroll: dict[str, float] = {}  # tab id -> its panel's last scroll offset (see the docstring)
-        # Set by the close-session warning (components.close_warning): user-initiated session closes go through it.
+        # Set by the close warning (components.close_warning): user-initiated session and tab closes go through it.
         self.close_session_request: Callable[[str], None] | None = None
+        self.close_tab_request: Callable[[str], None] | None = None
         # One delegated click listener per bar instead of two per session/tab: a restored 10 x 10 workspace would
         # otherwise create ~200 JS proxies before its first paint.
         on(self.session_list, "click", self._on_session_click)
@@ -94,7 +95,7 @@ class WorkspaceView:
         if not tab_id or tab_id not in self._tab_items:
             return
         if event.target.closest(".tab-close"):
-            self.attempt(lambda: self.workspace.close_tab(tab_id))
+            self.request_close_tab(tab_id)
         elif event.target.closest(".tab"):
             self.attempt(lambda: self.workspace.focus_tab(tab_id))
 
@@ -160,6 +161,13 @@ class WorkspaceView:
             self.close_session_request(session_id)
         else:
             self.attempt(lambda: self.workspace.close_session(session_id))
+
+    def request_close_tab(self, tab_id: str) -> None:
+        """Close a tab for the agent (× button, keyboard): through the close warning when one is installed."""
+        if self.close_tab_request is not None:
+            self.close_tab_request(tab_id)
+        else:
+            self.attempt(lambda: self.workspace.close_tab(tab_id))
 
     # -- sessions -------------------------------------------------------------------------------------------------
 
