@@ -13,6 +13,10 @@ again through Microsoft.Apm (not measured). Prints JSON, then a one-line summary
 
     .venv/bin/python bench/workspace.py                    # 1,000,000 cases (seeded once, cached; see bench/api.py)
     .venv/bin/python bench/workspace.py --cases 20000 --opens 20
+    .venv/bin/python bench/workspace.py --cases 20000 --phases   # + p50 of each phase mark of the open path
+
+``--phases`` turns on the page's phase marks (``browser.dom.mark``: ``performance.mark`` at the view's events, the
+form's mount steps, each request and response, each render) and reports, per mark, its p50 time after the click.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ OPEN_JS = """async (index) => {
       && !!form.querySelector('.tl-items[data-loaded="1"][aria-busy="false"]');
   };
   performance.clearResourceTimings();
+  performance.clearMarks();
   return await new Promise((resolve) => {
     let readyAt = null;
     const observer = new MutationObserver(() => {
@@ -55,6 +60,10 @@ OPEN_JS = """async (index) => {
         const painted = performance.now();
         observer.disconnect();
         const entries = performance.getEntriesByType('resource');
+        const phases = {};
+        for (const entry of performance.getEntriesByType('mark')) {
+          if (!(entry.name in phases)) phases[entry.name] = entry.startTime - start;
+        }
         const duration = (test) => {
           const found = entries.filter((e) => test(e.name));
           return found.length ? Math.max(...found.map((e) => e.duration)) : null;
@@ -64,6 +73,7 @@ OPEN_JS = """async (index) => {
           ready_ms: (readyAt === null ? painted : readyAt) - start,
           record_get_ms: duration((url) => /\\/api\\/incidents\\([^)]*\\)(\\?|$)/.test(url)),
           timeline_ms: duration((url) => url.includes('/timeline')),
+          phases,
         });
       } else {
         requestAnimationFrame(check);
@@ -99,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--opens", type=int, default=40)
+    parser.add_argument("--phases", action="store_true",
+                        help="turn the page's phase marks on (browser.dom.mark) and report each phase's p50")
     parser.add_argument("--cache-dir", type=Path, default=Path(os.environ.get(
         "CASEWORK_BENCH_CACHE", Path.home() / ".cache" / "casework-bench")))
     args = parser.parse_args(argv)
@@ -116,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 context = browser.new_context(viewport={"width": 1440, "height": 900})
                 sign_in(context, server.url, "agent3")
+                if args.phases:
+                    context.add_init_script("window.caseworkPerfMarks = true;")
                 page = context.new_page()
                 page.goto(server.url)
                 page.wait_for_selector("body[data-ready]", state="attached", timeout=120_000)
@@ -141,10 +155,17 @@ def main(argv: list[str] | None = None) -> int:
         "ready_ms": summarise(measured, "ready_ms"),
         "record_get_ms": summarise(measured, "record_get_ms"),
         "timeline_ms": summarise(measured, "timeline_ms"),
-        "first_open": {k: (round(v, 1) if isinstance(v, float) else v) for k, v in first.items()},
+        "first_open": {k: (round(v, 1) if isinstance(v, float) else v) for k, v in first.items() if k != "phases"},
         "goal_p95_ms": 100,
         "load_average_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
     }
+    if args.phases:
+        names = sorted({name for s in measured for name in s["phases"]},
+                       key=lambda name: statistics.median(s["phases"][name] for s in measured if name in s["phases"]))
+        result["phases_p50_ms"] = {name: round(statistics.median(
+            s["phases"][name] for s in measured if name in s["phases"]), 1) for name in names}
+    for sample in samples:
+        sample.pop("phases", None)
     print(json.dumps(result, indent=2))
     painted = result["painted_ms"]
     print(f"open case ({args.cases:,} cases): click-to-painted p50 {painted['p50']} ms, p95 {painted['p95']} ms "

@@ -3,18 +3,27 @@
 ``h("li", {"class": "row", "data-id": "42"}, "Case ", h("b", None, title))`` builds elements with
 ``document.createElement`` and ``createTextNode``; attribute values are set with ``setAttribute`` (strings only).
 Event handlers are attached by the caller with :func:`on`, which keeps the proxy alive for the element's life.
+
+:func:`build` makes a whole tree in one call from a nested list (``["li", {"class": "row"}, "Case ", ["b", None,
+title]]``), for the large trees of the open path (a record form): each Python→JS call costs microseconds in
+Pyodide, and ``h`` makes several per element. The tree crosses as one JSON string to web/js/dom.js, which uses only
+createElement, setAttribute, createTextNode and appendChild (text is never parsed as HTML).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import js
-from pyodide.ffi import create_proxy
+from pyodide.ffi import create_proxy, to_js
 
 document = js.document
 _HANDLERS: list[Any] = []
+#: Phase marks for bench/workspace.py --phases: on when the page defines ``window.caseworkPerfMarks`` before boot
+#: (read once, so an unmarked page pays one bool test per mark).
+PERF_MARKS = bool(getattr(js.window, "caseworkPerfMarks", False))
 
 
 def h(tag: str, attrs: dict[str, Any] | None = None, *children: Any) -> Any:
@@ -50,6 +59,28 @@ def append(parent: Any, *children: Any) -> Any:
     return parent
 
 
+def build(spec: list | tuple) -> tuple[Any, dict[str, Any]]:
+    """Build the tree ``spec`` in one call; returns ``(root element, refs)``.
+
+    A node is ``[tag, attrs or None, *children]`` (tag ``""``: a DocumentFragment, to build several siblings at
+    once). Attributes as in :func:`h` (``None``/``False`` skipped, ``True``
+    empty), plus ``"$ref": name``, which puts the element in ``refs[name]`` instead of becoming an attribute. A child
+    is a node, a string or number (a text node), a list of children (not starting with a string, which would
+    read as a node), ``None`` (skipped) or an existing element.
+    """
+    nodes: list[Any] = []
+
+    def existing(value: Any) -> dict:
+        if not hasattr(value, "nodeType"):
+            raise TypeError(f"build: cannot append {type(value).__name__}")
+        nodes.append(value)
+        return {"$node": len(nodes) - 1}
+
+    text = json.dumps(spec, default=existing, ensure_ascii=False, separators=(",", ":"), check_circular=False)
+    result = js.caseworkDom.buildJson(text, to_js(nodes) if nodes else None)
+    return result.root, result.refs.to_py(depth=1)
+
+
 def clear(element: Any) -> Any:
     """Remove every child of ``element``."""
     element.replaceChildren()
@@ -68,6 +99,12 @@ def on(element: Any, event: str, handler: Callable[[Any], Any]) -> Any:
     _HANDLERS.append(proxy)
     element.addEventListener(event, proxy)
     return proxy
+
+
+def mark(name: str) -> None:
+    """``performance.mark(name)`` when phase marks are on (see ``PERF_MARKS``); nothing otherwise."""
+    if PERF_MARKS:
+        js.performance.mark(name)
 
 
 def by_id(element_id: str) -> Any:

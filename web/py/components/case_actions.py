@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from browser.dom import clear, h, on
+from browser.dom import build, clear, h, on
 from casework import case_actions as ca
 from casework.records import ConflictError, RecordError
 from components.pages import spawn
@@ -62,16 +62,14 @@ class CaseActions:
         self.host = host
         self.services = host.services
         self.busy = False
-        self.group = h("div", {"class": "ca-commands", "role": "group", "aria-label": "Case actions"})
-        self.state = h("span", {"class": "ca-state", "role": "status"})
-        self.buttons: dict[str, Any] = {}
-        for command in ca.COMMANDS:
-            button = h("button", {"type": "button", "class": f"ca-command ca-{command.key}",
-                                  "data-command": command.key}, command.label)
-            on(button, "click", lambda _event, key=command.key: self.run(key))
-            self.buttons[command.key] = button
-            self.group.appendChild(button)
-        self.group.appendChild(self.state)
+        self.group, refs = build(
+            ["div", {"class": "ca-commands", "role": "group", "aria-label": "Case actions"},
+             [["button", {"type": "button", "class": f"ca-command ca-{command.key}", "data-command": command.key,
+                          "$ref": command.key}, command.label] for command in ca.COMMANDS],
+             ["span", {"class": "ca-state", "role": "status", "$ref": "$state"}]])
+        self.state = refs["$state"]
+        self.buttons: dict[str, Any] = {command.key: refs[command.key] for command in ca.COMMANDS}
+        on(self.group, "click", self._clicked)  # one listener for every command
         host.toolbar.appendChild(self.group)
         host.add_disposer(host.on_record(lambda _record: self.update()))
         self.update()
@@ -93,6 +91,11 @@ class CaseActions:
         self.group.dataset.state = ca.state_label(statecode).lower() if record else "new"
         self.state.textContent = f"{ca.state_label(statecode)} · read-only" if closed else ""
         self.state.hidden = not closed
+
+    def _clicked(self, event: Any) -> None:
+        button = event.target.closest("button[data-command]")
+        if button and str(button.dataset.command) in self.buttons:
+            self.run(str(button.dataset.command))
 
     def run(self, key: str) -> None:
         """Run a command (a click or Enter on its button); a disabled one tells why instead."""

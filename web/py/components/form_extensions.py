@@ -18,7 +18,8 @@ Register with :func:`extend_form` in ``components/registry.py``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import asyncio
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 Extension = Callable[[Any], None]
@@ -33,3 +34,14 @@ def extend_form(entities: Iterable[str], install: Extension) -> None:
 def extensions_for(logical: str) -> list[Extension]:
     """The extensions for a form of ``logical``, in registration order."""
     return [install for entities, install in _EXTENSIONS if logical in entities]
+
+
+def start_now(coroutine: Coroutine) -> asyncio.Task:
+    """Run ``coroutine`` at once, up to its first real wait, and return its task; the caller awaits it (and handles
+    its errors there).
+
+    ``components.pages.spawn`` only schedules a coroutine, so a request in it leaves after the current task, i.e.
+    after the whole form is built. Started here, the request (``RecordClient`` calls ``fetch`` before its first
+    await) leaves now and the server answers while the form builds its DOM.
+    """
+    return asyncio.Task(coroutine, loop=asyncio.get_event_loop(), eager_start=True)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from apm.navigation import NavSource
-from browser.dom import clear, h, on
+from browser.dom import build, clear, h, on
 from casework.entities import BY_SET, ENTITIES, FormField, entity
 from casework.records import RecordError, odata_literal
 
@@ -85,10 +85,14 @@ class Lookup:
         input_id: The input's id (the form's ``<label for>`` points at it).
         on_change: Called with the new typed value when the agent picks or clears.
         readonly: Show the name and the link only.
+        deferred: Do not build: the caller builds ``spec`` (with others, in one ``browser.dom.build``), then ``bind``.
+        required: Mark the input ``aria-required``.
+        label: The input's ``aria-label`` (when no ``<label>`` points at it).
     """
 
     def __init__(self, services: Any, field: FormField, input_id: str,
-                 on_change: Callable[[dict | None], None], *, readonly: bool = False) -> None:
+                 on_change: Callable[[dict | None], None], *, readonly: bool = False, deferred: bool = False,
+                 required: bool = False, label: str | None = None) -> None:
         global _counter
         _counter += 1
         self.services = services
@@ -98,30 +102,54 @@ class Lookup:
         self.options: list[dict] = []
         self.active = -1
         self._generation = 0
-        self.listbox_id = f"lookup-list-{_counter}"
-        self.input = h("input", {
-            "id": input_id, "type": "text", "class": "lookup-input", "role": "combobox", "autocomplete": "off",
-            "aria-autocomplete": "list", "aria-expanded": "false", "aria-controls": self.listbox_id,
-            "placeholder": "Search" if not readonly else None, "readonly": readonly, "spellcheck": "false"})
-        self.listbox = h("ul", {"id": self.listbox_id, "class": "lookup-list", "role": "listbox",
-                                "aria-label": f"{field.label} results", "hidden": True})
-        self.clear_button = h("button", {"type": "button", "class": "lookup-clear",
-                                         "aria-label": f"Clear {field.label}", "title": "Clear", "hidden": True},
-                              "×")
-        self.link = h("a", {"class": "lookup-open", "href": "#", "hidden": True}, "Open")
-        self.status = h("span", {"class": "lookup-status", "role": "status", "aria-live": "polite"})
-        self.element = h("div", {"class": "lookup" + (" is-readonly" if readonly else "")},
-                         h("div", {"class": "lookup-control"}, self.input, self.clear_button), self.link,
-                         self.listbox, self.status)
+        self._typing_wired = False
         self.readonly = readonly
-        on(self.link, "click", self._open_linked)
-        if readonly:
+        self.listbox_id = key = f"lookup-list-{_counter}"
+        #: The control as a ``browser.dom.build`` node (``deferred``: the caller builds it, then calls ``bind``).
+        self.spec = [
+            "div", {"class": "lookup" + (" is-readonly" if readonly else ""), "$ref": key + ":root"},
+            ["div", {"class": "lookup-control"},
+             ["input", {"id": input_id, "type": "text", "class": "lookup-input", "role": "combobox",
+                        "autocomplete": "off", "aria-autocomplete": "list", "aria-expanded": "false",
+                        "aria-controls": key, "placeholder": "Search" if not readonly else None,
+                        "readonly": readonly, "spellcheck": "false", "aria-required": "true" if required else None,
+                        "aria-label": label, "$ref": key + ":input"}],
+             ["button", {"type": "button", "class": "lookup-clear", "aria-label": f"Clear {field.label}",
+                         "title": "Clear", "hidden": True, "$ref": key + ":clear"}, "×"]],
+            ["a", {"class": "lookup-open", "href": "#", "hidden": True, "$ref": key + ":link"}, "Open"],
+            ["ul", {"id": key, "class": "lookup-list", "role": "listbox", "aria-label": f"{field.label} results",
+                    "hidden": True, "$ref": key + ":list"}],
+            ["span", {"class": "lookup-status", "role": "status", "aria-live": "polite", "$ref": key + ":status"}]]
+        if not deferred:
+            _root, refs = build(self.spec)
+            self.bind(refs)
+
+    def bind(self, refs: dict[str, Any]) -> None:
+        """Take the elements from a built tree and listen: clicks (the link, the clear button) on the control; the
+        typing keys from its first focus on (a form opens with several lookups, most of them never typed in)."""
+        key = self.listbox_id
+        self.element, self.input, self.clear_button = refs[key + ":root"], refs[key + ":input"], refs[key + ":clear"]
+        self.link, self.listbox, self.status = refs[key + ":link"], refs[key + ":list"], refs[key + ":status"]
+        on(self.element, "click", self._clicked)
+        if not self.readonly:
+            on(self.element, "focusin", self._focused)
+
+    def _clicked(self, event: Any) -> None:
+        target = event.target
+        if self.link.contains(target):
+            self._open_linked(event)
+        elif self.clear_button.contains(target) and not self.readonly:
+            self._clear()
+
+    def _focused(self, event: Any) -> None:
+        if event.target != self.input:
             return
-        on(self.input, "input", lambda _event: self._search_soon())
-        on(self.input, "keydown", self._keydown)
-        on(self.input, "blur", lambda _event: self._blurred())
-        on(self.input, "focus", lambda _event: self.input.select())
-        on(self.clear_button, "click", lambda _event: self._clear())
+        if not self._typing_wired:
+            self._typing_wired = True
+            on(self.input, "input", lambda _event: self._search_soon())
+            on(self.input, "keydown", self._keydown)
+            on(self.input, "blur", lambda _event: self._blurred())
+        self.input.select()
 
     # -- value
     def set_value(self, value: dict | None) -> None:

@@ -31,7 +31,7 @@ from typing import Any
 import js
 
 from apm.errors import ApmError
-from browser.dom import clear, h, on
+from browser.dom import build, clear, h, mark, on
 from casework.entities import (
     ACTIVITY_PRIORITY,
     ACTIVITY_STATE,
@@ -55,7 +55,7 @@ from casework.forms import (
 )
 from casework.recordbus import DELETED, RecordChange
 from casework.records import ConflictError, RecordError
-from components.form_extensions import extensions_for
+from components.form_extensions import extensions_for, start_now
 from components.lookup import Lookup, remember_name
 from components.pages import Page, Services
 
@@ -104,58 +104,96 @@ class FieldControl:
         on_input: ``on_input(name, typed_value)`` on every edit.
     """
 
-    def __init__(self, services: Services, field: FormField, on_input: Callable[[str, Any], None]) -> None:
+    def __init__(self, services: Services, field: FormField, on_input: Callable[[str, Any], None], *,
+                 deferred: bool = False) -> None:
         self.field = field
         self.on_input = on_input
         self.input_id = _next_id(f"field-{field.name}")
         self.error_id = self.input_id + "-error"
         self.lookup: Lookup | None = None
-        self.error = h("p", {"class": "field-error", "id": self.error_id, "hidden": True})
+        self._has_empty_choice = False
+        self._shown_text: str | None = ""  # what the input shows (set by ``show`` or typed): no DOM read to compare
+        self._changed = False
         kind = field.kind
         if kind == "lookup":
             self.lookup = Lookup(services, field, self.input_id, lambda value: on_input(field.name, value),
-                                 readonly=field.readonly)
-            control = self.lookup.element
-            self.input = self.lookup.input
-        elif kind == "multiline":
-            self.input = control = h("textarea", {"id": self.input_id, "rows": "5", "class": "field-input"})
-        elif kind == "choice":
-            self.input = control = h("select", {"id": self.input_id, "class": "field-input"})
-            self._fill_choices(None)
-        elif kind == "bool":
-            self.input = control = h("input", {"id": self.input_id, "type": "checkbox", "class": "field-check"})
-        elif kind == "datetime":
-            self.input = control = h("input", {"id": self.input_id, "type": "datetime-local",
-                                               "class": "field-input"})
-        elif kind == "number":
-            self.input = control = h("input", {"id": self.input_id, "type": "number", "class": "field-input"})
-        elif kind == "readonly":
-            self.input = control = h("input", {"id": self.input_id, "type": "text", "class": "field-input",
-                                               "readonly": True})
+                                 readonly=field.readonly, deferred=True, required=field.required)
+            control = self.lookup.spec
         else:
-            self.input = control = h("input", {"id": self.input_id, "type": "text", "class": "field-input",
-                                               "autocomplete": "off"})
-        if field.required:
-            self.input.setAttribute("aria-required", "true")
-        if kind not in ("lookup", "readonly"):
-            on(self.input, "change" if kind in ("choice", "bool") else "input", lambda _event: self._edited())
-        label = h("label", {"for": self.input_id, "class": "field-label"}, field.label,
-                  h("span", {"class": "field-required", "aria-hidden": "true"}, " *") if field.required else None)
-        self.element = h("div", {"class": f"form-field field-{kind}", "data-field": field.name}, label, control,
-                         self.error)
+            attrs: dict[str, Any] = {"id": self.input_id, "class": "field-input", "$ref": self.input_id}
+            tag, options = "input", []
+            if kind == "multiline":
+                tag, attrs["rows"] = "textarea", "5"
+            elif kind == "choice":
+                tag, options = "select", self._choice_specs(None)
+            elif kind == "bool":
+                attrs.update({"type": "checkbox", "class": "field-check"})
+            elif kind == "datetime":
+                attrs["type"] = "datetime-local"
+            elif kind == "number":
+                attrs["type"] = "number"
+            elif kind == "readonly":
+                attrs.update({"type": "text", "readonly": True})
+            else:
+                attrs.update({"type": "text", "autocomplete": "off"})
+            if field.required:
+                attrs["aria-required"] = "true"
+            control = [tag, attrs, *options]
+        label = ["label", {"for": self.input_id, "class": "field-label"}, field.label,
+                 ["span", {"class": "field-required", "aria-hidden": "true"}, " *"] if field.required else None]
+        #: The control as a ``browser.dom.build`` node: a form builds all its fields in one call, then ``bind``s them.
+        self.spec = ["div", {"class": f"form-field field-{kind}", "data-field": field.name,
+                             "$ref": self.input_id + ":field"},
+                     label, control, ["p", {"class": "field-error", "id": self.error_id, "hidden": True,
+                                           "$ref": self.error_id}]]
+        if not deferred:
+            _root, refs = build(self.spec)
+            self.bind(refs, delegated=False)
+
+    @property
+    def edit_event(self) -> str | None:
+        """The DOM event that means an edit of this control (``None``: lookups report their own; read-only)."""
+        kind = self.field.kind
+        if kind in ("lookup", "readonly"):
+            return None
+        return "change" if kind in ("choice", "bool") else "input"
+
+    def bind(self, refs: dict[str, Any], *, delegated: bool) -> None:
+        """Take this control's elements from a built tree (``delegated``: its container forwards edit events to
+        ``edited``, otherwise it listens itself)."""
+        self.element = refs[self.input_id + ":field"]
+        self.error = refs[self.error_id]
+        if self.lookup is not None:
+            self.lookup.bind(refs)
+            self.input = self.lookup.input
+        else:
+            self.input = refs[self.input_id]
+        event = self.edit_event
+        if event and not delegated:
+            on(self.input, event, lambda _event: self.edited())
+
+    def _choice_specs(self, value: Any) -> list:
+        self._has_empty_choice = value is None
+        # an empty choice only when the record has none (the server refuses clearing most)
+        empty = [["option", {"value": ""}, "—"]] if value is None else []
+        return empty + [["option", {"value": str(option)}, label] for option, label in self.field.choices]
 
     def _fill_choices(self, value: Any) -> None:
-        clear(self.input)
-        if value is None:  # an empty choice only when the record has none (the server refuses clearing most)
-            self.input.appendChild(h("option", {"value": ""}, "—"))
-        for option, label in self.field.choices:
-            self.input.appendChild(h("option", {"value": str(option)}, label))
+        if (value is None) == self._has_empty_choice:
+            return  # the options are already these
+        if value is None:
+            self.input.insertBefore(h("option", {"value": ""}, "—"), self.input.firstChild)
+        else:
+            self.input.remove(0)  # the empty option
+        self._has_empty_choice = value is None
 
-    def _edited(self) -> None:
+    def edited(self) -> None:
+        """The agent edited the input: report its typed value."""
         if self.field.kind == "bool":
             self.on_input(self.field.name, bool(self.input.checked))
         else:
-            self.on_input(self.field.name, from_input(self.field, str(self.input.value)))
+            self._shown_text = typed = str(self.input.value)
+            self.on_input(self.field.name, from_input(self.field, typed))
 
     def show(self, value: Any) -> None:
         """Show a typed value (leaves the input alone when it already shows it: the caret stays put)."""
@@ -170,8 +208,9 @@ class FieldControl:
         if self.field.kind == "choice":
             self._fill_choices(value)
         text = input_text(self.field, value)
-        if str(self.input.value) != text:
+        if self._shown_text != text:
             self.input.value = text
+            self._shown_text = text
 
     def set_error(self, message: str | None) -> None:
         self.error.textContent = message or ""
@@ -187,7 +226,9 @@ class FieldControl:
             self.input.removeAttribute("aria-describedby")
 
     def set_changed(self, changed: bool) -> None:
-        self.element.classList.toggle("is-changed", changed)
+        if changed != self._changed:
+            self._changed = changed
+            self.element.classList.toggle("is-changed", changed)
 
     def focus(self) -> None:
         self.input.focus()
@@ -217,6 +258,7 @@ class RecordFormPage(Page):
         self._touched = self._draft.touched if self._draft and self._draft.touched else None
         self._subscribed_id: str | None = None
         self._pending_theirs: dict | None = None
+        self._request: Any = None  # the first GET, started before the form builds its DOM (``start_now``)
 
     # -- host contract of form extensions
     @property
@@ -261,40 +303,51 @@ class RecordFormPage(Page):
 
     # -- life cycle
     def mount(self, panel: Any) -> None:
+        mark("form.mount")
         self.panel = panel
         meta = self.entity
-        self.title_element = h("h1", {"class": "form-title"}, meta.title_of({}) if not self.record_id else "Loading…")
-        self.header_facts = h("dl", {"class": "form-facts"})
-        self.save_button = h("button", {"type": "button", "class": "button-primary form-save",
-                                        "title": "Save (Ctrl+S)", "aria-keyshortcuts": "Control+S"}, "Save")
-        self.toolbar = h("div", {"class": "form-toolbar", "role": "toolbar", "aria-label": "Record commands"},
-                         self.save_button)
-        self.status = h("span", {"class": "form-status", "role": "status", "aria-live": "polite"})
-        self.banner = h("div", {"class": "form-banner", "role": "status", "hidden": True})
-        self.conflict_host = h("div", {"class": "form-conflict-host"})
-        self.form_error = h("div", {"class": "form-error", "aria-live": "assertive", "hidden": True})
-        self.sections = h("div", {"class": "form-sections"})
-        self.side = h("aside", {"class": "form-side", "aria-label": "Related"})
-        header = h("header", {"class": "form-header"},
-                   h("div", {"class": "form-heading"},
-                     h("span", {"class": "form-entity"}, meta.singular), self.title_element),
-                   self.header_facts)
-        self.root = h("div", {"class": "record-form", "data-entity": meta.logical},
-                      header, h("div", {"class": "form-bar"}, self.toolbar, self.status),
-                      self.banner, self.conflict_host, self.form_error,
-                      h("div", {"class": "form-body"}, self.sections, self.side))
+        loads = bool(self.record_id) and bool(_GUID.fullmatch(str(self.record_id)))
+        if loads:  # the request leaves before the DOM is built: the server works while we build
+            self._request = start_now(self.services.client.get(meta.entity_set, self.record_id))
+            mark("record.request")
+        self.root, refs = build(
+            ["div", {"class": "record-form", "data-entity": meta.logical},
+             ["header", {"class": "form-header"},
+              ["div", {"class": "form-heading"}, ["span", {"class": "form-entity"}, meta.singular],
+               ["h1", {"class": "form-title", "$ref": "title"},
+                meta.title_of({}) if not self.record_id else "Loading…"]],
+              ["dl", {"class": "form-facts", "$ref": "facts"}]],
+             ["div", {"class": "form-bar"},
+              ["div", {"class": "form-toolbar", "role": "toolbar", "aria-label": "Record commands", "$ref": "toolbar"},
+               ["button", {"type": "button", "class": "button-primary form-save", "title": "Save (Ctrl+S)",
+                           "aria-keyshortcuts": "Control+S", "$ref": "save"}, "Save"]],
+              ["span", {"class": "form-status", "role": "status", "aria-live": "polite", "$ref": "status"}]],
+             ["div", {"class": "form-banner", "role": "status", "hidden": True, "$ref": "banner"}],
+             ["div", {"class": "form-conflict-host", "$ref": "conflict"}],
+             ["div", {"class": "form-error", "aria-live": "assertive", "hidden": True, "$ref": "error"}],
+             ["div", {"class": "form-body"}, ["div", {"class": "form-sections", "$ref": "sections"}],
+              ["aside", {"class": "form-side", "aria-label": "Related", "$ref": "side"}]]])
+        self.title_element, self.header_facts, self.toolbar = refs["title"], refs["facts"], refs["toolbar"]
+        self.save_button, self.status, self.banner = refs["save"], refs["status"], refs["banner"]
+        self.conflict_host, self.form_error = refs["conflict"], refs["error"]
+        self.sections, self.side = refs["sections"], refs["side"]
         panel.appendChild(self.root)
         on(self.save_button, "click", lambda _event: self.spawn(self.save()))
         on(panel, "keydown", self._keydown)
         on(panel, "scroll", lambda _event: self._scrolled())
-        self._build_sections()
+        mark("form.shell")
         if self.record_id:
-            if _GUID.fullmatch(str(self.record_id)):
-                # Extensions first: the timeline's request then runs alongside the record's instead of after it
-                # (the contract lets ``host.record`` be None while loading; ``on_record`` follows the first load).
+            if loads:
+                # Extensions before the fields: their requests (the timeline's) leave before the fields are built;
+                # the contract lets ``host.record`` be None while loading, and ``on_record`` follows the first load.
                 self._first_render_done()
+                mark("form.extensions")
+            self._build_sections()
+            mark("form.sections")
             self.spawn(self._load(first=True))
+            mark("form.mounted")
         else:
+            self._build_sections()
             self._restore_draft(None)
             self._render_record()
             self._first_render_done()
@@ -331,16 +384,30 @@ class RecordFormPage(Page):
 
     # -- building
     def _build_sections(self) -> None:
+        """Every section and field in one ``build`` call; one listener per edit event for all fields."""
+        sections = []
         for section in self.entity.sections:
             heading_id = _next_id("section")
-            grid = h("div", {"class": "form-grid"})
+            fields = []
             for f in section.fields:
-                control = FieldControl(self.services, f, self._edited)
+                control = FieldControl(self.services, f, self._edited, deferred=True)
                 self.controls[f.name] = control
-                grid.appendChild(control.element)
-            self.sections.appendChild(h("section", {"class": "form-section", "aria-labelledby": heading_id},
-                                        h("h2", {"class": "form-section-title", "id": heading_id}, section.title),
-                                        grid))
+                fields.append(control.spec)
+            sections.append(["section", {"class": "form-section", "aria-labelledby": heading_id},
+                             ["h2", {"class": "form-section-title", "id": heading_id}, section.title],
+                             ["div", {"class": "form-grid"}, fields]])
+        fragment, refs = build(["", None, sections])
+        for control in self.controls.values():
+            control.bind(refs, delegated=True)
+        self._edit_targets = {control.input_id: control for control in self.controls.values() if control.edit_event}
+        self.sections.appendChild(fragment)
+        on(self.sections, "input", self._field_event)
+        on(self.sections, "change", self._field_event)
+
+    def _field_event(self, event: Any) -> None:
+        control = self._edit_targets.get(str(event.target.id or ""))
+        if control is not None and event.type == control.edit_event:
+            control.edited()
 
     def _render_record(self) -> None:
         """Show the state: every control, the header, the title and the dirty marker."""
@@ -350,20 +417,25 @@ class RecordFormPage(Page):
         base = self.state.base
         title = self.entity.title_of(base) if base else f"New {self.entity.singular.lower()}"
         self.title_element.textContent = title
-        clear(self.header_facts)
+        facts, lookups = [], []
         for f in HEADER_FIELDS.get(self.entity.logical, ()):
             if f.name not in base and self.state.is_new:
                 continue
-            value_element = h("dd", {"class": "form-fact-value", "data-field": f.name})
             if f.kind == "lookup" and base.get(f.name):
-                lookup = Lookup(self.services, f, _next_id("fact"), lambda _v: None, readonly=True)
-                lookup.input.setAttribute("aria-label", f.label)  # the <dt> beside it is not a <label>
-                lookup.set_value({"id": base[f.name], "type": "systemuser", "name": None})
-                value_element.appendChild(lookup.element)
+                # labelled by its own aria-label: the <dt> beside it is not a <label>
+                lookup = Lookup(self.services, f, _next_id("fact"), lambda _v: None, readonly=True, deferred=True,
+                                label=f.label)
+                lookups.append((lookup, base[f.name]))
+                value: Any = lookup.spec
             else:
-                value_element.textContent = display_text(f, base.get(f.name))
-            self.header_facts.appendChild(h("div", {"class": "form-fact"},
-                                            h("dt", {"class": "form-fact-label"}, f.label), value_element))
+                value = display_text(f, base.get(f.name)) or None
+            facts.append(["div", {"class": "form-fact"}, ["dt", {"class": "form-fact-label"}, f.label],
+                          ["dd", {"class": "form-fact-value", "data-field": f.name}, value]])
+        fragment, refs = build(["", None, facts])
+        self.header_facts.replaceChildren(fragment)
+        for lookup, owner_id in lookups:
+            lookup.bind(refs)
+            lookup.set_value({"id": owner_id, "type": "systemuser", "name": None})
         if base:
             self.set_title(title)
         self.set_dirty(self.state.dirty)
@@ -399,7 +471,9 @@ class RecordFormPage(Page):
             return
         self.status.textContent = "Loading…"
         try:
-            record = await self.services.client.get(self.entity.entity_set, self.record_id)
+            request, self._request = self._request, None
+            record = await (request or self.services.client.get(self.entity.entity_set, self.record_id))
+            mark("record.response")
         except RecordError as error:
             self.status.textContent = ""
             self._show_form_error(error.message or f"The server answered {error.status}.")
@@ -418,6 +492,7 @@ class RecordFormPage(Page):
         self._render_record()
         self._first_render_done()
         self._announce()
+        mark("record.rendered")
         if first and self._scroll:
             self.panel.scrollTop = self._scroll
 

@@ -17,10 +17,11 @@ import datetime as dt
 from typing import Any
 
 from apm.navigation import NavSource
-from browser.dom import append, clear, h, on
+from browser.dom import build, clear, mark, on
 from casework import timeline as tl
 from casework.recordbus import DELETED, RecordChange
 from casework.records import RecordError
+from components.form_extensions import start_now
 from components.pages import spawn
 
 TIMELINE_ENTITIES = ("incident", "account", "contact")
@@ -65,6 +66,8 @@ class TimelinePanel:
         self.draft_kind: str | None = None
         self._loading = False
         self._reload_again = False
+        # The first page's request leaves before the panel builds its DOM (see ``start_now``).
+        self._prefetched = self._request(host.record_id) if host.record_id else None
         self._build()
         for entity_set in tl.TIMELINE_SETS:
             host.add_disposer(self.services.bus.subscribe(self._on_change, entity_set=entity_set))
@@ -78,69 +81,81 @@ class TimelinePanel:
 
     # -- building ---------------------------------------------------------------------------------------------
     def _build(self) -> None:
+        """The panel in one ``build`` call, with one click listener for all its buttons (see ``_clicked``)."""
         title_id = _uid("timeline-title")
-        self.root = h("section", {"class": "timeline", "aria-labelledby": title_id})
-        self.add_buttons: dict[str, Any] = {}
         form_id = _uid("timeline-draft")
-        add_bar = h("div", {"class": "tl-add", "role": "group", "aria-label": "Add to the timeline"})
-        for kind in tl.DRAFT_KINDS.values():
-            button = h("button", {"type": "button", "class": "tl-add-button", "data-kind": kind.key,
-                                  "aria-expanded": "false", "aria-controls": form_id}, "+ " + kind.label)
-            on(button, "click", lambda _event, k=kind.key: self._toggle_draft(k))
-            self.add_buttons[kind.key] = button
-            add_bar.appendChild(button)
-        self.root.appendChild(h("div", {"class": "tl-head"}, h("h2", {"class": "tl-title", "id": title_id},
-                                                              "Timeline"), add_bar))
-        self.root.appendChild(self._build_draft(form_id))
-        filters = h("div", {"class": "tl-filters", "role": "group", "aria-label": "Show"})
-        self.filter_buttons: dict[str, Any] = {}
-        for choice in tl.FILTERS:
-            button = h("button", {"type": "button", "class": "tl-filter", "data-filter": choice.key,
-                                  "aria-pressed": "true" if choice.key == self.filter_key else "false"},
-                       choice.label)
-            on(button, "click", lambda _event, key=choice.key: self._set_filter(key))
-            self.filter_buttons[choice.key] = button
-            filters.appendChild(button)
-        self.root.appendChild(filters)
-        self.status = h("p", {"class": "tl-status muted", "role": "status"})
-        self.announce = h("span", {"class": "tl-announce", "role": "status"})  # for screen readers only
-        self.feed = h("div", {"class": "tl-items", "role": "region", "aria-label": "Timeline items",
-                               "aria-busy": "false"})
-        self.more = h("button", {"type": "button", "class": "tl-more button-secondary", "hidden": True},
-                      "Load more")
-        on(self.more, "click", lambda _event: self._spawn(self._load_more()))
-        append(self.root, self.status, self.announce, self.feed, self.more)
+        kinds = list(tl.DRAFT_KINDS.values())
+        self.root, refs = build(
+            ["section", {"class": "timeline", "aria-labelledby": title_id},
+             ["div", {"class": "tl-head"}, ["h2", {"class": "tl-title", "id": title_id}, "Timeline"],
+              ["div", {"class": "tl-add", "role": "group", "aria-label": "Add to the timeline"},
+               [["button", {"type": "button", "class": "tl-add-button", "data-kind": kind.key,
+                            "aria-expanded": "false", "aria-controls": form_id, "$ref": "add-" + kind.key},
+                 "+ " + kind.label] for kind in kinds]]],
+             self._draft_spec(form_id),
+             ["div", {"class": "tl-filters", "role": "group", "aria-label": "Show"},
+              [["button", {"type": "button", "class": "tl-filter", "data-filter": choice.key,
+                           "aria-pressed": "true" if choice.key == self.filter_key else "false",
+                           "$ref": "filter-" + choice.key}, choice.label] for choice in tl.FILTERS]],
+             ["p", {"class": "tl-status muted", "role": "status", "$ref": "status"}],
+             ["span", {"class": "tl-announce", "role": "status", "$ref": "announce"}],  # for screen readers only
+             ["div", {"class": "tl-items", "role": "region", "aria-label": "Timeline items", "aria-busy": "false",
+                      "$ref": "feed"}],
+             ["button", {"type": "button", "class": "tl-more button-secondary", "hidden": True, "$ref": "more"},
+              "Load more"]])
+        self.add_buttons: dict[str, Any] = {kind.key: refs["add-" + kind.key] for kind in kinds}
+        self.filter_buttons: dict[str, Any] = {choice.key: refs["filter-" + choice.key] for choice in tl.FILTERS}
+        self.status, self.announce, self.feed, self.more = refs["status"], refs["announce"], refs["feed"], refs["more"]
+        self.draft, self.subject, self.text, self.phone = refs["draft"], refs["subject"], refs["text"], refs["phone"]
+        self.subject_label, self.text_label = refs["subject-label"], refs["text-label"]
+        self.phone_row, self.form_error, self.save = refs["phone-row"], refs["form-error"], refs["save"]
+        self._draft_wired = False
+        on(self.root, "click", self._clicked)
         self.host.side.appendChild(self.root)
 
-    def _build_draft(self, form_id: str) -> Any:
-        self.draft = h("form", {"class": "tl-draft", "id": form_id, "hidden": True, "novalidate": True})
+    def _draft_spec(self, form_id: str) -> list:
         subject_id, text_id, phone_id = _uid("tl-subject"), _uid("tl-text"), _uid("tl-phone")
-        self.error_ids = {name: _uid(f"tl-{name}-error") for name in ("subject", "text", "phone", "form")}
-        self.subject = h("input", {"id": subject_id, "class": "tl-input", "type": "text", "maxlength": "300",
-                                   "autocomplete": "off", "aria-describedby": self.error_ids["subject"]})
-        self.text = h("textarea", {"id": text_id, "class": "tl-input", "rows": "3",
-                                   "aria-describedby": self.error_ids["text"]})
-        self.phone = h("input", {"id": phone_id, "class": "tl-input", "type": "tel", "maxlength": "50",
-                                 "autocomplete": "off", "aria-describedby": self.error_ids["phone"]})
-        self.subject_label = h("label", {"for": subject_id}, "Subject")
-        self.text_label = h("label", {"for": text_id}, "Text")
-        self.phone_row = h("div", {"class": "tl-field"}, h("label", {"for": phone_id}, "Phone number"), self.phone,
-                           h("p", {"class": "tl-field-error", "id": self.error_ids["phone"]}))
-        self.form_error = h("p", {"class": "tl-form-error", "id": self.error_ids["form"], "role": "alert"})
-        self.save = h("button", {"type": "submit", "class": "button-primary tl-save"}, "Save")
-        cancel = h("button", {"type": "button", "class": "button-secondary tl-cancel"}, "Cancel")
-        hint = h("span", {"class": "tl-hint muted"}, "Ctrl+Enter saves · Esc closes")
-        append(self.draft,
-               h("div", {"class": "tl-field"}, self.subject_label, self.subject,
-                 h("p", {"class": "tl-field-error", "id": self.error_ids["subject"]})),
-               h("div", {"class": "tl-field"}, self.text_label, self.text,
-                 h("p", {"class": "tl-field-error", "id": self.error_ids["text"]})),
-               self.phone_row, self.form_error,
-               h("div", {"class": "tl-draft-actions"}, hint, cancel, self.save))
-        on(self.draft, "submit", self._on_submit)
-        on(self.draft, "keydown", self._on_draft_key)
-        on(cancel, "click", lambda _event: self._close_draft(clear_text=True))
-        return self.draft
+        self.error_ids = errors = {name: _uid(f"tl-{name}-error") for name in ("subject", "text", "phone", "form")}
+        return [
+            "form", {"class": "tl-draft", "id": form_id, "hidden": True, "novalidate": True, "$ref": "draft"},
+            ["div", {"class": "tl-field"}, ["label", {"for": subject_id, "$ref": "subject-label"}, "Subject"],
+             ["input", {"id": subject_id, "class": "tl-input", "type": "text", "maxlength": "300",
+                        "autocomplete": "off", "aria-describedby": errors["subject"], "$ref": "subject"}],
+             ["p", {"class": "tl-field-error", "id": errors["subject"]}]],
+            ["div", {"class": "tl-field"}, ["label", {"for": text_id, "$ref": "text-label"}, "Text"],
+             ["textarea", {"id": text_id, "class": "tl-input", "rows": "3", "aria-describedby": errors["text"],
+                           "$ref": "text"}],
+             ["p", {"class": "tl-field-error", "id": errors["text"]}]],
+            ["div", {"class": "tl-field", "$ref": "phone-row"}, ["label", {"for": phone_id}, "Phone number"],
+             ["input", {"id": phone_id, "class": "tl-input", "type": "tel", "maxlength": "50", "autocomplete": "off",
+                        "aria-describedby": errors["phone"], "$ref": "phone"}],
+             ["p", {"class": "tl-field-error", "id": errors["phone"]}]],
+            ["p", {"class": "tl-form-error", "id": errors["form"], "role": "alert", "$ref": "form-error"}],
+            ["div", {"class": "tl-draft-actions"},
+             ["span", {"class": "tl-hint muted"}, "Ctrl+Enter saves · Esc closes"],
+             ["button", {"type": "button", "class": "button-secondary tl-cancel"}, "Cancel"],
+             ["button", {"type": "submit", "class": "button-primary tl-save", "$ref": "save"}, "Save"]]]
+
+    def _clicked(self, event: Any) -> None:
+        """Every button of the panel: add bar, filters, items, Load more, the draft's Cancel."""
+        button = event.target.closest("button")
+        if not button or not self.root.contains(button):
+            return
+        data = button.dataset
+        classes = button.classList
+        if classes.contains("tl-open"):
+            item_id = str(data.id or "")
+            item = next((it for it in self.items if str(it.get("id", "")) == item_id), None)
+            if item is not None:
+                self._open(item)
+        elif classes.contains("tl-add-button"):
+            self._toggle_draft(str(data.kind))
+        elif classes.contains("tl-filter"):
+            self._set_filter(str(data.filter))
+        elif classes.contains("tl-more"):
+            self._spawn(self._load_more())
+        elif classes.contains("tl-cancel"):
+            self._close_draft(clear_text=True)
 
     # -- the add bar ------------------------------------------------------------------------------------------
     def _toggle_draft(self, kind: str) -> None:
@@ -149,6 +164,10 @@ class TimelinePanel:
             return
         self.draft_kind = kind
         draft = tl.DRAFT_KINDS[kind]
+        if not self._draft_wired:  # the draft's keys from its first opening on
+            self._draft_wired = True
+            on(self.draft, "submit", self._on_submit)
+            on(self.draft, "keydown", self._on_draft_key)
         for key, button in self.add_buttons.items():
             button.setAttribute("aria-expanded", "true" if key == kind else "false")
         self.draft.hidden = False
@@ -271,7 +290,8 @@ class TimelinePanel:
         logical, record_id = target
         self.services.open_record(logical, record_id, NavSource.TIMELINE, title=tl.title_of(item))
 
-    def _render_item(self, item: dict, now: dt.datetime) -> Any:
+    def _render_item(self, item: dict, now: dt.datetime) -> list:
+        """One item as a ``build`` node (its button's clicks reach ``_clicked``)."""
         kind = tl.item_type(str(item.get("type", "")))
         item_id = str(item.get("id", ""))
         expanded = item_id in self.expanded
@@ -282,30 +302,28 @@ class TimelinePanel:
             attrs["aria-expanded"] = "true" if expanded else "false"
         else:
             attrs["title"] = f"Open {kind.label.lower()} in a new tab"
-        button = h("button", attrs, title)
-        on(button, "click", lambda _event, it=item: self._open(it))
         text = item.get("text") if isinstance(item.get("text"), str) else ""
         untitled = not (item.get("subject") or "").strip()  # the title already shows the text's start
         body = None
         if text.strip() and (expanded or not untitled):
-            body = h("p", {"class": "tl-text" + (" is-expanded" if expanded else "")},
-                     text if expanded else tl.summary(text))
+            body = ["p", {"class": "tl-text" + (" is-expanded" if expanded else "")},
+                    text if expanded else tl.summary(text)]
         when = tl.parse_time(item.get("createdon"))
         owner = self.names.get(str(item.get("ownerid") or ""), "")
-        meta = h("p", {"class": "tl-meta"})
+        meta = ["p", {"class": "tl-meta"}]
         if owner:
-            append(meta, h("span", {"class": "tl-owner"}, owner), " · ")
+            meta += [["span", {"class": "tl-owner"}, owner], " · "]
         if when is not None:
-            meta.appendChild(h("time", {"datetime": item.get("createdon"), "title": tl.absolute_time(when)},
-                               tl.relative_time(when, now)))
+            meta.append(["time", {"datetime": item.get("createdon"), "title": tl.absolute_time(when)},
+                         tl.relative_time(when, now)])
         status = tl.status_of(item)
-        return h("li", {"class": "tl-item", "data-type": kind.code, "data-id": item_id},
-                 h("span", {"class": f"tl-icon tl-icon-{kind.code}", "aria-hidden": "true"}, kind.icon),
-                 h("div", {"class": "tl-body"},
-                   h("div", {"class": "tl-line"}, button,
-                     h("span", {"class": "tl-type"}, kind.label),
-                     h("span", {"class": f"tl-state tl-state-{status.lower()}"}, status) if status else None),
-                   body, meta))
+        return ["li", {"class": "tl-item", "data-type": kind.code, "data-id": item_id},
+                ["span", {"class": f"tl-icon tl-icon-{kind.code}", "aria-hidden": "true"}, kind.icon],
+                ["div", {"class": "tl-body"},
+                 ["div", {"class": "tl-line"}, ["button", attrs, title],
+                  ["span", {"class": "tl-type"}, kind.label],
+                  ["span", {"class": f"tl-state tl-state-{status.lower()}"}, status] if status else None],
+                 body, meta]]
 
     def _render(self, focus_id: str | None = None) -> None:
         active = self.feed.ownerDocument.activeElement
@@ -325,11 +343,11 @@ class TimelinePanel:
             return
         shown = tl.filter_items(self.items, self.filter_key)
         now = _now()
-        for label, group in tl.group_items(shown, now):
-            self.feed.appendChild(h("section", {"class": "tl-group"},
-                                    h("h3", {"class": "tl-group-title"}, label),
-                                    h("ol", {"class": "tl-list", "role": "list"},
-                                      [self._render_item(item, now) for item in group])))
+        groups = [["section", {"class": "tl-group"}, ["h3", {"class": "tl-group-title"}, label],
+                   ["ol", {"class": "tl-list", "role": "list"}, [self._render_item(item, now) for item in group]]]
+                  for label, group in tl.group_items(shown, now)]
+        if groups:
+            self.feed.appendChild(build(["", None, groups])[0])
         if self._loading and not self.items:
             self.status.textContent = "Loading…"
         elif not shown:
@@ -364,19 +382,27 @@ class TimelinePanel:
         if not record_id:
             self._render()
             return
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None and prefetched[0] != record_id:  # read for another record: not needed any more
+            for task in prefetched[1:]:
+                if task is not None:
+                    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+            prefetched = None
+        request = prefetched or self._request(record_id)
         self._set_loading(True)
         try:
-            names_needed = not self.names
-            page = await self.services.client.timeline(self._entity_set(), record_id,
-                                                       top=max(tl.PAGE_SIZE, len(self.items)))
-            if names_needed:
-                self.names = await user_names(self.services)
+            page = await request[1]
+            mark("timeline.response")
+            names = await request[2] if request[2] is not None else None
+            if names is not None:
+                self.names = names
             if record_id == self.host.record_id:
                 self.items = tl.merge_items([], page.records)
                 self.has_more = page.next_link is not None
                 self.feed.setAttribute("data-loaded", "1")  # loaded at least once (tests, bench/workspace.py)
         finally:
             self._set_loading(False)
+        mark("timeline.rendered")
         if self._reload_again:
             self._reload_again = False
             await self._reload()
@@ -393,6 +419,15 @@ class TimelinePanel:
             self.has_more = page.next_link is not None
         finally:
             self._set_loading(False)
+
+    def _request(self, record_id: str) -> tuple[str, Any, Any]:
+        """Start reading the first pages of ``record_id``'s timeline (and the user names, the first time), both at
+        once: ``(record_id, page task, names task or None)``."""
+        mark("timeline.request")
+        page = start_now(self.services.client.timeline(self._entity_set(), record_id,
+                                                       top=max(tl.PAGE_SIZE, len(self.items))))
+        names = start_now(user_names(self.services)) if not self.names else None
+        return record_id, page, names
 
     def _set_loading(self, loading: bool) -> None:
         self._loading = loading

@@ -2,9 +2,10 @@
 
 Each workspace event touches only the elements it concerns: creating a tab adds one button and one panel;
 focusing swaps two ``aria-selected`` flags and two panels. Every session owns its own tab strip and every tab its
-own panel, created once and kept while it lives, so switching sessions or tabs keeps each tab's DOM (typed text,
-scroll position) exactly as it was: inactive strips are ``hidden``; inactive panels are ``inert`` and hidden by CSS
-(``visibility``/``content-visibility``) rather than ``display: none``, which would drop their scroll offsets.
+own panel, created once and kept while it lives, so switching sessions or tabs keeps each tab's DOM (typed text)
+exactly as it was: inactive strips are ``hidden``; inactive panels are ``inert`` and ``display: none`` (CSS; not
+``content-visibility``, whose hidden panels Chrome's autofill restyles whenever form controls are added). A panel's
+scroll offset, which ``display: none`` drops, is kept here and put back when it shows again.
 
 The DOM is never read back as state: clicks and keys become calls on the workspace, whose events re-render.
 Record text enters only as text nodes (browser.dom).
@@ -16,12 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 import js
-from pyodide.ffi import create_once_callable
+from pyodide.ffi import create_once_callable, create_proxy
 
 from apm.errors import ApmError
 from apm.events import Event
 from apm.model import HOME_TAB_ID, Workspace
-from browser.dom import by_id, clear, h, on
+from browser.dom import by_id, clear, h, mark, on
 from components.workspace_dom import build_workspace_dom
 
 
@@ -62,6 +63,7 @@ class WorkspaceView:
         self._panels: dict[str, Any] = {}
         self._shown_session: str | None = None
         self._shown_tab: str | None = None
+        self._panel_scroll: dict[str, float] = {}  # tab id -> its panel's last scroll offset (see the docstring)
         # Set by the close warning (components.close_warning): user-initiated session and tab closes go through it.
         self.close_session_request: Callable[[str], None] | None = None
         self.close_tab_request: Callable[[str], None] | None = None
@@ -69,6 +71,8 @@ class WorkspaceView:
         # otherwise create ~200 JS proxies before its first paint.
         on(self.session_list, "click", self._on_session_click)
         on(self.strip_host, "click", self._on_tab_click)
+        self._scroll_listener = create_proxy(self._on_panel_scroll)  # scroll does not bubble: captured
+        self.panel_host.addEventListener("scroll", self._scroll_listener, True)
 
     def _on_session_click(self, event: Any) -> None:
         item = event.target.closest(".session-item")
@@ -79,6 +83,12 @@ class WorkspaceView:
             self.request_close_session(session_id)
         elif event.target.closest(".session-tab"):
             self.attempt(lambda: self.workspace.focus_session(session_id))
+
+    def _on_panel_scroll(self, event: Any) -> None:
+        target = event.target
+        tab_id = target.dataset.tabId if target.parentElement == self.panel_host else None
+        if tab_id:
+            self._panel_scroll[str(tab_id)] = target.scrollTop
 
     def _on_tab_click(self, event: Any) -> None:
         item = event.target.closest(".tab-item")
@@ -121,6 +131,7 @@ class WorkspaceView:
     def handle(self, event: Event) -> None:
         """Apply one workspace event to the DOM."""
         name = event.name
+        mark("view." + name)
         if name == "session.created":
             self._add_session(event.session_id)
         elif name == "tab.created":
@@ -274,6 +285,7 @@ class WorkspaceView:
             button.removeAttribute("aria-description")
 
     def _remove_tab(self, tab_id: str) -> None:
+        self._panel_scroll.pop(tab_id, None)
         for store in (self._tab_items, self._panels):
             element = store.pop(tab_id, None)
             if element is not None:
@@ -317,9 +329,12 @@ class WorkspaceView:
         panel = self._panels[tab_id]
         panel.classList.toggle("is-inactive", not selected)
         panel.toggleAttribute("inert", not selected)
-        if selected:
+        if selected and self._panel_scroll.get(tab_id):
+            panel.scrollTop = self._panel_scroll[tab_id]
+        if selected and len(self.workspace.session(self.workspace.tab(tab_id).session_id).tab_ids) > 1:
             # Measuring the strip forces a layout: do it in the next frame, where the browser lays out anyway,
-            # rather than in the middle of the DOM changes of a switch or an open.
+            # rather than in the middle of the DOM changes of a switch or an open (a strip of one tab has nothing
+            # to scroll to: a new session's first frame skips it).
             js.requestAnimationFrame(create_once_callable(lambda _time: self._reveal(item)))
 
     @staticmethod
