@@ -26,14 +26,6 @@ from browser.dom import by_id, clear, h, mark, on
 from components.workspace_dom import build_workspace_dom
 
 
-def _tab_button_id(tab_id: str) -> str:
-    return f"tab-{tab_id}"
-
-
-def _panel_id(tab_id: str) -> str:
-    return f"panel-{tab_id}"
-
-
 class WorkspaceView:
     """Renders a :class:`~apm.model.Workspace` into the shell's session bar, tab strip and panel area.
 
@@ -180,28 +172,12 @@ class WorkspaceView:
 
     def _add_session(self, session_id: str) -> None:
         session = self.workspace.session(session_id)
-        icon_class = "session-icon session-icon-home" if session.is_default else "session-icon"
-        button = h(
-            "button",
-            {"type": "button", "class": "session-tab", "role": "tab", "id": f"session-{session_id}",
-             "aria-selected": "false", "aria-controls": "workspace-main", "tabindex": "-1",
-             "data-session-id": session_id},
-            h("span", {"class": icon_class, "aria-hidden": "true"}),
-            h("span", {"class": "session-title"}, session.title),
-            h("span", {"class": "session-dot", "title": "Needs your attention", "hidden": True}),
-        )
-        item = h("div", {"class": "session-item", "role": "presentation", "data-session-id": session_id}, button)
-        # Close buttons sit inside the tablist, which may own only tabs: hidden from assistive technology (they are
-        # out of the tab order too); keyboard and screen-reader users close with Delete or Alt+Shift+X / Alt+Shift+W.
-        close = h("button", {"type": "button", "class": "session-close", "tabindex": "-1", "aria-hidden": "true"}, "×")
-        item.appendChild(close)
+        item, strip = js.caseworkWorkspace.sessionElements(  # web/js/workspace_dom.js: the markup's one place
+            session_id, session.title, session.is_default, bool(session.notification), bool(session.can_close))
         self._session_items[session_id] = item
         self.session_list.appendChild(item)
-        strip = h("div", {"class": "tab-strip-session", "role": "tablist", "data-session-id": session_id,
-                          "aria-label": f"Tabs in {session.title}", "hidden": True})
         self._strips[session_id] = strip
         self.strip_host.appendChild(strip)
-        self._update_session(session_id)
 
     def _update_session(self, session_id: str) -> None:
         item = self._session_items.get(session_id)
@@ -232,26 +208,20 @@ class WorkspaceView:
 
     def _add_tab(self, tab_id: str) -> None:
         tab = self.workspace.tab(tab_id)
-        button = h(
-            "button",
-            {"type": "button", "class": "tab", "role": "tab", "id": _tab_button_id(tab_id),
-             "aria-selected": "false", "aria-controls": _panel_id(tab_id), "tabindex": "-1", "data-tab-id": tab_id},
-            h("span", {"class": "tab-title"}, tab.title),
-        )
-        close = h("button", {"type": "button", "class": "tab-close", "tabindex": "-1", "aria-hidden": "true"}, "×")
-        item = h("div", {"class": "tab-item", "role": "presentation", "data-tab-id": tab_id}, button, close)
+        item, panel = js.caseworkWorkspace.tabElements(  # web/js/workspace_dom.js: the markup's one place
+            tab_id, tab.title, bool(tab.can_close and not tab.is_anchor))
         self._tab_items[tab_id] = item
         strip = self._strips[tab.session_id]
         session = self.workspace.session(tab.session_id)
         position = session.tab_ids.index(tab_id)
         following = session.tab_ids[position + 1] if position + 1 < len(session.tab_ids) else None
         strip.insertBefore(item, self._tab_items.get(following) if following else None)
-        panel = h("section", {"class": "tab-panel is-inactive", "role": "tabpanel", "id": _panel_id(tab_id),
-                              "aria-labelledby": _tab_button_id(tab_id), "data-tab-id": tab_id, "inert": True})
         self._panels[tab_id] = panel
         self.panel_host.appendChild(panel)
         self.render_panel(self.workspace, tab_id, panel)
-        self._update_tab(tab_id)
+        heading = panel.querySelector(".panel-title")
+        if heading:  # querySelector gives a falsy JsNull, not None, when nothing matches
+            heading.textContent = tab.title
 
     def _update_tab(self, tab_id: str) -> None:
         item = self._tab_items.get(tab_id)
