@@ -22,6 +22,7 @@ from server.auth import LoginLimiter
 from server.db import open_database
 from server.errors import EXCEPTION_HANDLERS, ApiError
 from server.security import SecurityHeadersMiddleware
+from server.timing import ServerTimingMiddleware
 from server.seed import DEFAULT_CASES, DemoCredentialsError, demo_credentials_present, seed_if_empty
 from server.settings import Settings
 from server.static import StaticSite
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     middleware = [
         Middleware(SecurityHeadersMiddleware),
+        Middleware(ServerTimingMiddleware),
         # Zips and wasm are compressed already (or precompressed on disk by scripts/vendor.py): never per request.
         Middleware(
             GZipMiddleware,

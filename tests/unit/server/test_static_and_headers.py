@@ -145,3 +145,12 @@ def test_app_zip_ships_bytecode_only_next_to_the_source_it_was_compiled_from(sit
     stale = build_app_zip(site, ("apm",))
     assert "apm/__pycache__/__init__.cpython-314.pyc" not in zipfile.ZipFile(io.BytesIO(stale.content)).namelist()
     assert stale.precompiled == 0
+
+
+def test_api_responses_say_how_long_the_server_took_and_static_files_do_not(site_client: TestClient) -> None:
+    """``Server-Timing: app;dur=<ms>`` lets the browser (and bench/workspace.py) tell server time from wire time."""
+    for path in ("/api/health", "/api/nothing-here"):
+        timing = site_client.get(path).headers.get("server-timing", "")
+        name, _, duration = timing.partition(";dur=")
+        assert name == "app" and float(duration) >= 0, (path, timing)
+    assert "server-timing" not in site_client.get("/app.mjs").headers
