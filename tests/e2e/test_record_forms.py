@@ -248,6 +248,21 @@ result = 1
     assert (saved["title"], saved["subject"], saved["prioritycode"]) == ("Forms: my unsaved edit", "Theirs", 1)
 
 
+def test_a_record_the_server_does_not_answer_for_says_so_in_its_tab(page: Page, api: Api) -> None:
+    case = api.case("Forms: unreachable")
+    record_url = f"**/api/incidents({case['incidentid']})"
+    page.route(record_url, lambda route: route.abort("connectionrefused"))
+    try:
+        open_record(page, "incident", case["incidentid"])
+        expect(form(page).locator(".form-error")).to_have_text(
+            "The server did not answer. Check the connection, then reopen the record.")
+        expect(form(page).locator(".form-title")).to_have_text("Case")  # not stuck on "Loading…"
+    finally:
+        page.unroute(record_url)
+    guard = page.guard  # type: ignore[attr-defined]
+    guard.console_errors[:] = [text for text in guard.console_errors if "ERR_CONNECTION_REFUSED" not in text]
+
+
 def test_a_new_record_form_creates_the_record_in_the_same_tab(page: Page, api: Api) -> None:
     open_record(page, "contact", None, "CREATE_RECORD")
     expect(form(page).locator(".form-title")).to_have_text("New contact")
@@ -264,7 +279,9 @@ def test_a_new_record_form_creates_the_record_in_the_same_tab(page: Page, api: A
     expect(page.locator(".tab-strip-session:not([hidden]) [role=tab]")).to_have_count(1)  # the same tab
     found = api.get(f"/contacts?$filter=lastname eq '{last_name}'")["value"]
     assert len(found) == 1 and found[0]["firstname"] == "Grace"
+    expect(form(page).locator(".form-status")).to_have_text("Saved.")
     field_input(page, "jobtitle").fill("Rear admiral")  # the saved record is edited from now on (PATCH)
+    expect(form(page).locator(".form-status")).to_have_text("")  # "Saved." was about the record before this edit
     page.keyboard.press("Control+s")
     expect(form(page).locator(".form-status")).to_have_text("Saved.")
     assert api.get(f"/contacts({found[0]['contactid']})")["jobtitle"] == "Rear admiral"

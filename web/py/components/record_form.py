@@ -474,9 +474,10 @@ class RecordFormPage(Page):
             request, self._request = self._request, None
             record = await (request or self.services.client.get(self.entity.entity_set, self.record_id))
             mark("record.response")
-        except RecordError as error:
+        except (RecordError, OSError) as error:  # OSError: no answer at all (offline, refused)
             self.status.textContent = ""
-            self._show_form_error(error.message or f"The server answered {error.status}.")
+            self._show_form_error(error.message or f"The server answered {error.status}." if isinstance(
+                error, RecordError) else "The server did not answer. Check the connection, then reopen the record.")
             if first:
                 self.title_element.textContent = self.entity.singular
             return
@@ -541,6 +542,8 @@ class RecordFormPage(Page):
         if control.element.classList.contains("has-error"):
             control.set_error(None)
         self._touched = _now_ms()
+        if self.state.dirty and self.status.textContent in ("Saved.", "Reloaded.", "No changes to save."):
+            self.status.textContent = ""  # that was about the record before this edit
         self.set_dirty(self.state.dirty)
         self.state_changed()
 
