@@ -107,6 +107,7 @@ class ListView:
         self._loading: asyncio.Future | None = None
         self._reload_again = False
         self._rendered_key: tuple = ()
+        self._row_marks: dict[str, tuple[bool, bool]] = {}  # row id -> (selected, focusable) as last set in the DOM
         self._restore_scroll = self.state.scroll
         self._lookup_cells: list[tuple[Any, str]] = []
         self._action_buttons: list[tuple[Any, Action]] = []
@@ -322,6 +323,7 @@ class ListView:
             self._lookup_cells = []
             rows = [self._row(index, record) for index, record in enumerate(self.records)]
             self.body.replaceChildren(*rows)
+            self._row_marks = {}  # fresh rows: none selected, none focusable
             if had_focus:
                 self._focus_row()
         self._sync_rows()
@@ -350,14 +352,28 @@ class ListView:
         return row
 
     def _sync_rows(self) -> None:
+        """Mark rows selected (checkbox, aria-selected) and the focus row focusable (roving tabindex).
+
+        Only rows whose marks change are touched: a click that moves the focus row updates two rows, not the page
+        (each DOM call from Python costs a proxy crossing; all 50 rows took 3-7 ms right after opening a record)."""
         selected = set(self.state.selected)
-        focus = self.state.focus if self.state.focus in self._ids() else (self._ids() or [None])[0]
-        for row in self._rows():
-            row_id = row.dataset.id
-            is_selected = row_id in selected
-            row.setAttribute("aria-selected", "true" if is_selected else "false")
-            row.querySelector("input.list-check").checked = is_selected
-            row.setAttribute("tabindex", "0" if row_id == focus else "-1")
+        ids = self._ids()
+        focus = self.state.focus if self.state.focus in ids else (ids or [None])[0]
+        marks = self._row_marks
+        rows = None
+        for index, row_id in enumerate(ids):
+            wanted = (row_id in selected, row_id == focus)
+            if marks.get(row_id) == wanted:
+                continue
+            if rows is None:
+                rows = self.body.rows
+            row = rows.item(index)
+            if not row or row.dataset.id != row_id:  # not rendered yet (or already replaced)
+                continue
+            row.setAttribute("aria-selected", "true" if wanted[0] else "false")
+            row.cells.item(0).firstChild.checked = wanted[0]
+            row.setAttribute("tabindex", "0" if wanted[1] else "-1")
+            marks[row_id] = wanted
 
     def _sync_controls(self) -> None:
         state = self.state
