@@ -305,6 +305,20 @@ INDEXES = [
     Index("ix_contacts_parent", contacts.c.parentcustomerid),
 ]
 
+# Migration 3: the agent dashboard's three lists as ordered index range scans. Each is equality columns first, then
+# the list's default order with the key as its tie-break (the API's total order), so a page is the first rows of
+# one index range and $count counts that range without reading the table. Before, at 1,000,000 cases, "My open
+# activities" scanned 4.4M activities by type and ran for minutes (a server core busy all along), "My active cases"
+# took ~2 s and "Cases available to work on" ~0.35 s.
+DASHBOARD_INDEXES = [
+    Index("ix_incidents_mine", incidents.c.ownerid, incidents.c.statecode, incidents.c.createdon.desc(),
+          incidents.c.incidentid),
+    # activitytypecode last: the list's type filter (activity types only) is answered from the index.
+    Index("ix_activities_mine", activities.c.ownerid, activities.c.statecode, activities.c.scheduledend,
+          activities.c.activityid, activities.c.activitytypecode),
+    Index("ix_queueitems_available", queueitems.c.workerid, queueitems.c.enteredon, queueitems.c.queueitemid),
+]
+
 NEW_TABLES = (
     systemusers, userroles, queues, queuemembers, queueitems, activities, annotations, knowledgearticles,
     templates, profiles, profileassignments, usersettings, sessions,
