@@ -539,6 +539,18 @@ def test_home_always_exists_and_keeps_its_valid_extra_tabs():
     assert list(result.workspace.sessions) == ["home"] and any("Home was missing" in n for n in result.dropped)
 
 
+def test_a_home_strip_without_its_dashboard_is_reported_not_silently_shortened():
+    # Found by the hand-edit fuzz above: Home's tabs emptied lost its extra tab without a note.
+    ws = Workspace()
+    ws.create_tab("msdyn_search", {"searchText": "x"})
+    payload = envelope(ws)
+    home_record = payload["data"]["sessions"][0]
+    home_record["tabs"] = []
+    result = valid(rehydrate(payload))
+    assert result.workspace.sessions["home"].tab_ids == [HOME_TAB_ID]
+    assert result.quarantine and any("did not start with its dashboard" in note for note in result.dropped)
+
+
 def test_home_can_come_back_in_any_position_but_is_first():
     ws = Workspace()
     open_case(ws, 1)

@@ -651,6 +651,11 @@ class _Rebuild:
                 dashboard.title = saved["title"]
             if isinstance(saved.get("can_close"), bool):
                 dashboard.can_close = saved["can_close"]
+        elif isinstance(raw.get("tabs"), list):
+            # A saved Home always lists its dashboard first: without it the data was edited or damaged, and whatever
+            # else Home had open may be missing from it too (an emptied list loses them without a trace otherwise).
+            self.notes.add("Home: its saved tabs did not start with its dashboard (damaged data); Home may be missing "
+                           "tabs it had open.")
         for plan in self.rest_tabs(rest, label, self.ws.max_tabs - 1):
             self.ws._add_tab(home, plan.tab_id, plan.spec, is_anchor=False)
         return raw.get("focused_tab_id"), raw_tabs
