@@ -1,8 +1,8 @@
 """A time budget for one request's queries: a list or search that would run for too long is stopped, not left to
 keep a server core busy after its caller gave up (an abandoned request's query runs to its end otherwise).
 
-SQLite: a progress handler checks a deadline every few thousand VM steps (~1 µs each check, measured well under 1%
-of a query's time). PostgreSQL: ``SET LOCAL statement_timeout`` for the request's transaction. Either way the
+SQLite: a progress handler checks a deadline every 20,000 VM steps (measured on a 0.4 s scan at 1M cases: no
+difference beyond run-to-run noise). PostgreSQL: ``SET LOCAL statement_timeout`` for the request's transaction. Either way the
 caller gets :class:`QueryTimeout`, which the API answers as 503 ``query_timeout``.
 """
 
