@@ -33,6 +33,7 @@ def prepare_database(settings: Settings):
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = open_database(settings.effective_database_url)
+    database.query_budget = settings.query_budget
     if settings.production:
         users = demo_credentials_present(database)
         if users:

@@ -23,6 +23,8 @@ class Settings:
         seed_cases: How many demo cases to seed (``None``: the default 5,000; ``--scale N``).
         production: Refuse demo credentials and never seed (``--production``).
         login_limiter: A ``server.auth.LoginLimiter`` to use (tests pass one with a fake clock).
+        query_budget: Seconds a list or search request's queries may run before they are stopped and the request
+            answers 503 ``query_timeout`` (``None``: no limit).
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -32,6 +34,7 @@ class Settings:
     seed_cases: int | None = None
     production: bool = False
     login_limiter: Any = None
+    query_budget: float | None = 10.0
     python_packages: tuple[str, ...] = field(default=("apm", "casework", "browser", "components"))
 
     @property

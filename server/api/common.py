@@ -7,9 +7,10 @@ is synchronous); :func:`endpoint` wraps one into an ASGI handler that authentica
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ except ImportError:  # pragma: no cover - pinned in requirements.txt; the standa
     orjson = None
 
 from server import auth
+from server.db.budget import QueryTimeout, time_budget
 from server.errors import ApiError
 
 MAX_BODY_BYTES = 64 * 1024
@@ -75,6 +77,17 @@ class Call:
             raise ApiError(403, "forbidden", f"This needs one of the roles: {', '.join(roles)}.",
                            {"roles": list(roles)})
         return self.user
+
+
+@contextlib.contextmanager
+def budgeted(database, conn) -> Iterator[None]:
+    """Run the block's queries within the database's query budget; over it, answer 503 ``query_timeout``."""
+    try:
+        with time_budget(conn, database.query_budget):
+            yield
+    except QueryTimeout as exc:
+        raise ApiError(503, "query_timeout", f"This took longer than {exc.seconds:g} s and was stopped; narrow it "
+                       "with a filter or a search.", {"seconds": exc.seconds}) from None
 
 
 async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> Any:

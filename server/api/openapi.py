@@ -97,7 +97,7 @@ def build_document() -> dict:
                     "responses": {"200": _json({"type": "object", "required": ["value"], "properties": {
                         "value": {"type": "array", "items": record_ref}, "@odata.count": {"type": "integer"},
                         "@odata.nextLink": {"type": "string"}}}), "400": _error("Invalid query option"),
-                        **COMMON_ERRORS}},
+                        "503": _error("Query stopped: over the time budget"), **COMMON_ERRORS}},
             "post": {"summary": f"Create a {s.entity}", "operationId": f"create_{s.entity}",
                      "requestBody": {"required": True, "content": {"application/json": {
                          "schema": _write_schema(s, True)}}},
@@ -167,7 +167,7 @@ def build_document() -> dict:
             "type": "array", "items": {"type": "object", "required": ["entity", "id", "title", "score", "snippet"],
                                        "properties": {"snippet": {"type": "array", "items": {
                                            "type": "object", "required": ["text", "match"]}}}}}}}),
-            "400": _error("Invalid query"), **COMMON_ERRORS},
+            "400": _error("Invalid query"), "503": _error("Query stopped: over the time budget"), **COMMON_ERRORS},
     }}
     me_schema = {"type": "object", "required": ["user", "roles", "profile", "settings", "csrfToken"]}
     paths["/api/me"] = {"get": {"summary": "The signed-in user", "operationId": "me",

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.api.common import Call, FastJSONResponse, endpoint, utcnow
+from server.api.common import Call, budgeted, FastJSONResponse, endpoint, utcnow
 from server.api.entities import ENTITY_SETS, REFERENCES, EntitySet, Field
 from server.api.odata import GUID, QueryError, parse_filter, parse_int, parse_orderby, parse_select
 from server.db import schema
@@ -313,7 +313,7 @@ def list_records(call: Call) -> Response:
             entity_set.name, *(call.query.get(option) for option in _LIST_OPTIONS))
     except QueryError as exc:
         raise ApiError(400, "invalid_query", exc.message, exc.details) from None
-    with call.database.engine.connect() as conn:
+    with call.database.engine.connect() as conn, budgeted(call.database, conn):
         rows = conn.execute(query).all()
         body: dict[str, Any] = {}
         if count_query is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.api.common import Call, FastJSONResponse, endpoint
+from server.api.common import Call, budgeted, FastJSONResponse, endpoint
 from server.db.search import SOURCES, engine_for
 from server.errors import ApiError
 
@@ -29,7 +29,7 @@ def search(call: Call) -> Response:
     if not top_text.isdigit() or not 1 <= int(top_text) <= MAX_TOP:
         raise ApiError(400, "invalid_query", f"top must be 1-{MAX_TOP}.", {"field": "top"})
     database = call.database
-    with database.engine.connect() as conn:
+    with database.engine.connect() as conn, budgeted(database, conn):
         hits = engine_for(database.dialect).search(conn, q, list(dict.fromkeys(entities)), int(top_text))
     return FastJSONResponse({"value": [
         {"entity": h.entity, "id": h.id, "title": h.title, "score": round(h.score, 6), "snippet": h.snippet}

@@ -25,6 +25,8 @@ class Database:
     """An open engine plus what the app asks of it at the top level."""
 
     engine: Engine
+    #: Seconds a list or search request's queries may run before they are stopped (``server.db.budget``).
+    query_budget: float | None = 10.0
 
     @property
     def dialect(self) -> str:
