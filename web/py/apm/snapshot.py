@@ -22,6 +22,7 @@ from .model import (
     HOME_TAB_ID,
     CounterIds,
     Session,
+    Tab,
     Workspace,
 )
 from .params import plain
@@ -70,6 +71,24 @@ class RestoreResult:
 # --- Dehydrate ----------------------------------------------------------------------
 
 
+def tab_record(tab: Tab, params: dict, app_context: dict) -> dict:
+    """One tab as the snapshot stores it (``params``/``app_context``: the tab's, copied or not by the caller).
+
+    The one place of the tab record's fields and their order: ``casework.restore_cache`` builds its incremental
+    saves from it, and its envelope must stay byte-identical to :func:`dehydrate`'s.
+    """
+    return {
+        "tab_id": tab.tab_id,
+        "template_name": tab.template_name,
+        "page_type": tab.page_type.value,
+        "title": tab.title,
+        "can_close": tab.can_close,
+        "is_anchor": tab.is_anchor,
+        "params": params,
+        "app_context": app_context,
+    }
+
+
 def dehydrate(
     workspace: Workspace,
     *,
@@ -113,18 +132,7 @@ def dehydrate(
         tabs = []
         for tab_id in session.tab_ids:
             tab = workspace.tabs[tab_id]
-            tabs.append(
-                {
-                    "tab_id": tab.tab_id,
-                    "template_name": tab.template_name,
-                    "page_type": tab.page_type.value,
-                    "title": tab.title,
-                    "can_close": tab.can_close,
-                    "is_anchor": tab.is_anchor,
-                    "params": clone(tab.params),
-                    "app_context": clone(tab.app_context),
-                }
-            )
+            tabs.append(tab_record(tab, clone(tab.params), clone(tab.app_context)))
         record = {
             "session_id": session.session_id,
             "template_name": session.template_name,

@@ -29,7 +29,7 @@ from typing import Any
 
 from apm.errors import ApmError
 from apm.model import Session, Tab, Workspace
-from apm.snapshot import _title_is_explicit, json_copy
+from apm.snapshot import _title_is_explicit, json_copy, tab_record
 
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False).encode
 
@@ -112,16 +112,7 @@ def _tab_entry(tab: Tab, entry: tuple | None) -> tuple:
             and entry[8] is tab.app_context and entry[9] == tab.app_context):
         return entry
     params, app_context = json_copy(tab.params), json_copy(tab.app_context)
-    text = _encode({
-        "tab_id": tab.tab_id,
-        "template_name": tab.template_name,
-        "page_type": tab.page_type.value,
-        "title": tab.title,
-        "can_close": tab.can_close,
-        "is_anchor": tab.is_anchor,
-        "params": params,
-        "app_context": app_context,
-    })
+    text = _encode(tab_record(tab, params, app_context))
     return (tab, tab.title, tab.can_close, tab.is_anchor, tab.template_name, tab.page_type,
             tab.params, params, tab.app_context, app_context, text)
 
