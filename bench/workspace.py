@@ -73,7 +73,7 @@ OPEN_JS = """async (index) => {
           const found = entries.filter((e) => test(e.name) && e.serverTiming && e.serverTiming.length);
           return found.length ? Math.max(...found.map((e) => e.serverTiming[0].duration)) : null;
         };
-        const isRecordGet = (url) => /\/api\/incidents\([^)]*\)(\?|$)/.test(url);
+        const isRecordGet = (url) => /\\/api\\/incidents\\([^)]*\\)(\\?|$)/.test(url);
         const isTimeline = (url) => url.includes('/timeline');
         resolve({
           painted_ms: painted - start,

@@ -22,10 +22,10 @@ from server.auth import LoginLimiter
 from server.db import open_database
 from server.errors import EXCEPTION_HANDLERS, ApiError
 from server.security import SecurityHeadersMiddleware
-from server.timing import ServerTimingMiddleware
 from server.seed import DEFAULT_CASES, DemoCredentialsError, demo_credentials_present, seed_if_empty
 from server.settings import Settings
 from server.static import StaticSite
+from server.timing import ServerTimingMiddleware
 
 
 def prepare_database(settings: Settings):

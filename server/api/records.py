@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.api.common import Call, budgeted, FastJSONResponse, endpoint, utcnow
+from server.api.common import Call, FastJSONResponse, budgeted, endpoint, utcnow
 from server.api.entities import ENTITY_SETS, REFERENCES, EntitySet, Field
 from server.api.odata import GUID, QueryError, parse_filter, parse_int, parse_orderby, parse_select
 from server.db import schema

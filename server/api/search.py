@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.api.common import Call, budgeted, FastJSONResponse, endpoint
+from server.api.common import Call, FastJSONResponse, budgeted, endpoint
 from server.db.search import SOURCES, engine_for
 from server.errors import ApiError
 

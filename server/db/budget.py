@@ -2,8 +2,8 @@
 keep a server core busy after its caller gave up (an abandoned request's query runs to its end otherwise).
 
 SQLite: a progress handler checks a deadline every 20,000 VM steps (measured on a 0.4 s scan at 1M cases: no
-difference beyond run-to-run noise). PostgreSQL: ``SET LOCAL statement_timeout`` for the request's transaction. Either way the
-caller gets :class:`QueryTimeout`, which the API answers as 503 ``query_timeout``.
+difference beyond run-to-run noise). PostgreSQL: ``SET LOCAL statement_timeout`` for the request's transaction.
+Either way the caller gets :class:`QueryTimeout`, which the API answers as 503 ``query_timeout``.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def time_budget(conn: Connection, seconds: float | None) -> Iterator[None]:
     if conn.dialect.name == "sqlite":
         raw = conn.connection.driver_connection
         deadline = time.monotonic() + seconds
-        raw.set_progress_handler(lambda: time.monotonic() > deadline, SQLITE_CHECK_EVERY)  # read per call
+        # SQLITE_CHECK_EVERY is read per call (a test lowers it)
+        raw.set_progress_handler(lambda: time.monotonic() > deadline, SQLITE_CHECK_EVERY)
         try:
             yield
         except OperationalError as exc:

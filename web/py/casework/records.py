@@ -1,7 +1,8 @@
 """An async client for the Casework records API, over a tiny transport protocol.
 
 Pure Python: no ``js`` or ``pyodide`` import, so it runs (and is tested) under CPython. The page gives it
-``browser.transport.FetchTransport`` (one ``fetch``, read in JavaScript); tests give it a fake or a transport over the real server.
+``browser.transport.FetchTransport`` (one ``fetch``, read in JavaScript); tests give it a fake or a transport over
+the real server.
 
 Conventions it encodes (see the server's README section "API conventions"):
 - Records are addressed ``/api/<set>(<id>)``; each carries ``@odata.etag``.
