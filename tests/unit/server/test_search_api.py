@@ -80,3 +80,19 @@ def test_the_case_with_a_distinctive_phrase_in_its_title_is_the_top_hit(agent: T
     hits = search(agent, q="quokka telemetry", entities="incident,knowledgearticle", top=10)
     assert len(hits) == 6 and hits[0]["id"] == wanted
     assert [s["text"].lower() for s in hits[0]["snippet"] if s["match"]][:2] == ["quokka", "telemetry"]
+
+
+def test_a_whole_word_ranks_its_own_matches_and_a_partial_word_still_finds_longer_words(
+        agent: TestClient, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if backend == "sqlite":  # candidates filled by exact matches of "bakery" alone: the fast path
+        from server.db import search as search_engine
+
+        monkeypatch.setattr(search_engine, "CANDIDATES", 2)
+    for name in ("Qzv Bakery North", "Qzv Bakery South", "Qzv Bakeryworks"):
+        agent.post("/api/accounts", json={"name": name, "accountnumber": "ACC-" + name[-5:].upper()})
+    partial = {h["title"] for h in search(agent, q="qzv bakeryw", entities="account")}
+    assert partial == {"Qzv Bakeryworks"}  # a word being typed matches longer words
+    whole = {h["title"] for h in search(agent, q="qzv bakery", entities="account")}
+    assert {"Qzv Bakery North", "Qzv Bakery South"} <= whole
+    if backend == "sqlite":
+        assert "Qzv Bakeryworks" not in whole  # the exact word filled the candidates; no prefix merge was needed
