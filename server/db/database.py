@@ -25,8 +25,9 @@ class Database:
     """An open engine plus what the app asks of it at the top level."""
 
     engine: Engine
-    #: Seconds a list or search request's queries may run before they are stopped (``server.db.budget``).
-    query_budget: float | None = 10.0
+    #: Seconds a list or search request's queries may run before they are stopped (``server.db.budget``); the app
+    #: sets it from ``Settings.query_budget``, the one default. ``None``: no limit.
+    query_budget: float | None = None
 
     @property
     def dialect(self) -> str:

@@ -476,8 +476,10 @@ class RecordFormPage(Page):
             mark("record.response")
         except (RecordError, OSError) as error:  # OSError: no answer at all (offline, refused)
             self.status.textContent = ""
-            self._show_form_error(error.message or f"The server answered {error.status}." if isinstance(
-                error, RecordError) else "The server did not answer. Check the connection, then reopen the record.")
+            if isinstance(error, RecordError):
+                self._show_form_error(error.message or f"The server answered {error.status}.")
+            else:
+                self._show_form_error("The server did not answer. Check the connection, then reopen the record.")
             if first:
                 self.title_element.textContent = self.entity.singular
             return
