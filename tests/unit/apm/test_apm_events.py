@@ -210,7 +210,10 @@ def test_unknown_topic_raises_unknown_topic(name):
         (SessionFocused("s2", "s1"), ("ON_SESSION_SWITCH", {"previousSessionId": "s1", "newSessionId": "s2"})),
         (SessionClosed("s1"), ("ON_SESSION_CLOSED", {"sessionId": "s1"})),
         (SessionCreated("s1", "x_y_z", "T"), ("ON_SESSION_CREATED", {"sessionId": "s1"})),
-        (TabFocused("s1", "t2", "t1"), ("ON_TAB_SWITCH", {"sessionId": "s1", "previousTabId": "t1", "newTabId": "t2"})),
+        (TabFocused("s1", "t2", "t1"), ("ON_TAB_SWITCH", {"previousSessionId": "s1", "previousTabId": "t1",
+                                                          "sessionId": "s1", "SessionId": "s1", "tabId": "t2"})),
+        (TabFocused("s2", "t2", "t1", "s1"), ("ON_TAB_SWITCH", {"previousSessionId": "s1", "previousTabId": "t1",
+                                                                "sessionId": "s2", "SessionId": "s2", "tabId": "t2"})),
         (TabClosed("s1", "t1"), ("ON_TAB_CLOSED", {"sessionId": "s1", "tabId": "t1"})),
         (TabCreated("s1", "t1", "x_y_z", "T"), ("ON_TAB_CREATED", {"sessionId": "s1", "tabId": "t1"})),
         (SessionUpdated("s1", ("title",)), None),
@@ -231,5 +234,7 @@ def test_topic_messages_for_a_session_switch(ws):
         ("ON_SESSION_CREATED", {"sessionId": "session-1"}),
         ("ON_TAB_CREATED", {"sessionId": "session-1", "tabId": "tab-1"}),
         ("ON_SESSION_SWITCH", {"previousSessionId": "home", "newSessionId": "session-1"}),
-        ("ON_TAB_SWITCH", {"sessionId": "session-1", "previousTabId": HOME_TAB_ID, "newTabId": "tab-1"}),
+        # the reference's table spells SessionId, its sample reads sessionId: both arrive
+        ("ON_TAB_SWITCH", {"previousSessionId": "home", "previousTabId": HOME_TAB_ID,
+                           "sessionId": "session-1", "SessionId": "session-1", "tabId": "tab-1"}),
     ]

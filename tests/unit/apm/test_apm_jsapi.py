@@ -46,7 +46,7 @@ def test_answers_are_json_and_refusals_carry_code_and_message(api):
     call(api, "createSession", [case_input("a")])
     call(api, "createSession", [case_input("b")])
     refused = answer(api, "createSession", [case_input("c")])
-    assert refused == {"error": {"code": "session_limit_reached",
+    assert refused == {"error": {"code": "session_limit_reached", "errorCode": 9,
                                  "message": "Maximum sessions reached. Close a session before opening another."}}
     json.dumps(answer(api, "getAllSessions", []))  # everything answered is JSON-able
 

@@ -75,6 +75,7 @@ def test_builtin_tab_templates_have_exactly_these_names():
         "msdyn_knowledgesearch",
         "msdyn_customersummary",
         "msdyn_conversation",
+        "msdyn_omnichannel_kbsearch",
     }
 
 
@@ -87,6 +88,7 @@ def test_builtin_session_templates():
         "msdyn_account_session",
         "msdyn_contact_session",
         "msdyn_chat_session",
+        "case_entity_session_default_template",
     }
     assert names["msdyn_generic_session"].type is SessionType.GENERIC
     assert names["msdyn_case_session"].entity == "incident"
@@ -127,6 +129,7 @@ def test_template_not_found_is_both_not_found_and_template_error():
     assert isinstance(info.value, TemplateError)
     assert info.value.to_dict() == {
         "code": "template_not_found",
+        "errorCode": 7,
         "message": "No tab template named 'msdyn_missing'.",
     }
 

@@ -10,6 +10,37 @@ from __future__ import annotations
 # Agents already know these two sentences from the product; keep them verbatim.
 SESSION_LIMIT_MESSAGE = "Maximum sessions reached. Close a session before opening another."
 TAB_LIMIT_MESSAGE = "Maximum tabs reached. Close a tab in this session before opening another."
+# The reference's own sentences for the Home session and the anchor tab.
+HOME_CLOSE_MESSAGE = "The Home session cannot be closed."
+HOME_TITLE_MESSAGE = "The title of the Home session cannot be changed."
+ANCHOR_CLOSE_MESSAGE = "The anchor tab of a session (the first tab) cannot be closed."
+
+#: The numeric ``errorCode`` of each stable ``code`` (the 2020 reference's error shape, ``{errorCode, message}``).
+#: Numbers never change meaning; new codes get new numbers.
+ERROR_CODES: dict[str, int] = {
+    "apm_error": 1,
+    "not_ready": 2,
+    "invalid_input": 3,
+    "not_found": 4,
+    "session_not_found": 5,
+    "tab_not_found": 6,
+    "template_not_found": 7,
+    "invalid_template": 8,
+    "session_limit_reached": 9,
+    "tab_limit_reached": 10,
+    "cannot_close": 11,
+    "cannot_close_session": 12,
+    "cannot_close_tab": 13,
+    "cannot_change_title": 14,
+    "unknown_topic": 15,
+    "record_not_found": 16,
+    "internal_error": 99,
+}
+
+
+def error_code(code: str) -> int:
+    """The numeric ``errorCode`` of a string ``code`` (``apm_error``'s for a code without its own number)."""
+    return ERROR_CODES.get(code, ERROR_CODES["apm_error"])
 
 
 class ApmError(Exception):
@@ -27,9 +58,14 @@ class ApmError(Exception):
         self.code = code or self.default_code
         self.message = message
 
+    @property
+    def error_code(self) -> int:
+        """The numeric code of :attr:`code` (see :data:`ERROR_CODES`)."""
+        return error_code(self.code)
+
     def to_dict(self) -> dict:
-        """Returns the JSON shape shared with JavaScript: ``{"code", "message"}``."""
-        return {"code": self.code, "message": self.message}
+        """Returns the JSON shape shared with JavaScript: ``{"code", "errorCode", "message"}``."""
+        return {"code": self.code, "errorCode": self.error_code, "message": self.message}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"
@@ -66,8 +102,9 @@ class NotFoundError(ApmError):
 class CannotCloseError(ApmError):
     """A close request the rules forbid.
 
-    Codes: ``cannot_close_session`` (Home, or ``can_close`` is false) and
-    ``cannot_close_tab`` (an anchor tab on its own, or ``can_close`` is false).
+    Codes: ``cannot_close_session`` (Home, or ``can_close`` is false),
+    ``cannot_close_tab`` (an anchor tab on its own, or ``can_close`` is false) and
+    ``cannot_change_title`` (the Home session's title).
     """
 
     default_code = "cannot_close"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from .errors import ApmError, invalid_input
 
@@ -32,6 +32,8 @@ class Event:
         out = {}
         for f in fields(self):
             value = getattr(self, f.name)
+            if value is None and f.metadata.get("omit_none"):
+                continue
             if f.name == "changed":
                 value = [camel(item) for item in value]
             out[camel(f.name)] = value
@@ -94,12 +96,16 @@ class TabFocused(Event):
 
     ``previous_tab_id`` is the tab that had workspace focus before (it may
     belong to another session, or be a tab that was just closed).
+    ``previous_session_id`` is the session that was focused before (the same
+    session for a switch within it); it does not take part in equality and is
+    left out of the payload when unknown (``None``).
     """
 
     name = "tab.focused"
     session_id: str
     tab_id: str
     previous_tab_id: str | None
+    previous_session_id: str | None = field(default=None, compare=False, metadata={"omit_none": True})
 
 
 @dataclass(frozen=True)
@@ -308,10 +314,14 @@ def topic_message(event: Event) -> tuple[str, dict] | None:
     if isinstance(event, SessionCreated):
         return "ON_SESSION_CREATED", {"sessionId": event.session_id}
     if isinstance(event, TabFocused):
+        # The reference's table spells ``SessionId`` and its sample reads ``sessionId``: both are sent.
+        previous_session = event.previous_session_id if event.previous_session_id is not None else event.session_id
         return "ON_TAB_SWITCH", {
-            "sessionId": event.session_id,
+            "previousSessionId": previous_session,
             "previousTabId": event.previous_tab_id,
-            "newTabId": event.tab_id,
+            "sessionId": event.session_id,
+            "SessionId": event.session_id,
+            "tabId": event.tab_id,
         }
     if isinstance(event, TabClosed):
         return "ON_TAB_CLOSED", {"sessionId": event.session_id, "tabId": event.tab_id}

@@ -26,6 +26,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
 from .errors import (
+    ANCHOR_CLOSE_MESSAGE,
+    HOME_CLOSE_MESSAGE,
+    HOME_TITLE_MESSAGE,
     CannotCloseError,
     LimitError,
     ValidationError,
@@ -46,7 +49,7 @@ from .events import (
     TabUpdated,
 )
 from .navigation import NavOutcome, NavSource, NavTarget, decide
-from .params import parse_bool, parse_flag, parse_parameters, parse_text, plain, same
+from .params import expand_parameters_str, parse_bool, parse_flag, parse_parameters, parse_text, plain, same
 from .slugs import Resolution, first_resolved, resolve
 from .templates import (
     GENERIC_SESSION,
@@ -56,7 +59,6 @@ from .templates import (
     record_identity,
     resolve_session,
     resolve_tab,
-    session_template_for_entity,
 )
 
 HOME_SESSION_ID = "home"
@@ -435,7 +437,7 @@ class Workspace:
         events: list,
     ) -> tuple[str, str]:
         template = self.templates.session_template(GENERIC_SESSION if template_name is None else template_name)
-        context = parse_parameters(context, what="sessionContext")
+        context = expand_parameters_str(parse_parameters(context, what="sessionContext"), "sessionContext")
         is_focused = parse_flag(is_focused, "isFocused", True)
         plan = resolve_session(
             self.templates,
@@ -535,7 +537,7 @@ class Workspace:
     ) -> str:
         session = self.session(self.focused_session_id if session_id is None else session_id)
         template = self.templates.tab_template(template_name)
-        app_context = parse_parameters(app_context, what="appContext")
+        app_context = expand_parameters_str(parse_parameters(app_context, what="appContext"), "appContext")
         is_focused = parse_flag(is_focused, "isFocused", True)
         if title is not None:
             parse_text(title, "title")
@@ -571,7 +573,7 @@ class Workspace:
         """
         session = self.session(session_id)
         if session.is_default:
-            raise CannotCloseError("The Home session can't be closed.", code="cannot_close_session")
+            raise CannotCloseError(HOME_CLOSE_MESSAGE, code="cannot_close_session")
         if not session.can_close:
             raise CannotCloseError(f"Session {session_id!r} can't be closed.", code="cannot_close_session")
         order = list(self.sessions)
@@ -611,10 +613,7 @@ class Workspace:
         """
         tab = self.tab(tab_id)
         if tab.is_anchor:
-            raise CannotCloseError(
-                "The anchor tab can't be closed on its own; close its session instead.",
-                code="cannot_close_tab",
-            )
+            raise CannotCloseError(ANCHOR_CLOSE_MESSAGE, code="cannot_close_tab")
         if not tab.can_close:
             raise CannotCloseError(f"Tab {tab_id!r} can't be closed.", code="cannot_close_tab")
         session = self.sessions[tab.session_id]
@@ -735,9 +734,12 @@ class Workspace:
         Raises:
             NotFoundError: ``session_not_found``.
             ValidationError: ``invalid_input`` when ``title`` is not a string.
+            CannotCloseError: ``cannot_change_title`` for the Home session.
         """
         session = self.session(session_id)
         title = parse_text(title, "title")
+        if session.is_default:
+            raise CannotCloseError(HOME_TITLE_MESSAGE, code="cannot_change_title")
         session.title_template = ()
         if title != session.title:
             session.title = title
@@ -914,9 +916,18 @@ class Workspace:
         return focused.session_id, tab_id
 
     def _session_for(self, target: NavTarget, app_context: dict, attributes: dict) -> tuple[str, dict]:
-        """Returns the session template and context for a ``NEW_SESSION`` navigation."""
+        """Returns the session template and context for a ``NEW_SESSION`` navigation.
+
+        The entity's session template comes from the templates' ``entity``; the context keys it reads come from
+        its ``record_context`` (template data: no per-template branches here).
+        """
         entity = target.entity_name
-        name = session_template_for_entity(entity) if entity else GENERIC_SESSION
+        name = self.templates.session_template_for_entity(entity) if entity else GENERIC_SESSION
+        if name != GENERIC_SESSION:
+            entity_id = app_context.get("entityId")
+            template = self.templates.session_template(name)
+            return name, template.context_for_record(
+                entity, entity_id if isinstance(entity_id, str) else None, target.title, attributes)
         context: dict = {}
         if attributes:
             context["anchor"] = attributes
@@ -924,20 +935,9 @@ class Workspace:
             context["entityName"] = entity
             if isinstance(app_context.get("entityId"), str):
                 context["entityId"] = app_context["entityId"]
-        if name == GENERIC_SESSION:
-            context["anchorTab"] = {"templateName": target.template_name, "appContext": app_context}
-            if target.title:
-                context["anchorTab"]["title"] = target.title
-        elif name == "msdyn_case_session":
-            if "entityId" in context:
-                context["caseId"] = context["entityId"]
-            case_title = attributes.get("title") or target.title
-            if isinstance(case_title, str) and case_title:
-                context["caseTitle"] = case_title
-        else:
-            customer = attributes.get("name") or attributes.get("fullname") or target.title
-            if isinstance(customer, str) and customer:
-                context["customerName"] = customer
+        context["anchorTab"] = {"templateName": target.template_name, "appContext": app_context}
+        if target.title:
+            context["anchorTab"]["title"] = target.title
         return name, context
 
     def open_record(
@@ -1047,7 +1047,7 @@ class Workspace:
         if previous_session_id != session_id:
             events.append(SessionFocused(session_id, previous_session_id))
         if previous_tab_id != tab_id:
-            events.append(TabFocused(session_id, tab_id, previous_tab_id))
+            events.append(TabFocused(session_id, tab_id, previous_tab_id, previous_session_id))
         if session.notification:
             session.notification = False
             events.append(SessionUpdated(session_id, ("notification",)))

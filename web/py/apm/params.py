@@ -66,6 +66,19 @@ def parse_parameters(value: object, *, what: str = "parameters") -> dict:
     return result
 
 
+def expand_parameters_str(context: dict, what: str = "context") -> dict:
+    """Expands a ``parametersStr`` key (the reference's JSON array of ``[key, value]`` pairs, set inside the
+    ``sessionContext`` Map) into the context; keys given beside it win. Returns ``context`` itself when it has none.
+
+    Raises:
+        ValidationError: ``invalid_input`` when ``parametersStr`` is not pairs (or their JSON).
+    """
+    if "parametersStr" not in context:
+        return context
+    rest = {key: value for key, value in context.items() if key != "parametersStr"}
+    return {**parse_parameters(context["parametersStr"], what=f"{what}.parametersStr"), **rest}
+
+
 def plain(value: object, where: str = "value", _depth: int = 0) -> object:
     """Returns a deep copy of ``value`` made of JSON-compatible Python values.
 

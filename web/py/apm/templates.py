@@ -54,7 +54,7 @@ class PageParameters:
 
 
 PAGE_PARAMETERS = {
-    PageType.ENTITY_RECORD: PageParameters(("entityName",), ("entityId", "formId", "data")),
+    PageType.ENTITY_RECORD: PageParameters(("entityName",), ("entityId", "formId", "data", "validateRecord")),
     PageType.ENTITY_LIST: PageParameters(("entityName",), ("viewId",)),
     PageType.DASHBOARD: PageParameters(("dashboardId",)),
     # An empty search text opens the search page ready for input, so only the type is required.
@@ -64,7 +64,7 @@ PAGE_PARAMETERS = {
     PageType.CUSTOM: PageParameters(("entityName", "name", "recordId")),
 }
 # Parameters that may hold structured data; every other parameter must be text.
-_STRUCTURED = frozenset({"data", "searchType"})
+_STRUCTURED = frozenset({"data", "searchType", "validateRecord"})
 
 DEFAULT_DASHBOARD_ID = "agent-dashboard"
 
@@ -188,7 +188,15 @@ class SessionTemplate:
             generic templates, whose anchor comes from the session context
             (see :func:`resolve_session`).
         anchor_app_context: App context for the anchor tab; string values are
-            slug-resolved against the session context and dropped when empty.
+            slug-resolved against the session context and dropped when empty. A
+            list of strings is a list of alternatives: the first that resolves
+            completely wins (``["{entityId}", "{caseId}"]`` reads the reference's
+            ``entityId`` and, for older callers, ``caseId``).
+        record_context: The context keys a session opened *for a record* gets
+            (``Workspace.open`` with ``NEW_SESSION``): key -> alternatives
+            resolved against ``{entityName, entityId, title, anchor}`` of the
+            opened record, e.g. ``{"caseId": ["{entityId}"]}``. Template data,
+            so the model has no per-template branches.
         additional_tabs: Tab template unique names opened after the anchor.
         agent_script: Unique name of an agent script (kept, not used yet).
 
@@ -207,6 +215,7 @@ class SessionTemplate:
     anchor_app_context: Mapping = field(default_factory=dict)
     additional_tabs: tuple[str, ...] = ()
     agent_script: str | None = None
+    record_context: Mapping = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         validate_unique_name(self.unique_name, "session template")
@@ -222,6 +231,13 @@ class SessionTemplate:
             raise TemplateError(f"Session template {self.unique_name!r}: title must be text.")
         object.__setattr__(self, "type", kind)
         object.__setattr__(self, "anchor_app_context", plain(self.anchor_app_context, "anchor_app_context"))
+        record_context = plain(self.record_context, "record_context")
+        if not isinstance(record_context, dict):
+            raise TemplateError(f"Session template {self.unique_name!r}: record_context must be an object.")
+        object.__setattr__(
+            self, "record_context",
+            {key: _strings(value, f"record_context.{key}") for key, value in record_context.items()},
+        )
         object.__setattr__(self, "additional_tabs", _strings(self.additional_tabs, "additional_tabs"))
         object.__setattr__(self, "title_fallbacks", _strings(self.title_fallbacks, "title_fallbacks"))
 
@@ -234,7 +250,7 @@ class SessionTemplate:
     def from_dict(cls, data: Mapping) -> SessionTemplate:
         """Builds a template from its JSON form (``uniqueName``, ``name``, ``type``,
         ``entity``, ``title``, ``titleFallbacks``, ``anchorTab``, ``anchorAppContext``,
-        ``additionalTabs``, ``agentScript``).
+        ``additionalTabs``, ``agentScript``, ``recordContext``).
 
         Raises:
             TemplateError: ``invalid_template`` for a malformed template.
@@ -252,7 +268,25 @@ class SessionTemplate:
             anchor_app_context=data.get("anchorAppContext") or {},
             additional_tabs=data.get("additionalTabs", ()),
             agent_script=data.get("agentScript"),
+            record_context=data.get("recordContext") or {},
         )
+
+    def context_for_record(
+        self, entity_name: str, entity_id: str | None, title: str | None, attributes: Mapping | None
+    ) -> dict:
+        """The session context of a session this template opens for a record (see ``record_context``)."""
+        context: dict = {}
+        if attributes:
+            context["anchor"] = dict(attributes)
+        context["entityName"] = entity_name
+        if isinstance(entity_id, str):
+            context["entityId"] = entity_id
+        source = {**context, **({"title": title} if isinstance(title, str) and title else {})}
+        for key, candidates in self.record_context.items():
+            value = first_resolved(candidates, source)
+            if value is not None:
+                context[key] = value
+        return context
 
 
 # --- Built-ins ----------------------------------------------------------------
@@ -281,7 +315,15 @@ BUILTIN_TAB_TEMPLATES = (
         PageType.WEB_RESOURCE,
         title="Knowledge search",
         # Pre-fills the search box with the anchor record's title, as the product does for cases.
-        params={"webresourceName": "msdyn_knowledgesearch.html", "data": "{anchor.title}"},
+        params={"webresourceName": "msdyn_kbsearchpagehost.html", "data": "{anchor.title}"},
+    ),
+    # The reference's knowledge search tab ("Knowledge Search (Web Resource)"): ``data`` is the search text.
+    TabTemplate(
+        "msdyn_omnichannel_kbsearch",
+        "Knowledge Search",
+        PageType.WEB_RESOURCE,
+        title="Knowledge search",
+        params={"webresourceName": "msdyn_kbsearchpagehost.html", "data": "{anchor.title}"},
     ),
     TabTemplate(
         "msdyn_customersummary",
@@ -307,18 +349,26 @@ BUILTIN_TAB_TEMPLATES = (
     ),
 )
 
-BUILTIN_SESSION_TEMPLATES = (
-    SessionTemplate("msdyn_generic_session", "Generic session", SessionType.GENERIC),
-    SessionTemplate(
-        "msdyn_case_session",
-        "Case session",
+def _case_template(unique_name: str, name: str) -> SessionTemplate:
+    # The reference's keys (entityName/entityId, also inside parametersStr) and our older {caseId}/{caseTitle}.
+    return SessionTemplate(
+        unique_name,
+        name,
         SessionType.ENTITY,
         entity="incident",
         title="{anchor.ticketnumber}",
         title_fallbacks=("{caseTitle}", "{anchor.title}"),
         anchor_tab="msdyn_entityrecord",
-        anchor_app_context={"entityName": "incident", "entityId": "{caseId}", "title": "{caseTitle}"},
-    ),
+        anchor_app_context={"entityName": "incident", "entityId": ["{entityId}", "{caseId}"], "title": "{caseTitle}"},
+        record_context={"caseId": ["{entityId}"], "caseTitle": ["{anchor.title}", "{title}"]},
+    )
+
+
+BUILTIN_SESSION_TEMPLATES = (
+    SessionTemplate("msdyn_generic_session", "Generic session", SessionType.GENERIC),
+    _case_template("msdyn_case_session", "Case session"),
+    # The name the reference's createSession samples use ("Case entity session - default template").
+    _case_template("case_entity_session_default_template", "Case entity session - default template"),
     SessionTemplate(
         "msdyn_account_session",
         "Account session",
@@ -327,7 +377,10 @@ BUILTIN_SESSION_TEMPLATES = (
         title="{anchor.name}",
         title_fallbacks=("{customerName}",),
         anchor_tab="msdyn_entityrecord",
-        anchor_app_context={"entityName": "account", "entityId": "{entityId}", "title": "{anchor.name}"},
+        anchor_app_context={
+            "entityName": "account", "entityId": ["{entityId}", "{accountId}"], "title": "{anchor.name}",
+        },
+        record_context={"customerName": ["{anchor.name}", "{title}"]},
     ),
     SessionTemplate(
         "msdyn_contact_session",
@@ -337,7 +390,10 @@ BUILTIN_SESSION_TEMPLATES = (
         title="{anchor.fullname}",
         title_fallbacks=("{customerName}",),
         anchor_tab="msdyn_entityrecord",
-        anchor_app_context={"entityName": "contact", "entityId": "{entityId}", "title": "{anchor.fullname}"},
+        anchor_app_context={
+            "entityName": "contact", "entityId": ["{entityId}", "{contactId}"], "title": "{anchor.fullname}",
+        },
+        record_context={"customerName": ["{anchor.fullname}", "{title}"]},
     ),
     SessionTemplate(
         "msdyn_chat_session",
@@ -346,27 +402,38 @@ BUILTIN_SESSION_TEMPLATES = (
         entity="msdyn_ocliveworkitem",
         title="{customerName}",
         anchor_tab="msdyn_conversation",
+        anchor_app_context={"recordId": ["{conversationId}", "{entityId}"]},
         additional_tabs=("msdyn_customersummary",),
+        record_context={"conversationId": ["{entityId}"], "customerName": ["{anchor.customername}", "{title}"]},
     ),
 )
 
 GENERIC_SESSION = "msdyn_generic_session"
-ENTITY_SESSION_TEMPLATES = {
-    "incident": "msdyn_case_session",
-    "account": "msdyn_account_session",
-    "contact": "msdyn_contact_session",
-}
+
+
+def _entity_templates(templates: tuple[SessionTemplate, ...] | list[SessionTemplate]) -> dict[str, str]:
+    """Entity (lower case) -> the first entity session template bound to it, in registration order."""
+    table: dict[str, str] = {}
+    for template in templates:
+        if template.type is SessionType.ENTITY and template.entity:
+            table.setdefault(template.entity.lower(), template.unique_name)
+    return table
+
+
+#: Read from each built-in template's ``entity`` (a registry answers for its own templates, see
+#: :meth:`TemplateRegistry.session_template_for_entity`).
+ENTITY_SESSION_TEMPLATES = _entity_templates(BUILTIN_SESSION_TEMPLATES)
 
 
 def session_template_for_entity(entity_name: str) -> str:
-    """Returns the session template ``open_record`` uses for an entity.
+    """Returns the built-in session template ``open_record`` uses for an entity.
 
     Args:
         entity_name: Entity logical name (any case).
 
     Returns:
-        ``msdyn_case_session`` for ``incident``, ``msdyn_account_session``,
-        ``msdyn_contact_session``, else ``msdyn_generic_session``.
+        The first built-in entity template whose ``entity`` it is (``msdyn_case_session`` for ``incident``,
+        ``msdyn_chat_session`` for ``msdyn_ocliveworkitem``...), else ``msdyn_generic_session``.
     """
     return ENTITY_SESSION_TEMPLATES.get(entity_name.lower(), GENERIC_SESSION)
 
@@ -423,6 +490,11 @@ class TemplateRegistry:
                 self.tab_template(name)
         self._sessions[template.unique_name] = template
         return template
+
+    def session_template_for_entity(self, entity_name: str) -> str:
+        """The session template a record of ``entity_name`` opens in: the first registered entity template whose
+        ``entity`` it is, else ``msdyn_generic_session``."""
+        return _entity_templates(list(self._sessions.values())).get(entity_name.lower(), GENERIC_SESSION)
 
     def tab_template(self, name: object) -> TabTemplate:
         """Returns the tab template called ``name``.
@@ -632,7 +704,10 @@ def anchor_source(template: SessionTemplate, context: Mapping) -> tuple[str, dic
     if template.anchor_tab is not None:
         app_context = {}
         for key, raw in template.anchor_app_context.items():
-            value = _resolve_value(raw, context)
+            if isinstance(raw, list) and raw and all(isinstance(item, str) for item in raw):
+                value = first_resolved(tuple(raw), context)
+            else:
+                value = _resolve_value(raw, context)
             if value not in (None, ""):
                 app_context[key] = value
         return template.anchor_tab, app_context, None
