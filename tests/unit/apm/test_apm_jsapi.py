@@ -49,6 +49,7 @@ def test_answers_are_json_and_refusals_carry_code_and_message(api):
     assert refused == {"error": {"code": "session_limit_reached", "errorCode": 9,
                                  "message": "Maximum sessions reached. Close a session before opening another."}}
     json.dumps(answer(api, "getAllSessions", []))  # everything answered is JSON-able
+    assert call(api, "getAllSessions", []) == ["home", "session-1", "session-2"]
 
 
 def test_unknown_method_and_bad_arguments_are_input_errors(api):
@@ -68,7 +69,8 @@ def test_session_object_methods_take_the_session_id_first(api):
     assert call(api, "getContext", [session_id])["customerName"] == "Contoso"
     assert call(api, "resolveSlug", [session_id, "Case for {customerName}"]) == "Case for Contoso"
     tabs = call(api, "getAllTabs", [session_id])
-    assert call(api, "getTab", [session_id, tabs[0]["tabId"]])["isAnchor"] is True
+    assert tabs == ["tab-1"]  # ids, as the reference's getAllTabs
+    assert call(api, "getTab", [session_id, tabs[0]])["isAnchor"] is True
     assert call(api, "getTab", ["home", "home-dashboard"])["tabId"] == "home-dashboard"
     assert answer(api, "getTab", [session_id, "home-dashboard"])["error"]["code"] == "tab_not_found"
 

@@ -178,7 +178,7 @@ def get_session(session_id: str) -> SessionHandle:
     return current().get_session(session_id)
 
 
-def get_all_sessions() -> list[SessionHandle]:
+def get_all_sessions() -> list[str]:
     """See :meth:`Apm.get_all_sessions`."""
     return current().get_all_sessions()
 

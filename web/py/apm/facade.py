@@ -164,9 +164,9 @@ class SessionHandle:
         """Returns the session's focused (or, when unfocused, remembered) tab."""
         return TabHandle(self._workspace, self._workspace.session(self.session_id).focused_tab_id)
 
-    def get_all_tabs(self) -> list[TabHandle]:
-        """Returns the session's tabs in strip order, anchor first."""
-        return [TabHandle(self._workspace, t) for t in self._workspace.session(self.session_id).tab_ids]
+    def get_all_tabs(self) -> list[str]:
+        """Returns the ids of the session's tabs in strip order, anchor first (the reference's ``getAllTabs``)."""
+        return list(self._workspace.session(self.session_id).tab_ids)
 
     def get_tab(self, tab_id: str) -> TabHandle:
         """Returns one of this session's tabs.
@@ -297,9 +297,9 @@ class Apm:
         """
         return SessionHandle(self.workspace, self.workspace.session(session_id).session_id)
 
-    def get_all_sessions(self) -> list[SessionHandle]:
-        """Returns every session in bar order, Home first."""
-        return [SessionHandle(self.workspace, s) for s in self.workspace.session_ids]
+    def get_all_sessions(self) -> list[str]:
+        """Returns the ids of every session in bar order, Home first (the reference's ``getAllSessions``)."""
+        return self.workspace.session_ids
 
     def get_tab(self, tab_id: str) -> TabHandle:
         """Returns a tab of any session.

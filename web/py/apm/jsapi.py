@@ -1,5 +1,10 @@
 """The ``window.Microsoft.Apm`` call table: JavaScript method names mapped onto the :class:`~apm.facade.Apm`.
 
+Every answer is what the reference's synchronous API returns, or the data JavaScript wraps into it: ids for
+``createSession``/``createTab``, arrays of ids for ``getAllSessions``/``getAllTabs``, ``None`` for the verbs, and the
+camelCase fields of a session or tab for ``getFocusedSession``/``getSession``/``getFocusedTab``/``getTab`` (web/js/apm.js
+makes the Session and Tab objects, whose properties read through ``getSession``/``getTab`` again).
+
 Pure, so every JavaScript entry point is unit-tested under CPython. The browser bridge
 (``browser/apm_bridge.py``) only moves JSON across: ``call(apm, "createTab", [input])`` returns a JSON-able result
 or raises :class:`~apm.errors.ApmError`, and :func:`event_message` turns a workspace event into what the page
@@ -70,7 +75,7 @@ _CALLS: dict[str, tuple[int, Callable[..., object]]] = {
     "open": (1, _open),
     "getFocusedSession": (0, lambda apm: apm.get_focused_session().to_dict()),
     "getSession": (1, lambda apm, sid: apm.get_session(_text(sid, "sessionId")).to_dict()),
-    "getAllSessions": (0, lambda apm: [s.to_dict() for s in apm.get_all_sessions()]),
+    "getAllSessions": (0, lambda apm: apm.get_all_sessions()),
     "canCreateSession": (0, lambda apm: apm.can_create_session()),
     "closeTab": (1, lambda apm, tid: apm.close_tab(_text(tid, "tabId"))),
     "focusTab": (1, lambda apm, tid: apm.focus_tab(_text(tid, "tabId"))),
@@ -82,7 +87,7 @@ _CALLS: dict[str, tuple[int, Callable[..., object]]] = {
     "requestFocus": (1, lambda apm, sid: apm.get_session(_text(sid, "sessionId")).request_focus()),
     "canCreateTab": (1, lambda apm, sid: apm.can_create_tab(_text(sid, "sessionId"))),
     "getFocusedTab": (1, _focused_tab),
-    "getAllTabs": (1, lambda apm, sid: [t.to_dict() for t in apm.get_session(_text(sid, "sessionId")).get_all_tabs()]),
+    "getAllTabs": (1, lambda apm, sid: apm.get_session(_text(sid, "sessionId")).get_all_tabs()),
     "getTab": (2, _session_tab),
     "updateContext": (2, lambda apm, sid, ctx: apm.get_session(_text(sid, "sessionId")).update_context(ctx)),
     "getContext": (1, lambda apm, sid: apm.get_session(_text(sid, "sessionId")).get_context()),
