@@ -76,6 +76,9 @@ def test_builtin_tab_templates_have_exactly_these_names():
         "msdyn_customersummary",
         "msdyn_conversation",
         "msdyn_omnichannel_kbsearch",
+        "msdyn_webresource",
+        "msdyn_custompage",
+        "msdyn_website",
     }
 
 
@@ -278,14 +281,22 @@ def test_website_url_percent_encodes_slug_values():
     assert spec.params["url"] == "https://kb.example.com/search?q=Printer%20%26%20fax"
 
 
-def test_website_data_is_appended_to_the_url_after_slug_resolution():
-    spec = resolve_tab(_website("https://x.example.com/p", "{customerName}"), {}, {"customerName": "Ann Lee"})
-    assert spec.params["url"] == "https://x.example.com/p?data=Ann%20Lee"
-    spec = resolve_tab(_website("https://x.example.com/p?a=1#top", "id={caseId}"), {}, {"caseId": "c/1"})
-    assert spec.params["url"] == "https://x.example.com/p?a=1&data=id%3Dc%2F1#top"
+def test_website_url_is_the_url_plus_the_resolved_data():
+    # The reference: https://www.bing.com/search?q= + {anchor.ticketnumber} gives ...?q=CAS-01003-P3B7G1
+    spec = resolve_tab(_website("https://www.bing.com/search?q=", "{anchor.ticketnumber}"), {},
+                       {"anchor": {"ticketnumber": "CAS-01003-P3B7G1"}})
+    assert spec.params["url"] == "https://www.bing.com/search?q=CAS-01003-P3B7G1"
+    spec = resolve_tab(_website("https://x.example.com/p?q=", "{customerName}"), {}, {"customerName": "Ann & Lee"})
+    assert spec.params["url"] == "https://x.example.com/p?q=Ann%20%26%20Lee"
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "//evil.example.com", "ftp://x"])
+def test_website_may_be_a_path_of_this_site():
+    assert resolve_tab(_website("/webresources/page.html?q=", "x y"), {}).params["url"] == \
+        "/webresources/page.html?q=x%20y"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "//evil.example.com", "ftp://x",
+                                 "http://plain.example.com"])
 def test_website_url_must_be_http(url):
     with pytest.raises(TemplateError):
         resolve_tab(_website(url), {})

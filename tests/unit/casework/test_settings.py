@@ -89,3 +89,24 @@ def test_close_warning_asks_only_for_unsaved_changes_or_an_active_item_when_on()
         "an active item"]
     assert close_warning_reasons(enabled=True, dirty_tabs=0, context={"activeItem": False}) == []
     assert close_warning_reasons(enabled=False, dirty_tabs=3, context={"activeItem": True}) == []
+
+
+def test_the_reference_settings_and_get_current_app_setting():
+    import asyncio
+
+    from casework.settings import LEGACY_NOTICE, UserSettings, is_legacy_choice
+
+    saved = []
+
+    async def save(key, value):
+        saved.append((key, value))
+
+    settings = UserSettings({}, save)
+    assert settings.current_app_setting("msdyn_MultisessionLayoutImprovements") is True  # the default
+    assert settings.current_app_setting("msdyn_nothing") is None  # the reference: null for an unknown name
+    asyncio.run(settings.save_setting_value("msdyn_MultisessionNavigationImprovements", False))
+    assert saved == [("multisessionNavigationImprovements", False)]
+    assert settings.current_app_setting("msdyn_MultisessionNavigationImprovements") is False
+    assert is_legacy_choice("msdyn_MultisessionLayoutImprovements", False)
+    assert not is_legacy_choice("msdyn_SuppressSessionCloseWarning", False)
+    assert "only the multisession layout" in LEGACY_NOTICE

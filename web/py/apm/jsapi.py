@@ -1,9 +1,9 @@
 """The ``window.Microsoft.Apm`` call table: JavaScript method names mapped onto the :class:`~apm.facade.Apm`.
 
 Every answer is what the reference's synchronous API returns, or the data JavaScript wraps into it: ids for
-``createSession``/``createTab``, arrays of ids for ``getAllSessions``/``getAllTabs``, ``None`` for the verbs, and the
-camelCase fields of a session or tab for ``getFocusedSession``/``getSession``/``getFocusedTab``/``getTab`` (web/js/apm.js
-makes the Session and Tab objects, whose properties read through ``getSession``/``getTab`` again).
+``createSession``/``createTab``, arrays of ids for ``getAllSessions``/``getAllTabs``, ``None`` for the verbs, and
+the camelCase fields of a session or tab for ``getFocusedSession``/``getSession``/``getFocusedTab``/``getTab``
+(web/js/apm.js makes the Session and Tab objects, whose properties read through ``getSession``/``getTab`` again).
 
 Pure, so every JavaScript entry point is unit-tested under CPython. The browser bridge
 (``browser/apm_bridge.py``) only moves JSON across: ``call(apm, "createTab", [input])`` returns a JSON-able result

@@ -61,7 +61,8 @@ PAGE_PARAMETERS = {
     PageType.SEARCH: PageParameters(("searchType",), ("searchText",)),
     PageType.WEBSITE: PageParameters(("url",), ("data",)),
     PageType.WEB_RESOURCE: PageParameters(("webresourceName",), ("data",)),
-    PageType.CUSTOM: PageParameters(("entityName", "name", "recordId")),
+    # The reference: only the page's name is required; a template may require more (``TabTemplate.required``).
+    PageType.CUSTOM: PageParameters(("name",), ("entityName", "recordId")),
 }
 # Parameters that may hold structured data; every other parameter must be text.
 _STRUCTURED = frozenset({"data", "searchType", "validateRecord"})
@@ -111,6 +112,8 @@ class TabTemplate:
             candidate has an unknown slug or is blank.
         params: Page parameters; string values may contain slugs.
         can_close: Whether tabs made from it start closable.
+        required: Parameters this template needs beyond its page type's
+            (a conversation page needs its ``recordId``).
 
     Raises:
         TemplateError: ``invalid_template`` on construction for a bad unique
@@ -124,6 +127,7 @@ class TabTemplate:
     title_fallbacks: tuple[str, ...] = ()
     params: Mapping = field(default_factory=dict)
     can_close: bool = True
+    required: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         validate_unique_name(self.unique_name, "tab template")
@@ -150,6 +154,7 @@ class TabTemplate:
         object.__setattr__(self, "page_type", page_type)
         object.__setattr__(self, "params", plain(self.params, "params"))
         object.__setattr__(self, "title_fallbacks", _strings(self.title_fallbacks, "title_fallbacks"))
+        object.__setattr__(self, "required", _strings(self.required, "required"))
 
     @classmethod
     def from_dict(cls, data: Mapping) -> TabTemplate:
@@ -169,6 +174,7 @@ class TabTemplate:
             title_fallbacks=data.get("titleFallbacks", ()),
             params=data.get("params") or {},
             can_close=data.get("canClose", True),
+            required=data.get("required", ()),
         )
 
 
@@ -317,6 +323,10 @@ BUILTIN_TAB_TEMPLATES = (
         # Pre-fills the search box with the anchor record's title, as the product does for cases.
         params={"webresourceName": "msdyn_kbsearchpagehost.html", "data": "{anchor.title}"},
     ),
+    # Generic templates behind Xrm.Navigation.navigateTo's webresource and custom page inputs.
+    TabTemplate("msdyn_webresource", "Web resource", PageType.WEB_RESOURCE, title="{title}"),
+    TabTemplate("msdyn_custompage", "Custom page", PageType.CUSTOM, title="{title}"),
+    TabTemplate("msdyn_website", "Website", PageType.WEBSITE, title="{title}"),
     # The reference's knowledge search tab ("Knowledge Search (Web Resource)"): ``data`` is the search text.
     TabTemplate(
         "msdyn_omnichannel_kbsearch",
@@ -335,6 +345,7 @@ BUILTIN_TAB_TEMPLATES = (
             "name": "msdyn_customersummary",
             "recordId": "{conversationId}",
         },
+        required=("entityName", "recordId"),
     ),
     TabTemplate(
         "msdyn_conversation",
@@ -346,6 +357,7 @@ BUILTIN_TAB_TEMPLATES = (
             "name": "msdyn_conversation",
             "recordId": "{conversationId}",
         },
+        required=("entityName", "recordId"),
     ),
 )
 
@@ -598,8 +610,9 @@ def resolve_tab(
           type knows override them and are taken as data (not slug-parsed).
         * Empty optional parameters are dropped; a missing required one is an error.
         * ``searchType`` must be 0 (relevance) or 1 (categorized).
-        * A website ``url`` must be http(s); slug values in it are
-          percent-encoded, and ``data`` (resolved) is appended as ``data=<value>``.
+        * A website ``url`` must be https (or a path of this site); slug values in it
+          are percent-encoded, and ``data`` (resolved, percent-encoded) is appended:
+          the reference's "URL = url + resolved data".
         * Title: ``title`` if given and not blank, else the first template title
           candidate that resolves completely, else the template's display name.
 
@@ -628,7 +641,7 @@ def resolve_tab(
     for key in list(params):
         if params[key] is None or params[key] == "":
             del params[key]
-    missing = [key for key in page.required if key not in params]
+    missing = [key for key in (*page.required, *template.required) if key not in params]
     if missing:
         raise TemplateError(
             f"Tab template {template.unique_name!r} ({template.page_type.value}) needs parameter "
@@ -669,11 +682,14 @@ def _check_page(template: TabTemplate, params: dict) -> None:
         params["searchType"] = search_type
     elif template.page_type is PageType.WEBSITE:
         url = params["url"].strip()
-        # Anything else (javascript:, data:) would run in the workspace when rendered.
-        if not url.lower().startswith(("https://", "http://")):
-            raise TemplateError(f"The url of {template.unique_name!r} must start with http:// or https://.")
+        # The reference requires https://; a path of this site (/...) is allowed too, so it works offline. Anything
+        # else (javascript:, data:, http:, //other-host) is refused: it would run in, or leak from, the workspace.
+        own_path = url.startswith("/") and not url.startswith(("//", "/\\"))
+        if not (url.lower().startswith("https://") or own_path):
+            raise TemplateError(
+                f"The url of {template.unique_name!r} must start with https:// (or be a path of this site, /...).")
         if "data" in params:
-            url = _append_query(url, "data", to_text(params["data"]))
+            url += percent_encode(to_text(params["data"]))  # the reference: URL = url + resolved data
         params["url"] = url
 
 

@@ -4,11 +4,16 @@ Settings live on the server (``PUT /api/me/settings/<key>``, returned by ``/api/
 Page scripts use the product's names through ``Microsoft.Apm.saveSettingValue(name, value)`` /
 ``getSettingValue(name)``; :data:`PAGE_SETTINGS` maps them:
 
-=====================================  ============================  =========
-page API name                          Casework setting              relation
-=====================================  ============================  =========
-``msdyn_SuppressSessionCloseWarning``  ``closeSessionWarning``        inverted
-=====================================  ============================  =========
+===========================================  ======================================  =========
+page API name                                Casework setting                        relation
+===========================================  ======================================  =========
+``msdyn_SuppressSessionCloseWarning``        ``closeSessionWarning``                 inverted
+``msdyn_MultisessionLayoutImprovements``     ``multisessionLayoutImprovements``      same
+``msdyn_MultisessionNavigationImprovements`` ``multisessionNavigationImprovements``  same
+===========================================  ======================================  =========
+
+The last two are stored as asked; the legacy layout and navigation they once chose no longer exist (the reference
+removed them), so saving ``false`` only brings :data:`LEGACY_NOTICE`.
 
 A change is effective immediately (the in-memory value changes before the server write, so the next session
 close already obeys it) and rolled back if the server refuses it.
@@ -27,9 +32,15 @@ from dataclasses import dataclass
 from typing import Any
 
 CLOSE_SESSION_WARNING = "closeSessionWarning"
+MULTISESSION_LAYOUT = "multisessionLayoutImprovements"
+MULTISESSION_NAVIGATION = "multisessionNavigationImprovements"
 ACTIVE_ITEM = "activeItem"  # session context key: truthy while the session has an active item (a conversation)
 
-DEFAULTS: dict[str, Any] = {CLOSE_SESSION_WARNING: True}
+DEFAULTS: dict[str, Any] = {CLOSE_SESSION_WARNING: True, MULTISESSION_LAYOUT: True, MULTISESSION_NAVIGATION: True}
+
+#: What the page says when a script turns the legacy layout or navigation on: the reference removed both.
+LEGACY_NOTICE = ("Casework has only the multisession layout and navigation: the legacy ones were removed. "
+                 "The setting is saved, but nothing changes.")
 
 
 class SettingError(ValueError):
@@ -38,7 +49,7 @@ class SettingError(ValueError):
     code = "invalid_input"
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "message": str(self)}
+        return {"code": self.code, "errorCode": 3, "message": str(self)}
 
 
 @dataclass(frozen=True)
@@ -59,8 +70,19 @@ class PageSetting:
 
 
 PAGE_SETTINGS: dict[str, PageSetting] = {
-    s.name: s for s in (PageSetting("msdyn_SuppressSessionCloseWarning", CLOSE_SESSION_WARNING, inverted=True),)
+    s.name: s for s in (
+        PageSetting("msdyn_SuppressSessionCloseWarning", CLOSE_SESSION_WARNING, inverted=True),
+        # Stored as asked; false (the legacy layout / navigation) only brings LEGACY_NOTICE.
+        PageSetting("msdyn_MultisessionLayoutImprovements", MULTISESSION_LAYOUT),
+        PageSetting("msdyn_MultisessionNavigationImprovements", MULTISESSION_NAVIGATION),
+    )
 }
+
+
+def is_legacy_choice(name: object, value: object) -> bool:
+    """Whether saving ``value`` under ``name`` asks for the removed legacy layout or navigation."""
+    return value is False and name in ("msdyn_MultisessionLayoutImprovements",
+                                       "msdyn_MultisessionNavigationImprovements")
 
 
 def page_setting(name: object) -> PageSetting:
@@ -115,6 +137,14 @@ class UserSettings:
         """A page-API setting's value (``msdyn_SuppressSessionCloseWarning`` -> ``not closeSessionWarning``)."""
         setting = page_setting(name)
         return setting.to_page(self.get(setting.key))
+
+    def current_app_setting(self, name: object) -> object:
+        """``Xrm.Utility.getGlobalContext().getCurrentAppSetting(name)``: the value, or ``None`` (the reference's
+        null) for a name Casework does not know."""
+        try:
+            return self.get_setting_value(name)
+        except SettingError:
+            return None
 
     async def save_setting_value(self, name: object, value: object) -> None:
         """Set a page-API setting (validated before anything changes)."""

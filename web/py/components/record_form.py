@@ -53,6 +53,7 @@ from casework.forms import (
     parse_draft,
     server_field_errors,
 )
+from casework.prefill import PrefillError, form_values
 from casework.recordbus import DELETED, RecordChange
 from casework.records import ConflictError, RecordError
 from components.form_extensions import extensions_for, start_now
@@ -348,9 +349,27 @@ class RecordFormPage(Page):
             mark("form.mounted")
         else:
             self._build_sections()
+            had_draft = self._draft is not None
             self._restore_draft(None)
+            if not had_draft:
+                self._prefill(self.params.get("data"))
             self._render_record()
             self._first_render_done()
+
+    def _prefill(self, data: Any) -> None:
+        """A new form's first values from the reference's ``data`` / form parameters (``casework.prefill``)."""
+        if data in (None, ""):
+            return
+        try:
+            values, unknown = form_values(self.entity, data)
+        except PrefillError as error:
+            self.services.notify(str(error), error.code)
+            return
+        for name, value in values.items():
+            self.state.set(name, value)
+        if unknown:
+            self.services.notify(f"The {self.entity.singular.lower()} form has no field {', '.join(unknown)}; "
+                                 "those values were not filled in.", "prefill_unknown_field")
 
     def refresh(self) -> None:
         """``tab.refreshed``: read the record again (edits stay on top of it; nothing typed is dropped)."""

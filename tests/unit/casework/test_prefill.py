@@ -1,0 +1,42 @@
+"""A new form filled from the reference's form parameters: plain values, lookup triplets, lookup objects."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from casework.prefill import PrefillError, form_values
+
+# The reference's createTab prefill sample (formParams), as JSON.stringify sends it.
+FORM_PARAMS = {"subject": "Task created from CAS-01003", "actualdurationminutes": 30, "prioritycode": 2,
+               "scheduledend": "2026-12-24T10:00:00Z", "regardingobjectid": "{C-1}",
+               "regardingobjectidname": "Printer jam", "regardingobjectidtype": "incident"}
+
+
+def test_the_reference_sample_fills_a_task_and_names_what_the_form_lacks():
+    values, unknown = form_values("task", json.dumps(FORM_PARAMS))
+    assert values == {"subject": "Task created from CAS-01003", "prioritycode": 2,
+                      "scheduledend": "2026-12-24T10:00:00Z",
+                      "regardingobjectid": {"id": "C-1", "type": "incident", "name": "Printer jam"}}
+    assert unknown == ["actualdurationminutes"]
+
+
+def test_a_lookup_may_be_one_object_or_a_list_of_one():
+    for value in ({"id": "a-1", "name": "Contoso", "entityType": "account"},
+                  [{"id": "a-1", "name": "Contoso", "entityType": "account"}]):
+        values, _ = form_values("task", {"regardingobjectid": value})
+        assert values["regardingobjectid"] == {"id": "a-1", "type": "account", "name": "Contoso"}
+
+
+@pytest.mark.parametrize("data", ["not json", "[1, 2]", {"subject": 5}, {"regardingobjectid": {"name": "x"}},
+                                  {"regardingobjectid": [{"id": "a"}, {"id": "b"}]}])
+def test_malformed_parameters_are_refused(data):
+    with pytest.raises(PrefillError) as caught:
+        form_values("task", data)
+    assert caught.value.code == "invalid_input"
+
+
+def test_nothing_given_fills_nothing():
+    assert form_values("contact", None) == ({}, [])
+    assert form_values("contact", "") == ({}, [])

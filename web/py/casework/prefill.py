@@ -1,0 +1,90 @@
+"""A new record's form filled from the reference's form parameters. Pure.
+
+Three callers hand a new form its first values, all in the shape the Dynamics client API documents:
+``Microsoft.Apm.createTab`` with ``msdyn_entityrecord`` and ``data`` (a JSON string or object),
+``Xrm.Navigation.openForm(options, formParameters)`` and ``Xrm.Navigation.navigateTo({pageType: "entityrecord",
+data})``. A lookup is either the reference's triplet ``X``, ``Xname``, ``Xtype`` (``regardingobjectid``,
+``regardingobjectidname``, ``regardingobjectidtype``) or one ``{id, name, entityType}`` object (or a list holding
+one, as the tab-template ``data`` example writes it).
+
+:func:`form_values` answers the typed form values (see ``casework.forms``) and the names this form does not have
+(the caller says so to the agent; the reference's own sample names ``actualdurationminutes``, which Casework's task
+form lacks). A value of the wrong shape is an error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from casework.entities import Entity, entity
+from casework.forms import editable_fields, normalize
+
+
+class PrefillError(ValueError):
+    """Form parameters of the wrong shape. ``code`` is ``invalid_input`` (the Apm API's)."""
+
+    code = "invalid_input"
+
+
+def _data(data: object) -> dict:
+    if data is None or data == "":
+        return {}
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError as error:
+            raise PrefillError(f"data is not valid JSON: {error}.") from None
+    if not isinstance(data, dict):
+        raise PrefillError("data (form parameters) must be an object of attribute names and values.")
+    return data
+
+
+def _lookup(name: str, value: object, data: dict) -> dict:
+    if isinstance(value, list):
+        if len(value) != 1:
+            raise PrefillError(f"{name} must name one record.")
+        value = value[0]
+    if isinstance(value, dict):
+        record_id, record_name = value.get("id"), value.get("name")
+        kind = value.get("entityType", value.get("type", value.get("entitytype")))
+    else:
+        record_id, record_name, kind = value, data.get(name + "name"), data.get(name + "type")
+    if not isinstance(record_id, str) or not record_id.strip("{} "):
+        raise PrefillError(f"{name} needs a record id (the lookup triplet {name}, {name}name, {name}type).")
+    return {"id": record_id.strip("{} "), "type": kind if isinstance(kind, str) and kind else None,
+            "name": record_name if isinstance(record_name, str) else None}
+
+
+def form_values(entity_name: str | Entity, data: object) -> tuple[dict[str, Any], list[str]]:
+    """The typed values a new form of ``entity_name`` starts with, and the given names it has no field for.
+
+    Raises:
+        PrefillError: ``data`` is not an object (or its JSON), or a value does not fit its field.
+    """
+    meta = entity_name if isinstance(entity_name, Entity) else entity(entity_name)
+    given = _data(data)
+    fields = {f.name: f for f in editable_fields(meta)}
+    values: dict[str, Any] = {}
+    used: set[str] = set()
+    for name, value in given.items():
+        f = fields.get(name)
+        if f is None:
+            continue
+        used.add(name)
+        if f.kind == "lookup":
+            if value is not None:
+                values[name] = _lookup(name, value, given)
+                used.update((name + "name", name + "type"))
+            else:
+                values[name] = None
+            continue
+        if f.kind in ("text", "multiline") and not isinstance(value, str | type(None)):
+            raise PrefillError(f"{name} takes text, not {value!r}.")
+        if f.kind == "bool" and not isinstance(value, bool | type(None)):
+            raise PrefillError(f"{name} takes true or false, not {value!r}.")
+        if f.kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float | str | None)):
+            raise PrefillError(f"{name} takes a number, not {value!r}.")
+        values[name] = normalize(f, value)
+    unknown = [name for name in given if name not in used]
+    return values, unknown
