@@ -16,6 +16,8 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
+from server.security import WEB_RESOURCE_POLICY
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
@@ -81,6 +83,8 @@ class StaticSite:
         relative = path.relative_to(self.root).as_posix()
         cache_control = IMMUTABLE if relative.startswith("vendor/") else REVALIDATE
         headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding"}
+        if relative.startswith("webresources/"):  # framed by the workspace's tabs (and by nothing else)
+            headers["Content-Security-Policy"] = WEB_RESOURCE_POLICY
         media_type = media_type_for(path)
 
         served = path

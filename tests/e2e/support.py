@@ -11,16 +11,20 @@ from playwright.sync_api import APIRequestContext, Locator, Page
 # cleared; Apm events are recorded into window.__events from then on (test_apm_api reads them).
 RESET_JS = """async () => {
   const A = Microsoft.Apm;
-  for (const session of await A.getAllSessions()) {
+  await A.ready;
+  for (const sessionId of A.getAllSessions()) {
+    const session = A.getSession(sessionId);
     if (session.isDefault) continue;
     session.canClose = true;
-    await session.close();
+    session.close();
   }
-  const home = await A.getSession("home");
-  for (const tab of await home.getAllTabs()) {
-    if (!tab.isAnchor) await tab.close();
+  const home = A.getSession("home");
+  for (const tabId of home.getAllTabs().slice(1)) {
+    const tab = home.getTab(tabId);
+    tab.canClose = true;
+    tab.close();
   }
-  await home.focus();
+  home.focus();
   document.querySelectorAll("#notices .notice").forEach((n) => n.remove());
   window.__events = [];
   if (!window.__recording) {

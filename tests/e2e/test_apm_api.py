@@ -58,7 +58,7 @@ def test_create_tab_accepts_a_map_and_focuses_the_new_tab(page: Page) -> None:
     assert events(page) == ["tab.created", "tab.focused"]
     expect(page.locator(f"#tab-{tab_id}")).to_have_attribute("aria-selected", "true")
     expect(page.locator(f"#panel-{tab_id}")).to_contain_text("p-7")
-    focused = page.evaluate("async () => (await (await Microsoft.Apm.getFocusedSession()).getFocusedTab()).tabId")
+    focused = page.evaluate("() => Microsoft.Apm.getFocusedSession().getFocusedTab().tabId")  # synchronous
     assert focused == tab_id
 
 
@@ -71,32 +71,40 @@ def test_python_api_in_the_page_drives_the_same_workspace(page: Page) -> None:
     ]))
     assert result[1:] == ["Contoso", "Hello Contoso", True]
     assert session_titles(page) == ["Home", "Contoso"]
-    from_js = page.evaluate("async () => (await Microsoft.Apm.getFocusedSession()).sessionId")
+    from_js = page.evaluate("() => Microsoft.Apm.getFocusedSession().sessionId")
     assert from_js == result[0]
 
 
-def test_failures_reject_with_code_and_message(page: Page) -> None:
-    error = page.evaluate("""async () => {
-        const home = await Microsoft.Apm.getSession("home");
-        try { await home.close(); return null; } catch (e) { return {code: e.code, message: e.message}; }
+def test_failures_throw_with_code_error_code_and_the_reference_message(page: Page) -> None:
+    error = page.evaluate("""() => {
+        const home = Microsoft.Apm.getSession("home");
+        try { home.close(); return null; } catch (e) {
+            return {code: e.code, errorCode: e.errorCode, message: e.message, isApmError: e instanceof Microsoft.Apm.ApmError};
+        }
     }""")
-    assert error["code"] == "cannot_close_session"
-    assert error["message"]
-    unknown = page.evaluate("""() => Microsoft.Apm.createTab({templateName: "nope_missing"})
-        .then(() => null, (e) => e.code)""")
+    assert error == {"code": "cannot_close_session", "errorCode": 12, "message": "The Home session cannot be closed.",
+                     "isApmError": True}
+    unknown = page.evaluate("""() => {
+        try { Microsoft.Apm.createTab({templateName: "nope_missing"}); return null; } catch (e) { return e.code; }
+    }""")
     assert unknown == "template_not_found"
+    # code written for the older Promise API keeps working: a throw inside an async function is a rejection
+    awaited = page.evaluate("""async () => {
+        try { await Microsoft.Apm.createTab({templateName: "nope_missing"}); return null; } catch (e) { return e.code; }
+    }""")
+    assert awaited == "template_not_found"
 
 
 def test_session_limit_rejects_and_tells_the_agent_without_closing_anything(page: Page) -> None:
-    outcome = page.evaluate("""async () => {
+    outcome = page.evaluate("""() => {
         const ids = [];
         for (let i = 0; i < 9; i++) {
-            ids.push(await Microsoft.Apm.createSession({templateName: "msdyn_case_session",
+            ids.push(Microsoft.Apm.createSession({templateName: "msdyn_case_session",
                 sessionContext: {caseId: "limit-" + i}}));
         }
-        const can = await Microsoft.Apm.canCreateSession();
+        const can = Microsoft.Apm.canCreateSession();
         try {
-            await Microsoft.Apm.createSession({templateName: "msdyn_case_session",
+            Microsoft.Apm.createSession({templateName: "msdyn_case_session",
                 sessionContext: {caseId: "one-more"}});
             return {ids, can, error: null};
         } catch (e) { return {ids, can, error: {code: e.code, message: e.message}}; }
@@ -112,13 +120,16 @@ def test_session_limit_rejects_and_tells_the_agent_without_closing_anything(page
 
 def test_tab_limit_rejects_and_tells_the_agent(page: Page) -> None:
     page.evaluate("(input) => Microsoft.Apm.createSession(input)", CASE)
-    code = page.evaluate("""async () => {
+    code = page.evaluate("""() => {
         for (let i = 0; i < 9; i++) {
-            await Microsoft.Apm.createTab({templateName: "msdyn_entityrecord",
+            Microsoft.Apm.createTab({templateName: "msdyn_entityrecord",
                 appContext: {entityName: "contact", entityId: "p-" + i}});
         }
-        return Microsoft.Apm.createTab({templateName: "msdyn_entityrecord",
-            appContext: {entityName: "contact", entityId: "p-10"}}).then(() => null, (e) => e.code);
+        try {
+            Microsoft.Apm.createTab({templateName: "msdyn_entityrecord",
+                appContext: {entityName: "contact", entityId: "p-10"}});
+            return null;
+        } catch (e) { return e.code; }
     }""")
     assert code == "tab_limit_reached"
     expect(page.locator(".notice[data-code=tab_limit_reached]")).to_contain_text(
@@ -128,7 +139,7 @@ def test_tab_limit_rejects_and_tells_the_agent(page: Page) -> None:
 
 def test_request_focus_shows_a_dot_until_the_session_is_focused(page: Page) -> None:
     page.evaluate("(input) => Microsoft.Apm.createSession({...input, isFocused: false})", CASE)
-    page.evaluate("async () => (await Microsoft.Apm.getAllSessions())[1].requestFocus()")
+    page.evaluate("() => Microsoft.Apm.getSession(Microsoft.Apm.getAllSessions()[1]).requestFocus()")
     dot = page.locator("#session-list .session-dot").nth(1)
     expect(dot).to_be_visible()
     page.get_by_role("tab", name="CAS-01001-ABC123").click()
@@ -136,9 +147,9 @@ def test_request_focus_shows_a_dot_until_the_session_is_focused(page: Page) -> N
 
 
 def test_title_and_can_close_setters_update_the_session_bar(page: Page) -> None:
-    page.evaluate("""async (input) => {
-        const id = await Microsoft.Apm.createSession(input);
-        const session = await Microsoft.Apm.getSession(id);
+    page.evaluate("""(input) => {
+        const id = Microsoft.Apm.createSession(input);
+        const session = Microsoft.Apm.getSession(id);
         session.title = "Renamed <b>case</b>";
         session.canClose = false;
     }""", CASE)
@@ -153,8 +164,8 @@ def test_broadcast_channel_topics_report_switches_and_closes(page: Page) -> None
         const listen = (name) => new BroadcastChannel(A.getEventPublisherTopic(name))
             .onmessage = (e) => got.push([name, e.data]);
         ["ON_SESSION_SWITCH", "ON_SESSION_CLOSED", "ON_TAB_SWITCH"].forEach(listen);
-        const id = await A.createSession(input);
-        await (await A.getSession(id)).close();
+        const id = A.createSession(input);
+        A.getSession(id).close();
         const deadline = performance.now() + 5000;
         while (got.filter(([n]) => n !== "ON_TAB_SWITCH").length < 3 && performance.now() < deadline) {
             await new Promise((resolve) => setTimeout(resolve, 10));
@@ -173,9 +184,7 @@ def test_broadcast_channel_topics_report_switches_and_closes(page: Page) -> None
 
 def test_switching_keeps_each_tab_dom_and_scroll_position(page: Page) -> None:
     first = page.evaluate("(input) => Microsoft.Apm.createSession(input)", CASE)
-    panel_id = page.evaluate(
-        "async (id) => 'panel-' + (await (await Microsoft.Apm.getSession(id)).getFocusedTab()).tabId", first
-    )
+    panel_id = page.evaluate("(id) => 'panel-' + Microsoft.Apm.getSession(id).getFocusedTab().tabId", first)
     panel = page.locator("#" + panel_id)
     page.evaluate("""(id) => {
         const panel = document.getElementById(id);
@@ -238,19 +247,28 @@ def test_arrow_keys_move_within_the_session_list(page: Page) -> None:
     expect(page.get_by_role("tab", name="CAS-01001-ABC123")).to_be_focused()
 
 
-def test_calls_before_python_is_ready_wait_for_it(pages) -> None:
+def test_calls_before_the_engine_is_ready_throw_not_ready_naming_the_ready_promise(pages) -> None:
     def queue_early_call(page: Page) -> None:
         page.add_init_script("""
             document.addEventListener("apm:ready", () => { window.__readyEventSeen = true; });
             document.addEventListener("DOMContentLoaded", () => {
                 window.__pythonReadyAtCall = Boolean(document.body.dataset.ready);
-                window.__early = Microsoft.Apm.createSession({templateName: "msdyn_case_session",
-                    sessionContext: {caseId: "early", anchor: {ticketnumber: "CAS-EARLY"}}});
+                try { Microsoft.Apm.getAllSessions(); } catch (e) {
+                    window.__early = {code: e.code, errorCode: e.errorCode, message: e.message};
+                }
+                window.__topic = Microsoft.Apm.getEventPublisherTopic("ON_SESSION_SWITCH");  // needs no engine
+                window.__later = Microsoft.Apm.ready.then(() => Microsoft.Apm.createSession({
+                    templateName: "msdyn_case_session",
+                    sessionContext: {caseId: "early", anchor: {ticketnumber: "CAS-EARLY"}}}));
             });""")
 
     page = pages.open(before_goto=queue_early_call)
     assert page.evaluate("window.__pythonReadyAtCall") is False
-    assert page.evaluate("window.__early") == "session-1"
+    early = page.evaluate("window.__early")
+    assert (early["code"], early["errorCode"]) == ("not_ready", 2)
+    assert "Microsoft.Apm.ready" in early["message"]
+    assert page.evaluate("window.__topic").endswith(".ON_SESSION_SWITCH")
+    assert page.evaluate("window.__later") == "session-1"
     assert page.evaluate("window.__readyEventSeen") is True
     expect(page.get_by_role("tab", name="CAS-EARLY")).to_have_attribute("aria-selected", "true")
 
@@ -264,3 +282,37 @@ def test_refresh_tab_reloads_its_panel_and_says_so(page: Page) -> None:
     page.evaluate("(id) => Microsoft.Apm.refreshTab(id)", tab_id)
     assert events(page) == ["tab.refreshed"]
     expect(page.locator(f"#panel-{tab_id} .panel-loaded")).to_have_text("Refreshed (1×)")
+
+
+def test_tab_switch_topic_carries_both_session_id_spellings(page: Page) -> None:
+    got = page.evaluate("""async (input) => {
+        const A = Microsoft.Apm, got = [];
+        const channel = new BroadcastChannel(A.getEventPublisherTopic("ON_TAB_SWITCH"));
+        const arrived = new Promise((resolve) => { channel.onmessage = (e) => { got.push(e.data); resolve(); }; });
+        const sessionId = A.createSession(input);
+        await arrived;
+        channel.close();
+        return {sessionId, tabId: A.getFocusedSession().getFocusedTab().tabId, data: got[0]};
+    }""", CASE)
+    assert got["data"] == {"previousSessionId": "home", "previousTabId": "home-dashboard",
+                           "sessionId": got["sessionId"], "SessionId": got["sessionId"], "tabId": got["tabId"]}
+
+
+def test_tab_properties_change_the_tab_strip_and_home_keeps_its_title(page: Page) -> None:
+    tab_id = page.evaluate("""(input) => {
+        Microsoft.Apm.createSession(input);
+        const id = Microsoft.Apm.createTab({templateName: "msdyn_entityrecord",
+            appContext: new Map().set("entityName", "contact").set("entityId", "p-9")});
+        const tab = Microsoft.Apm.getFocusedSession().getTab(id);
+        tab.title = "New Tab Title";
+        tab.canClose = false;
+        return id;
+    }""", CASE)
+    expect(page.locator(f"#tab-{tab_id}")).to_contain_text("New Tab Title")
+    expect(page.locator(f"#tab-{tab_id}").locator("xpath=..").locator(".tab-close")).to_be_hidden()
+    assert page.evaluate("(id) => Microsoft.Apm.getFocusedSession().getTab(id).canClose", tab_id) is False
+    refused = page.evaluate("""() => {
+        try { Microsoft.Apm.getSession("home").title = "Start"; return null; } catch (e) { return [e.code, e.message]; }
+    }""")
+    assert refused == ["cannot_change_title", "The title of the Home session cannot be changed."]
+    assert session_titles(page)[0] == "Home"

@@ -1,9 +1,11 @@
 // window.Microsoft.Apm: the app profile manager API for page scripts and extensions.
 //
-// A thin Promise-based facade over the Python session engine (web/py/apm). It exists from the first moment of
-// the page: calls made before Python is ready wait for it instead of failing, and an `apm:ready` DOM event
-// announces readiness. Every call crosses to Python as JSON (web/py/browser/apm_bridge.py), so no proxy of a
-// Python object ever leaks into page scripts. Failures reject with an ApmError carrying {code, message}.
+// The reference's synchronous API over the Python session engine (web/py/apm), which runs on this main thread, so
+// every call answers at once: ids, Session and Tab objects, booleans, nothing for the verbs. It exists from the
+// first moment of the page; a call made before the engine is up throws ApmError `not_ready` naming
+// `Microsoft.Apm.ready`, a Promise that resolves when calls may be made (an `apm:ready` DOM event says so too).
+// Every call crosses to Python as JSON (web/py/browser/apm_bridge.py), so no proxy of a Python object ever leaks
+// into page scripts. Failures throw an ApmError carrying {code, errorCode, message}; `await` on a result still works.
 // Events reach JavaScript as DOM events on `document` (`apm:session.created`, ..., and `apm:event` for all) and,
 // for compatibility, on BroadcastChannels named by getEventPublisherTopic(name).
 
@@ -115,18 +117,31 @@ const slots = {
   use(id) { workspaceId = String(id); rememberWorkspaceId(workspaceId); },
 };
 
-/** A rejected Apm call: `code` is stable and machine-readable, `message` is for people. */
+/**
+ * A refused Apm call. `code` is stable and machine-readable (e.g. "session_limit_reached"), `errorCode` is its
+ * number (the 2020 reference's `{errorCode, message}` shape), `message` is for people.
+ */
 class ApmError extends Error {
-  constructor(code, message) {
+  constructor(code, message, errorCode) {
     super(message);
     this.name = "ApmError";
     this.code = code;
+    this.errorCode = errorCode;
   }
 }
+// The numbers of the codes raised in JavaScript itself (the rest come from Python: web/py/apm/errors.py).
+const NOT_READY = 2;
+const INTERNAL_ERROR = 99;
 
 let bridge = null;
 let markReady;
+/** Resolves once calls may be made (the session engine is up); `Microsoft.Apm.isReady` is true from then on. */
 const ready = new Promise((resolve) => { markReady = resolve; });
+
+function notReady(method) {
+  return new ApmError("not_ready", `Microsoft.Apm.${method} was called before the workspace was ready: wait for ` +
+    "Microsoft.Apm.ready (a Promise) first, e.g. `await Microsoft.Apm.ready;`.", NOT_READY);
+}
 
 // Maps become objects, recursively, so they survive JSON; everything else passes as it is.
 function plain(value) {
@@ -138,18 +153,22 @@ function plain(value) {
   return value;
 }
 
+function raise(error) {
+  throw new ApmError(error.code, error.message, error.errorCode ?? INTERNAL_ERROR);
+}
+
+/** One synchronous call into Python; throws ApmError (`not_ready` before the engine is up). */
 function callNow(method, args) {
+  if (!bridge) throw notReady(method);
   const answer = JSON.parse(bridge.call(method, JSON.stringify(args.map(plain))));
-  if (answer.error) throw new ApmError(answer.error.code, answer.error.message);
+  if (answer.error) raise(answer.error);
   return answer.result;
 }
 
-async function call(method, ...args) {
-  if (!bridge) await ready;
-  return callNow(method, args);
-}
+const call = (method, ...args) => callNow(method, args);
 
 // Calls that wait for Python's async work (the server): Python settles them with _settle(callId, answerJson).
+// They answer Promises, so before the engine is up they wait for it (nothing is lost, nothing answered wrong).
 let lastCallId = 0;
 const pendingCalls = new Map();
 async function callAsync(method, ...args) {
@@ -160,65 +179,76 @@ async function callAsync(method, ...args) {
   return settled;
 }
 
+/**
+ * A tab, by id: every property is read from the engine when asked, so it is never stale; a closed tab's object
+ * throws `tab_not_found`. The reference's members: tabId, canClose, title (both settable), close, focus, refresh.
+ * Extras: sessionId, templateName, pageType, isAnchor.
+ */
 class ApmTab {
-  #title;
-  #canClose;
-
   constructor(data) {
-    this.tabId = data.tabId;
-    this.sessionId = data.sessionId;
-    this.templateName = data.templateName;
-    this.isAnchor = data.isAnchor;
-    this.#title = data.title;
-    this.#canClose = data.canClose;
+    Object.defineProperty(this, "tabId", { value: data.tabId, enumerable: true });
+    Object.defineProperty(this, "sessionId", { value: data.sessionId, enumerable: true });
   }
 
-  get title() { return this.#title; }
-  set title(value) { this.#title = String(value); callNow("setTabTitle", [this.tabId, this.#title]); }
-  get canClose() { return this.#canClose; }
-  set canClose(value) { this.#canClose = Boolean(value); callNow("setTabCanClose", [this.tabId, this.#canClose]); }
+  #data() { return call("getTab", this.sessionId, this.tabId); }
+  get title() { return this.#data().title; }
+  set title(value) { call("setTabTitle", this.tabId, String(value)); }
+  get canClose() { return this.#data().canClose; }
+  set canClose(value) { call("setTabCanClose", this.tabId, Boolean(value)); }
+  get templateName() { return this.#data().templateName; }
+  get pageType() { return this.#data().pageType; }
+  get isAnchor() { return this.#data().isAnchor; }
 
-  focus() { return call("focusTab", this.tabId); }
-  refresh() { return call("refreshTab", this.tabId); }
-  close() { return call("closeTab", this.tabId); }
+  focus() { call("focusTab", this.tabId); }
+  refresh() { call("refreshTab", this.tabId); }
+  close() { call("closeTab", this.tabId); }
 }
 
+/**
+ * A session, by id, read live like ApmTab. The reference's members: sessionId, isDefault, canClose and title
+ * (settable), close, focus, requestFocus, getFocusedTab, getAllTabs, getTab, canCreateTab, updateContext,
+ * getContext (a Promise of a Map), resolveSlug. Extras: templateName, notification, createTab.
+ */
 class ApmSession {
-  #title;
-  #canClose;
-
   constructor(data) {
-    this.sessionId = data.sessionId;
-    this.isDefault = data.isDefault;
-    this.templateName = data.templateName;
-    this.notification = data.notification;
-    this.#title = data.title;
-    this.#canClose = data.canClose;
+    Object.defineProperty(this, "sessionId", { value: data.sessionId, enumerable: true });
+    Object.defineProperty(this, "isDefault", { value: data.isDefault, enumerable: true });
   }
 
-  get title() { return this.#title; }
-  set title(value) { this.#title = String(value); callNow("setSessionTitle", [this.sessionId, this.#title]); }
-  get canClose() { return this.#canClose; }
-  set canClose(value) {
-    this.#canClose = Boolean(value);
-    callNow("setSessionCanClose", [this.sessionId, this.#canClose]);
-  }
+  #data() { return call("getSession", this.sessionId); }
+  get title() { return this.#data().title; }
+  set title(value) { call("setSessionTitle", this.sessionId, String(value)); }
+  get canClose() { return this.#data().canClose; }
+  set canClose(value) { call("setSessionCanClose", this.sessionId, Boolean(value)); }
+  get templateName() { return this.#data().templateName; }
+  get notification() { return this.#data().notification; }
 
-  close() { return call("closeSession", this.sessionId); }
-  focus() { return call("focusSession", this.sessionId); }
-  requestFocus() { return call("requestFocus", this.sessionId); }
+  close() { call("closeSession", this.sessionId); }
+  focus() { call("focusSession", this.sessionId); }
+  requestFocus() { call("requestFocus", this.sessionId); }
   canCreateTab() { return call("canCreateTab", this.sessionId); }
-  async getFocusedTab() { const t = await call("getFocusedTab", this.sessionId); return t && new ApmTab(t); }
-  async getAllTabs() { return (await call("getAllTabs", this.sessionId)).map((t) => new ApmTab(t)); }
-  async getTab(tabId) { return new ApmTab(await call("getTab", this.sessionId, tabId)); }
-  updateContext(context) { return call("updateContext", this.sessionId, context); }
-  getContext() { return call("getContext", this.sessionId); }
+  getFocusedTab() { return new ApmTab(call("getFocusedTab", this.sessionId)); }
+  /** The ids of the session's tabs, anchor first. */
+  getAllTabs() { return call("getAllTabs", this.sessionId); }
+  getTab(tabId) { return new ApmTab(call("getTab", this.sessionId, tabId)); }
+  /** Extra: a tab in this session (Microsoft.Apm.createTab opens in the focused one). */
+  createTab(input = {}) { return call("createTab", { ...input, sessionId: this.sessionId }); }
+  updateContext(context) { call("updateContext", this.sessionId, context); }
+  /** A Promise of a Map, as the reference's updateContext sample reads it (`(await s.getContext()).get(key)`). */
+  getContext() {
+    try {
+      return Promise.resolve(new Map(Object.entries(call("getContext", this.sessionId))));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   resolveSlug(text) { return call("resolveSlug", this.sessionId, text); }
 }
 
 function getEventPublisherTopic(name) {
   if (!TOPIC_NAMES.includes(name)) {
-    throw new ApmError("unknown_topic", `Unknown event topic ${JSON.stringify(name)}. Known: ${TOPIC_NAMES.join(", ")}.`);
+    throw new ApmError("unknown_topic",
+      `Unknown event topic ${JSON.stringify(name)}. Known: ${TOPIC_NAMES.join(", ")}.`, 15);
   }
   return `casework.apm.${workspaceId}.${name}`;
 }
@@ -230,32 +260,37 @@ function publish(topicName, payload) {
   publishers.get(topic).postMessage(payload);
 }
 
+// Python calls added by other modules (web/js/xrm.js): they share the bridge, its readiness and its errors.
+const internal = { call, callAsync, ApmError, get ready() { return ready; } };
+
 const Apm = {
   ApmError,
   get workspaceId() { return workspaceId; },
   _slots: slots,
+  _internal: internal,
   ready,
   get isReady() { return bridge !== null; },
 
-  /** Create a session from a session template; resolves to the new session id. */
+  /** Create a session from a session template; returns the new session id. */
   createSession: (input = {}) => call("createSession", input),
-  /** Create a tab from an application tab template in the focused session; resolves to the new tab id. */
+  /** Create a tab from an application tab template in the focused session; returns the new tab id. */
   createTab: (input = {}) => call("createTab", input),
-  getFocusedSession: async () => new ApmSession(await call("getFocusedSession")),
-  getSession: async (sessionId) => new ApmSession(await call("getSession", sessionId)),
-  getAllSessions: async () => (await call("getAllSessions")).map((s) => new ApmSession(s)),
+  getFocusedSession: () => new ApmSession(call("getFocusedSession")),
+  getSession: (sessionId) => new ApmSession(call("getSession", sessionId)),
+  /** The ids of every session, Home first. */
+  getAllSessions: () => call("getAllSessions"),
   canCreateSession: () => call("canCreateSession"),
-  closeTab: (tabId) => call("closeTab", tabId),
-  focusTab: (tabId) => call("focusTab", tabId),
-  refreshTab: (tabId) => call("refreshTab", tabId),
-  /** Open a record by the navigation rules; `source` names the row of the rules table (e.g. "HOME"). */
-  openRecord: (input = {}) => call("openRecord", input),
-  /** Open any tab template ({templateName, appContext, title, source}) by the navigation rules. */
-  open: (input = {}) => call("open", input),
+  closeTab: (tabId) => { call("closeTab", tabId); },
+  focusTab: (tabId) => { call("focusTab", tabId); },
+  refreshTab: (tabId) => { call("refreshTab", tabId); },
   getEventPublisherTopic,
-  /** A user setting by its product name (e.g. "msdyn_SuppressSessionCloseWarning"); resolves to its value. */
+  /** Extra: open a record by the navigation rules; `source` names the row of the rules table (e.g. "HOME"). */
+  openRecord: (input = {}) => call("openRecord", input),
+  /** Extra: open any tab template ({templateName, appContext, title, source}) by the navigation rules. */
+  open: (input = {}) => call("open", input),
+  /** Extra: a user setting by its product name (e.g. "msdyn_SuppressSessionCloseWarning"). */
   getSettingValue: (name) => call("getSettingValue", name),
-  /** Change a user setting: effective at once, resolves once the server saved it (rejects and reverts if not). */
+  /** Extra: change a user setting (as Xrm.Utility.getGlobalContext().saveSettingValue): a Promise. */
   saveSettingValue: (name, value) => callAsync("saveSettingValue", name, value),
 
   // Called once by Python (browser/apm_bridge.py) when the engine is up.
@@ -270,8 +305,10 @@ const Apm = {
     if (!pending) return;
     pendingCalls.delete(callId);
     const answer = JSON.parse(answerJson);
-    if (answer.error) pending.reject(new ApmError(answer.error.code, answer.error.message));
-    else pending.resolve(answer.result);
+    if (answer.error) {
+      const e = answer.error;
+      pending.reject(new ApmError(e.code, e.message, e.errorCode ?? INTERNAL_ERROR));
+    } else pending.resolve(answer.result);
   },
   // Called by Python after every state change, in order.
   _emit(eventJson) {

@@ -16,7 +16,7 @@ from pyodide.ffi import create_once_callable
 import apm
 from apm.facade import Apm
 from apm.model import HOME_TAB_ID, Workspace
-from browser import apm_bridge, keyboard
+from browser import apm_bridge, keyboard, xrm_bridge
 from browser.dom import by_id, h
 from browser.peers import PeerPresence
 from browser.restore import PageRestore
@@ -123,6 +123,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
     js.window.caseworkBoot.mark("mounted")  # bench/restore.py: every session, tab and page is in the DOM
     workspace.subscribe("*", view.handle)  # the DOM first, so page scripts see it updated ...
     apm_bridge.attach(api, on_limit=notices.show)  # ... when their DOM and BroadcastChannel events arrive
+    xrm_bridge.install(api, services)  # window.Xrm: Navigation and Utility.getGlobalContext()
     keyboard.install(workspace, view)
     header.install(services)  # search, site map, shortcut help, close-session warning, settings
     if restore:

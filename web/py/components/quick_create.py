@@ -84,10 +84,13 @@ def install(services: Services) -> None:
     on(js.document, "mousedown", outside)
 
 
-async def quick_create(services: Services, logical: str) -> dict | None:
-    """Show the quick-create dialog of ``logical``; returns the created record (``None`` when cancelled)."""
+async def quick_create(services: Services, logical: str, initial: dict | None = None) -> dict | None:
+    """Show the quick-create dialog of ``logical``, its fields starting from ``initial`` (typed form values, e.g.
+    from ``casework.prefill``); returns the created record (``None`` when cancelled)."""
     meta = entity(logical)
     state = FormState(meta, new_record_base(meta))
+    for name, value in (initial or {}).items():
+        state.set(name, value)
     controls: dict[str, FieldControl] = {}
 
     def edited(name: str, value: Any) -> None:
