@@ -60,7 +60,7 @@ BUILD_JS = """async ({cases, accounts, contacts, task}) => {
     box.value = "an unsaved draft ".repeat(20);
     box.dispatchEvent(new Event("input"));
   }
-  return (await A.getAllSessions()).length;
+  return A.getAllSessions().length;
 }""".replace("GENERIC", GENERIC)
 
 SAVES_PY = """

@@ -35,8 +35,8 @@ FILL_JS = """async () => {
         appContext: {entityName: "contact", entityId: "s" + s + "-t" + t}});
     }
   }
-  const sessions = await A.getAllSessions();
-  const tabs = await Promise.all(sessions.map((s) => s.getAllTabs()));
+  const sessions = A.getAllSessions().map((id) => A.getSession(id));
+  const tabs = sessions.map((s) => s.getAllTabs());
   return {sessions: sessions.length, tabs: tabs.reduce((n, list) => n + list.length, 0)};
 }"""
 
@@ -56,21 +56,21 @@ MEASURE_JS = """async (ops) => {
     await nextFrame();
     samples[kind].frame.push(performance.now() - start);
   }
-  const sessions = await A.getAllSessions();
+  const sessions = A.getAllSessions().map((id) => A.getSession(id));
   for (let i = 0; i < ops; i++) {
     // session switch: to another random session
     let session = sessions[random(sessions.length)];
-    const current = (await A.getFocusedSession()).sessionId;
+    const current = A.getFocusedSession().sessionId;
     if (session.sessionId === current) session = sessions[(sessions.indexOf(session) + 1) % sessions.length];
     await timed("session_switch", () => session.focus());
     // focus tab: a random other tab of the focused session
-    const tabs = await session.getAllTabs();
-    const focusedTab = (await session.getFocusedTab()).tabId;
-    const others = tabs.filter((t) => t.tabId !== focusedTab);
-    await timed("focus_tab", () => A.focusTab(others[random(others.length)].tabId));
+    const tabs = session.getAllTabs();  // ids, anchor first
+    const focusedTab = session.getFocusedTab().tabId;
+    const others = tabs.filter((id) => id !== focusedTab);
+    await timed("focus_tab", () => A.focusTab(others[random(others.length)]));
     // create tab: make room (unmeasured), then create one in the full session
-    const closable = tabs.filter((t) => !t.isAnchor);
-    await A.closeTab(closable[random(closable.length)].tabId);
+    const closable = tabs.slice(1);
+    A.closeTab(closable[random(closable.length)]);
     await timed("create_tab", () => A.createTab({templateName: "msdyn_entityrecord",
       appContext: {entityName: "contact", entityId: "new-" + i}}));
   }

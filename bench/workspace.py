@@ -95,8 +95,9 @@ OPEN_JS = """async (index) => {
 
 CLOSE_JS = """async () => {
   const A = Microsoft.Apm;
-  for (const session of await A.getAllSessions()) {
-    if (!session.isDefault) await session.close();
+  for (const id of A.getAllSessions()) {
+    const session = A.getSession(id);
+    if (!session.isDefault) session.close();
   }
 }"""
 

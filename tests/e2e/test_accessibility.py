@@ -81,7 +81,7 @@ def test_close_warning_dialog(page: Page) -> None:
     session_id = page.evaluate("(input) => Microsoft.Apm.createSession(input)",
                                {"templateName": "msdyn_case_session",
                                 "sessionContext": {"caseId": "c-a11y", "anchor": {"ticketnumber": "CAS-A11Y"}}})
-    page.evaluate("async (sid) => (await Microsoft.Apm.getSession(sid)).updateContext({activeItem: 'chat'})",
+    page.evaluate("async (sid) => Microsoft.Apm.getSession(sid).updateContext({activeItem: 'chat'})",
                   session_id)
     page.get_by_role("button", name="Close session CAS-A11Y", include_hidden=True).click()
     expect(page.get_by_role("dialog", name="Close this session?")).to_be_visible()

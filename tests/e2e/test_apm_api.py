@@ -79,7 +79,8 @@ def test_failures_throw_with_code_error_code_and_the_reference_message(page: Pag
     error = page.evaluate("""() => {
         const home = Microsoft.Apm.getSession("home");
         try { home.close(); return null; } catch (e) {
-            return {code: e.code, errorCode: e.errorCode, message: e.message, isApmError: e instanceof Microsoft.Apm.ApmError};
+            return {code: e.code, errorCode: e.errorCode, message: e.message,
+                    isApmError: e instanceof Microsoft.Apm.ApmError};
         }
     }""")
     assert error == {"code": "cannot_close_session", "errorCode": 12, "message": "The Home session cannot be closed.",

@@ -167,7 +167,7 @@ def test_opening_an_activity_opens_a_new_tab_in_the_focused_session(page: Page, 
     api.add("annotations", case_id, "Long note", "First paragraph.\n\n" + "More words here. " * 20)
     panel = open_record(page, "incident", case_id)
     expect(items(panel)).to_have_count(2)
-    sessions_before = page.evaluate("Microsoft.Apm.getAllSessions().then(s => s.length)")
+    sessions_before = page.evaluate("Microsoft.Apm.getAllSessions().length")
 
     note_button = items(panel).first.locator(".tl-open")
     expect(note_button).to_have_attribute("aria-expanded", "false")
@@ -183,7 +183,7 @@ def test_opening_an_activity_opens_a_new_tab_in_the_focused_session(page: Page, 
     assert focused["session"] == panel.session_id  # the case's own session, not a new one
     assert focused["tabs"] == 2
     assert focused["params"]["entityName"] == "task" and focused["params"]["entityId"] == task["activityid"]
-    assert page.evaluate("Microsoft.Apm.getAllSessions().then(s => s.length)") == sessions_before
+    assert page.evaluate("Microsoft.Apm.getAllSessions().length") == sessions_before
 
 
 # -- case actions -------------------------------------------------------------------------------------------------

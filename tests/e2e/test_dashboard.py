@@ -105,7 +105,7 @@ def saved_scroll(page: Page, name: str) -> int:
 
 
 def focus_home(page: Page) -> None:
-    page.evaluate("async () => (await Microsoft.Apm.getSession('home')).focus()")
+    page.evaluate("async () => Microsoft.Apm.getSession('home').focus()")
 
 
 def open_other_session(page: Page) -> str:
@@ -211,7 +211,7 @@ def test_keyboard_moves_selects_and_opens(page: Page, api: Api) -> None:
     page.keyboard.press("Home")
     page.keyboard.press("Enter")
     expect(page.get_by_role("tab", name="Home", exact=True)).to_have_attribute("aria-selected", "false")
-    focused = page.evaluate("async () => { const s = await Microsoft.Apm.getFocusedSession(); "
+    focused = page.evaluate("async () => { const s = Microsoft.Apm.getFocusedSession(); "
                             "return [s.sessionId, s.title, (await s.getFocusedTab()).tabId]; }")
     assert focused[0] != "home"
     assert focused[1] == newest_first[0]["ticketnumber"]  # the case session's title slug: the anchor's number

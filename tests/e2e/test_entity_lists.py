@@ -49,7 +49,7 @@ result = {"session": workspace.focused_session.session_id, "title": workspace.fo
 
 
 def session_count(page: Page) -> int:
-    return page.evaluate("async () => (await Microsoft.Apm.getAllSessions()).length")
+    return page.evaluate("async () => Microsoft.Apm.getAllSessions().length")
 
 
 def test_case_list_views_search_and_open_in_a_new_session_from_home(page: Page, api: Api) -> None:
@@ -149,7 +149,7 @@ def test_list_state_survives_switching_and_a_change_elsewhere_refreshes_it(page:
     expect(list_rows(cases)).to_have_count(3)
     list_rows(cases).nth(1).locator("input.list-check").check()
     # away to Home; change a case there through the page's record client (as a form in another tab would)
-    page.evaluate("async () => (await Microsoft.Apm.getSession('home')).focus()")
+    page.evaluate("async () => Microsoft.Apm.getSession('home').focus()")
     run_python(page, f"""
 from browser import boot
 client = boot.SERVICES.client
@@ -157,7 +157,7 @@ record = await client.get("incidents", "{made[0]['incidentid']}")
 await client.update("incidents", record, {{"title": "{token} item 9 renamed"}})
 result = True
 """)
-    page.evaluate(f"async () => (await Microsoft.Apm.getSession('{opened['sessionId']}')).focus()")
+    page.evaluate(f"async () => Microsoft.Apm.getSession('{opened['sessionId']}').focus()")
     expect(list_rows(cases).last.locator("td[data-column='title']")).to_have_text(f"{token} item 9 renamed")
     expect(cases.locator("input.list-search")).to_have_value(token)
     expect(title).to_have_attribute("aria-sort", "ascending")

@@ -11,12 +11,11 @@ from playwright.sync_api import Page
 
 from tests.e2e.support import RESET_JS
 
-STATE_JS = """async () => {
+STATE_JS = """() => {
   const A = Microsoft.Apm;
-  const focused = await A.getFocusedSession();
-  return {sessions: (await A.getAllSessions()).length, focused: focused.sessionId,
-          tabs: (await focused.getAllTabs()).map((t) => t.tabId),
-          focusedTab: (await focused.getFocusedTab()).tabId};
+  const focused = A.getFocusedSession();
+  return {sessions: A.getAllSessions().length, focused: focused.sessionId, tabs: focused.getAllTabs(),
+          focusedTab: focused.getFocusedTab().tabId};
 }"""
 
 
@@ -149,7 +148,7 @@ def test_navigate_to_from_a_case_session_opens_a_new_tab_in_it(page: Page) -> No
 
 def test_opening_a_record_that_is_already_open_focuses_its_tab(page: Page) -> None:
     first = open_record(page, "HOME", "incident", "c-42")
-    page.evaluate("() => Microsoft.Apm.getSession('home').then((home) => home.focus())")
+    page.evaluate("() => Microsoft.Apm.getSession('home').focus()")
     before = state(page)
     again = open_record(page, "GLOBAL_SEARCH", "incident", "c-42")
     assert again == first

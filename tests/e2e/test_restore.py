@@ -21,13 +21,14 @@ GENERIC = ("{templateName: 'msdyn_generic_session', sessionContext: {anchorTab: 
            "appContext: {entityName: 'task', title: 'Tasks'}}}}")
 NEW_GENERIC_SESSION = f"() => Microsoft.Apm.createSession({GENERIC})"
 
-LAYOUT_JS = """async () => {
-  const sessions = await Microsoft.Apm.getAllSessions();
-  const focused = await Microsoft.Apm.getFocusedSession();
+LAYOUT_JS = """() => {
+  const A = Microsoft.Apm;
+  const sessions = A.getAllSessions().map((id) => A.getSession(id));
   return {
-    sessions: await Promise.all(sessions.map(async (s) => [s.sessionId, s.templateName, s.title,
-      (await s.getAllTabs()).map((t) => [t.tabId, t.templateName, t.title]), (await s.getFocusedTab()).tabId])),
-    focused: focused.sessionId,
+    sessions: sessions.map((s) => [s.sessionId, s.templateName, s.title,
+      s.getAllTabs().map((id) => s.getTab(id)).map((t) => [t.tabId, t.templateName, t.title]),
+      s.getFocusedTab().tabId]),
+    focused: A.getFocusedSession().sessionId,
   };
 }"""
 
@@ -265,9 +266,9 @@ def test_unsaved_edits_in_another_browser_tab_are_shown(pages: GuardedPages) -> 
     context.add_init_script(TESTKIT)
     task = ids_of(context, pages.server, "tasks", "activityid", 2)[1]
     first, second = open_page(context, pages.server), open_page(context, pages.server)
-    open_task = ("(id) => Microsoft.Apm.createSession(" + GENERIC + ").then(() => "
+    open_task = ("(id) => { Microsoft.Apm.createSession(" + GENERIC + "); return "
                  "Microsoft.Apm.createTab({templateName: 'msdyn_entityrecord', appContext: {entityName: 'task', "
-                 "entityId: id, title: 'Shared task'}}))")
+                 "entityId: id, title: 'Shared task'}}); }")
     first_tab = first.evaluate(open_task, task)
     second_tab = second.evaluate(open_task, task)
     draft_box(first, first_tab).fill("editing here")
@@ -327,4 +328,4 @@ def test_conversations_come_back_after_presence(pages: GuardedPages) -> None:
     wait_ready(page)
     expect(page.locator(f"#session-list [data-session-id='{chat}'] .session-title")).to_have_text("Chat customer")
     expect(page.locator("#presence")).not_to_have_text("Connecting…")
-    assert page.evaluate("async () => (await Microsoft.Apm.getFocusedSession()).sessionId") == chat
+    assert page.evaluate("async () => Microsoft.Apm.getFocusedSession().sessionId") == chat

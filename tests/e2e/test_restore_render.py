@@ -86,4 +86,4 @@ def test_a_restored_workspace_switches_sessions_and_tabs_after_a_reload(pages: G
     expect(active).to_have_count(1)
     selected = shown.get_by_role("tab", selected=True)
     expect(active).to_have_attribute("aria-labelledby", selected.get_attribute("id"))
-    assert page.evaluate("(async () => (await Microsoft.Apm.getFocusedSession()).title)()") == "First list"
+    assert page.evaluate("(async () => Microsoft.Apm.getFocusedSession().title)()") == "First list"

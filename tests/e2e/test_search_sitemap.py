@@ -126,7 +126,7 @@ def test_opening_a_suggestion_starts_a_new_session_titled_by_the_record(page: Pa
 
 def test_results_page_filters_and_opens_a_result_in_the_focused_session(page: Page) -> None:
     page.evaluate("(input) => Microsoft.Apm.createSession(input)", CASE)
-    case_session = page.evaluate("async () => (await Microsoft.Apm.getFocusedSession()).sessionId")
+    case_session = page.evaluate("async () => Microsoft.Apm.getFocusedSession().sessionId")
     type_query(page, "printer")
     expect(page.get_by_role("listbox", name="Search suggestions")).to_be_visible()
     page.locator("#global-search").press("Enter")  # no option chosen: the results page
@@ -340,14 +340,14 @@ result = True
 def test_page_scripts_close_without_asking(page: Page) -> None:
     session_id = open_case(page, "CAS-API")
     make_dirty(page, session_id)
-    page.evaluate("async (sid) => (await Microsoft.Apm.getSession(sid)).close()", session_id)
+    page.evaluate("async (sid) => Microsoft.Apm.getSession(sid).close()", session_id)
     expect(page.locator(f"#session-{session_id}")).to_have_count(0)
     expect(warning(page)).to_have_count(0)
 
 
 def test_active_item_asks_and_dont_ask_again_persists_across_reload(page: Page) -> None:
     session_id = open_case(page, "CAS-LIVE")
-    page.evaluate("async (sid) => (await Microsoft.Apm.getSession(sid)).updateContext({activeItem: 'conversation'})",
+    page.evaluate("async (sid) => Microsoft.Apm.getSession(sid).updateContext({activeItem: 'conversation'})",
                   session_id)
     close_button(page, "CAS-LIVE").click()
     dialog = warning(page)
@@ -361,7 +361,7 @@ def test_active_item_asks_and_dont_ask_again_persists_across_reload(page: Page) 
     page.wait_for_selector("body[data-ready]", state="attached")
     assert page.evaluate("Microsoft.Apm.getSettingValue('msdyn_SuppressSessionCloseWarning')") is True
     session_id = open_case(page, "CAS-LIVE2")
-    page.evaluate("async (sid) => (await Microsoft.Apm.getSession(sid)).updateContext({activeItem: 'conversation'})",
+    page.evaluate("async (sid) => Microsoft.Apm.getSession(sid).updateContext({activeItem: 'conversation'})",
                   session_id)
     make_dirty(page, session_id)
     close_button(page, "CAS-LIVE2").click()

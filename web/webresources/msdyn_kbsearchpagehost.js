@@ -11,9 +11,19 @@ async function search(text) {
     status.textContent = "Type words to search the knowledge base.";
     return;
   }
+  if (window.origin === "null") {  // framed in a sandbox without this origin (as a website is): no API, no cookies
+    status.textContent = `Knowledge search is not available in a sandboxed frame (asked for “${q}”).`;
+    return;
+  }
   status.textContent = "Searching…";
   const url = `../api/search?entities=knowledgearticle&top=10&q=${encodeURIComponent(q)}`;
-  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  let response;
+  try {
+    response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+  } catch {
+    status.textContent = "The server did not answer.";
+    return;
+  }
   if (!response.ok) {
     status.textContent = `The search failed (${response.status}).`;
     return;
