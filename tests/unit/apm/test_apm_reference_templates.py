@@ -108,3 +108,24 @@ def test_the_kbsearch_tab_is_a_web_resource_whose_data_is_the_search_text():
     ws = Workspace()
     tab_id = ws.create_tab("msdyn_omnichannel_kbsearch", [["data", "Contoso"]])
     assert ws.tab(tab_id).params == {"webresourceName": "msdyn_kbsearchpagehost.html", "data": "Contoso"}
+
+
+def test_the_pcf_control_sample_anchors_a_custom_page_of_that_control():
+    import json
+
+    ws = Workspace()
+    data = {"caseId": "c-1"}
+    session_id = Apm(ws).create_session({"templateName": "msdyn_generic_session", "sessionContext": {
+        "parametersStr": '[["controlName", "new_casecontrol"], ["data",' + json.dumps(data) + "]]"}})
+    tab = anchor(ws, session_id)
+    assert (tab.template_name, tab.params["name"], tab.title) == ("msdyn_custompage", "new_casecontrol",
+                                                                  "new_casecontrol")
+    assert ws.session(session_id).context["data"] == data
+
+
+def test_a_blank_padded_entity_id_is_the_same_record():
+    # The reference's createTab sample writes .set("entityId", " 22cc22cc-dd33-ee44-ff55-66aa66aa66aa")
+    ws = Workspace()
+    tab_id = ws.create_tab("msdyn_entityrecord", {"entityName": "account",
+                                                  "entityId": " 22cc22cc-dd33-ee44-ff55-66aa66aa66aa"})
+    assert ws.tab(tab_id).params["entityId"] == "22cc22cc-dd33-ee44-ff55-66aa66aa66aa"

@@ -638,6 +638,8 @@ def resolve_tab(
     for key in page.known:
         if key in app_context:
             params[key] = app_context[key]
+    if template.page_type is PageType.ENTITY_RECORD and isinstance(params.get("entityId"), str):
+        params["entityId"] = params["entityId"].strip()  # the reference's own sample has " 22cc22cc-..."
     for key in list(params):
         if params[key] is None or params[key] == "":
             del params[key]
@@ -711,7 +713,8 @@ def anchor_source(template: SessionTemplate, context: Mapping) -> tuple[str, dic
     against the context. Generic templates read the session context:
 
     * ``anchorTab``: ``{"templateName": str, "appContext": {...}?, "title": str?}``; or
-    * ``entityName`` (and optional ``entityId``, ``title``): an entity record anchor.
+    * ``entityName`` (and optional ``entityId``, ``title``): an entity record anchor; or
+    * ``controlName`` (the reference's PCF control page): a custom page of that name.
 
     Raises:
         TemplateError: ``invalid_template`` when a generic session has neither.
@@ -742,9 +745,14 @@ def anchor_source(template: SessionTemplate, context: Mapping) -> tuple[str, dic
     if isinstance(context.get("entityName"), str):
         app_context = {k: context[k] for k in ("entityName", "entityId", "title") if context.get(k) is not None}
         return "msdyn_entityrecord", app_context, None
+    if isinstance(context.get("controlName"), str) and context["controlName"].strip():
+        # The reference's PCF control page: parametersStr [["controlName", ...], ["data", ...]]. Casework shows it
+        # as a custom page named after the control (its data stays in the session context).
+        name = context["controlName"].strip()
+        return "msdyn_custompage", {"name": name, "title": name}, None
     raise TemplateError(
         f"Session template {template.unique_name!r} is generic: its session context needs "
-        '"anchorTab": {"templateName": ..., "appContext": {...}} or an "entityName".'
+        '"anchorTab": {"templateName": ..., "appContext": {...}}, an "entityName" or a "controlName".'
     )
 
 
