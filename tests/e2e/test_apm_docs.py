@@ -27,7 +27,6 @@ def test_the_api_doc_has_examples_in_both_languages() -> None:
 
 
 def test_the_doc_runs_the_reference_samples() -> None:
-    text = DOC.read_text()
     for sample in ('case_entity_session_default_template", sessionContext: x, isFocused: false',
                    'templateName: "msdyn_omnichannel_kbsearch", isFocused: true',
                    'getEventPublisherTopic("ON_SESSION_CLOSED")', "session.canClose = false", 'tab.title = "New Tab',
