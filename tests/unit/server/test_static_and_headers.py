@@ -45,8 +45,20 @@ def test_every_response_carries_the_content_security_policy(site_client: TestCli
         assert needed in policy
     script_src = next(part for part in policy.split(";") if part.strip().startswith("script-src"))
     assert "'unsafe-inline'" not in script_src
-    assert "http" not in policy  # our own origin only, no other hosts
+    directives = {part.strip().split()[0]: part.strip() for part in policy.split(";")}
+    # our own origin only, no other hosts; tabs may frame https websites (the reference's third-party website page)
+    assert all("http" not in text for name, text in directives.items() if name != "frame-src")
+    assert directives["frame-src"] == "frame-src 'self' https:"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_web_resources_may_be_framed_by_the_workspace_only(site_client: TestClient, site: Path) -> None:
+    (site / "webresources").mkdir()
+    (site / "webresources" / "new_page.html").write_text("<!doctype html><title>w</title>")
+    framed = site_client.get("/webresources/new_page.html").headers["content-security-policy"]
+    assert "frame-ancestors 'self'" in framed and "frame-ancestors 'none'" not in framed
+    assert "default-src 'self'" in framed
+    assert "frame-ancestors 'none'" in site_client.get("/").headers["content-security-policy"]
 
 
 def test_modules_and_wasm_get_the_types_browsers_require(site_client: TestClient) -> None:
