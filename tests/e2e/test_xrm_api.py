@@ -87,6 +87,12 @@ def test_navigate_to_a_dialog_creates_a_record_and_resolves_with_its_reference(p
     assert (saved["entityType"], saved["name"]) == ("task", "From a dialog")
     assert Api(page.request, base(page)).get(f"tasks({saved['id']})")["subject"] == "From a dialog"
     assert state(page)["sessions"] == ["home"]  # a dialog opens no session
+    page.evaluate("""() => { window.__quick = Xrm.Navigation.openForm({entityName: "contact", useQuickCreateForm: true},
+        {firstname: "Ann"}); }""")
+    quick = page.get_by_role("dialog", name="Quick create: Contact")
+    expect(quick.get_by_label("First name")).to_have_value("Ann")
+    page.keyboard.press("Escape")
+    assert page.evaluate("window.__quick.then((value) => value === undefined)") is True  # closed: nothing saved
     refused = page.evaluate("""() => Xrm.Navigation.navigateTo({pageType: "entitylist", entityName: "task"},
         {target: 2}).then(() => null, (e) => [e.code, e.errorCode, e.message])""")
     assert refused == ["invalid_input", 3, "An entity list opens inline only (navigationOptions.target 1)."]

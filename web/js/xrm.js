@@ -13,6 +13,8 @@
 // wait for Microsoft.Apm.ready; getCurrentAppSetting throws `not_ready` then.
 
 const { call, callAsync, ApmError } = window.Microsoft.Apm._internal;
+// Inline navigations and closed dialogs resolve "with no value" (the reference): undefined, not null.
+const noValue = (value) => (value === null ? undefined : value);
 
 function openWebResource(webResourceName, windowOptions, data) {
   if (typeof webResourceName !== "string" || !webResourceName.trim() || /^[a-z]+:|^\/\//i.test(webResourceName)) {
@@ -34,15 +36,15 @@ const globalContext = Object.freeze({
   getCurrentAppSetting: (settingName) => call("xrmGetCurrentAppSetting", settingName),
   /** A Promise; the change is effective at once and rolled back if the server refuses it. */
   saveSettingValue: (settingName, value, options) => callAsync("xrmSaveSettingValue", settingName, value,
-    options === undefined ? null : options),
+    options === undefined ? null : options).then(noValue),
 });
 
 const Xrm = window.Xrm || {};
 Xrm.Navigation = Object.freeze({
   openForm: (entityFormOptions, formParameters) => callAsync("xrmOpenForm", entityFormOptions,
-    formParameters === undefined ? null : formParameters),
+    formParameters === undefined ? null : formParameters).then(noValue),
   navigateTo: (pageInput, navigationOptions) => callAsync("xrmNavigateTo", pageInput,
-    navigationOptions === undefined ? null : navigationOptions),
+    navigationOptions === undefined ? null : navigationOptions).then(noValue),
   openWebResource,
 });
 Xrm.Utility = Object.freeze({ getGlobalContext: () => globalContext });
