@@ -772,3 +772,17 @@ def test_recorder_sees_nothing_during_restore_through_a_shared_bus():
     assert rec.names() == []
     result.workspace.close_session("session-1")
     assert rec.names()[-1] == "tab.focused"
+
+
+def test_restored_website_tabs_follow_the_creation_rule_https_or_own_path():
+    from apm import TabTemplate, TemplateRegistry
+
+    registry = TemplateRegistry()
+    registry.register_tab_template(TabTemplate("new_site", "Site", "website", params={"url": "https://x.test"}))
+    ws = Workspace(templates=registry)
+    own = ws.create_tab("msdyn_website", {"url": "/webresources/page.html", "title": "Own"})
+    plain_http = ws.create_tab("new_site")
+    payload = envelope(ws)
+    payload["data"]["sessions"][0]["tabs"][2]["params"]["url"] = "http://x.test"
+    result = valid(rehydrate(payload, templates=registry))
+    assert own in result.workspace.tabs and plain_http not in result.workspace.tabs

@@ -27,7 +27,15 @@ from .model import (
 )
 from .params import plain
 from .slugs import first_resolved
-from .templates import PAGE_PARAMETERS, PageType, TabSpec, TemplateRegistry, record_identity
+from .templates import (
+    PAGE_PARAMETERS,
+    STRUCTURED_PARAMETERS,
+    PageType,
+    TabSpec,
+    TemplateRegistry,
+    is_allowed_website_url,
+    record_identity,
+)
 
 SCHEMA_VERSION = 1
 UNAVAILABLE_TITLE = "Record no longer available"
@@ -36,7 +44,7 @@ MAX_ID_LENGTH = 200
 MAX_ENTRIES_EXAMINED = 2000
 MAX_NOTES = 50
 # Parameters that may hold structured data (as in templates.py); every other parameter is text.
-_STRUCTURED = frozenset({"data", "searchType"})
+_STRUCTURED = STRUCTURED_PARAMETERS
 
 
 class SnapshotError(Exception):
@@ -400,8 +408,8 @@ def _check_params(page_type: PageType, params: object) -> tuple[dict | None, str
         if isinstance(search_type, bool) or search_type not in (0, 1):
             return None, "searchType is not 0 or 1"
     elif page_type is PageType.WEBSITE:
-        if not params["url"].strip().lower().startswith(("https://", "http://")):
-            return None, "its url is not http(s)"
+        if not is_allowed_website_url(params["url"]):
+            return None, "its url is not https (nor a path of this site)"
     return params, ""
 
 

@@ -65,7 +65,18 @@ PAGE_PARAMETERS = {
     PageType.CUSTOM: PageParameters(("name",), ("entityName", "recordId")),
 }
 # Parameters that may hold structured data; every other parameter must be text.
-_STRUCTURED = frozenset({"data", "searchType", "validateRecord"})
+STRUCTURED_PARAMETERS = frozenset({"data", "searchType", "validateRecord"})
+_STRUCTURED = STRUCTURED_PARAMETERS
+
+
+def is_allowed_website_url(url: str) -> bool:
+    """The reference requires ``https://``; a path of this site (``/...``) is allowed too, so it works offline.
+    Anything else (``javascript:``, ``data:``, ``http:``, ``//other-host``) would run in, or leak from, the
+    workspace."""
+    url = url.strip()
+    own_path = url.startswith("/") and not url.startswith(("//", "/\\"))
+    return url.lower().startswith("https://") or own_path
+
 
 DEFAULT_DASHBOARD_ID = "agent-dashboard"
 
@@ -589,12 +600,6 @@ def _resolve_value(value: object, context: Mapping, *, url: bool = False) -> obj
     return value
 
 
-def _append_query(url: str, key: str, value: str) -> str:
-    base, hash_mark, fragment = url.partition("#")
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}{key}={percent_encode(value)}{hash_mark}{fragment}"
-
-
 def resolve_tab(
     template: TabTemplate,
     app_context: Mapping | None = None,
@@ -684,10 +689,7 @@ def _check_page(template: TabTemplate, params: dict) -> None:
         params["searchType"] = search_type
     elif template.page_type is PageType.WEBSITE:
         url = params["url"].strip()
-        # The reference requires https://; a path of this site (/...) is allowed too, so it works offline. Anything
-        # else (javascript:, data:, http:, //other-host) is refused: it would run in, or leak from, the workspace.
-        own_path = url.startswith("/") and not url.startswith(("//", "/\\"))
-        if not (url.lower().startswith("https://") or own_path):
+        if not is_allowed_website_url(url):
             raise TemplateError(
                 f"The url of {template.unique_name!r} must start with https:// (or be a path of this site, /...).")
         if "data" in params:
