@@ -92,8 +92,6 @@ def test_close_warning_asks_only_for_unsaved_changes_or_an_active_item_when_on()
 
 
 def test_the_reference_settings_and_get_current_app_setting():
-    import asyncio
-
     from casework.settings import LEGACY_NOTICE, UserSettings, is_legacy_choice
 
     saved = []
@@ -104,7 +102,7 @@ def test_the_reference_settings_and_get_current_app_setting():
     settings = UserSettings({}, save)
     assert settings.current_app_setting("msdyn_MultisessionLayoutImprovements") is True  # the default
     assert settings.current_app_setting("msdyn_nothing") is None  # the reference: null for an unknown name
-    asyncio.run(settings.save_setting_value("msdyn_MultisessionNavigationImprovements", False))
+    run(settings.save_setting_value("msdyn_MultisessionNavigationImprovements", False))
     assert saved == [("multisessionNavigationImprovements", False)]
     assert settings.current_app_setting("msdyn_MultisessionNavigationImprovements") is False
     assert is_legacy_choice("msdyn_MultisessionLayoutImprovements", False)
