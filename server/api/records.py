@@ -68,7 +68,8 @@ def _convert_bool(value: Any) -> Any:
     return bool(value) if value is not None else None
 
 
-_CONVERTERS = {"datetime": _convert_datetime, "json": _convert_json, "bool": _convert_bool}
+_CONVERTERS = {"datetime": _convert_datetime, "json": _convert_json, "jsonarray": _convert_json,
+               "bool": _convert_bool}
 _PLANS: dict[tuple[str, tuple[str, ...] | None], list[tuple[str, Any]]] = {}
 
 
@@ -266,7 +267,8 @@ def _check_references(conn: Connection, entity_set: EntitySet, values: dict, exi
 # -- list and get ------------------------------------------------------------------------------------------------
 
 def _filter_fields(entity_set: EntitySet) -> dict[str, tuple[Any, str]]:
-    return {f.name: (entity_set.column(f.name), f.kind) for f in entity_set.fields if f.kind != "json"}
+    return {f.name: (entity_set.column(f.name), f.kind) for f in entity_set.fields
+            if f.kind not in ("json", "jsonarray")}
 
 
 _LIST_OPTIONS = ("$filter", "$select", "$orderby", "$top", "$skip", "$count")
@@ -301,9 +303,10 @@ def _list_statements(set_name: str, filter_text: str | None, select_text: str | 
     return query, count_query, names, top, skip
 
 
-def list_records(call: Call) -> Response:
-    """``GET /api/<set>``: ``$filter``, ``$select``, ``$orderby``, ``$top`` (max 500), ``$skip``, ``$count``."""
-    entity_set = _entity_set(call)
+def list_records(call: Call, entity_set: EntitySet | None = None, extra_where: tuple = ()) -> Response:
+    """``GET /api/<set>``: ``$filter``, ``$select``, ``$orderby``, ``$top`` (max 500), ``$skip``, ``$count``.
+    ``entity_set`` and ``extra_where``: for nested collections (``conversations(<id>)/messages``)."""
+    entity_set = entity_set or _entity_set(call)
     known = {"$filter", "$select", "$orderby", "$top", "$skip", "$count"}
     unknown = [key for key in call.query if key.startswith("$") and key not in known]
     try:
@@ -313,6 +316,10 @@ def list_records(call: Call) -> Response:
             entity_set.name, *(call.query.get(option) for option in _LIST_OPTIONS))
     except QueryError as exc:
         raise ApiError(400, "invalid_query", exc.message, exc.details) from None
+    scope = [*(entity_set.scope(call.user) if entity_set.scope else []), *extra_where]
+    if scope:  # row-level scope (conversations): added per request, after the memoized statement
+        query = query.where(*scope)
+        count_query = count_query.where(*scope) if count_query is not None else None
     with call.database.engine.connect() as conn, budgeted(call.database, conn):
         rows = conn.execute(query).all()
         body: dict[str, Any] = {}
@@ -330,6 +337,11 @@ def get_record(call: Call) -> Response:
     entity_set, record_id = _entity_set(call), _record_id(call)
     with call.database.engine.connect() as conn:
         row = _get_or_404(conn, entity_set, record_id)
+        if entity_set.scope is not None and (scope := entity_set.scope(call.user)):
+            key = entity_set.column(entity_set.key)
+            if conn.execute(select(key).where(key == record_id, *scope)).first() is None:
+                raise ApiError(404, "not_found", f"No {entity_set.entity} with id {record_id}.",
+                               {"entitySet": entity_set.name, "id": record_id})
     etag = etag_of(row._mapping["versionnumber"])
     if call.header("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})

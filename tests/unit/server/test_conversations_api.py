@@ -1,0 +1,245 @@
+"""Conversations over the API: live chat from the pre-chat form to close, routing offers, the messages entity set,
+presence, webhooks (signature, malformed, retries, duplicates) and the outbox; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from server.app import create_app
+from server.db import schema
+from tests.support.fake_channel import FakeAdapter, sign
+from tests.unit.server.conftest import BOTH_DATABASES, sign_in
+
+pytestmark = BOTH_DATABASES
+GENERAL_AGENTS = ("agent2", "agent5", "agent8")  # the seed's General support queue (the demo channels' queue)
+
+
+@pytest.fixture
+def app(settings):
+    application = create_app(settings)
+    application.state.channel_adapters = {"sms": FakeAdapter()}
+    application.state.tick_seconds = None  # the tests route and send the outbox themselves
+    return application
+
+
+@pytest.fixture
+def server(app):
+    with TestClient(app) as client:
+        yield client
+
+
+def agent_client(app, username: str) -> TestClient:
+    client = TestClient(app)
+    sign_in(client, username)
+    return client
+
+
+def start_chat(server, question="My printer shows offline") -> tuple[str, dict]:
+    response = server.post("/api/chat/start", json={"name": "Ann Lee", "email": "ann.lee@example.com",
+                                                     "question": question})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return body["token"], body["conversation"]
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def user_id(client: TestClient) -> str:
+    return client.get("/api/me").json()["user"]["systemuserid"]
+
+
+def available(client: TestClient) -> None:
+    assert client.put("/api/presence", json={"presence": "Available"}).status_code == 200
+
+
+def conversation(server_app, conversation_id):
+    with server_app.state.database.engine.connect() as conn:
+        return conn.execute(select(schema.conversations).where(
+            schema.conversations.c.conversationid == conversation_id)).first()
+
+
+def test_live_chat_from_pre_chat_form_to_close(app, server):
+    agent = agent_client(app, "agent2")
+    available(agent)
+    token, conv = start_chat(server)
+    conversation_id = conv["conversationid"]
+    assert conv["statuscode"] == 1 and conv["contactid"]
+    assert app.state.conversations.route() == [(conversation_id, user_id(agent))]
+    assert conversation(app, conversation_id).offeredto == user_id(agent)
+    accepted = agent.post(f"/api/conversations({conversation_id})/accept")
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["statuscode"] == 2
+    assert agent.get("/api/presence").json()["presence"] == "Busy"  # 1 of 3 units used
+    sent = agent.post(f"/api/conversations({conversation_id})/send", json={"text": "Hello Ann, let me check.",
+                                                                          "clientId": "a1"})
+    assert sent.status_code == 201 and sent.json()["sequence"] == 2 and sent.json()["deliverystate"] == "sent"
+    again = agent.post(f"/api/conversations({conversation_id})/send", json={"text": "Hello Ann, let me check.",
+                                                                           "clientId": "a1"})
+    assert again.json()["messageid"] == sent.json()["messageid"]  # a retried send stores once
+    reply = server.post("/api/chat/messages", json={"text": "Thanks!", "clientId": "c1"}, headers=bearer(token))
+    assert reply.status_code == 201 and reply.json()["sequence"] == 3
+    assert server.post("/api/chat/marks", json={"sequence": 3, "state": "read"},
+                       headers=bearer(token)).json() == {"changed": 1}
+    transcript = server.get("/api/chat/conversation", headers=bearer(token)).json()
+    assert [(m["sequence"], m["sendertype"], m["deliverystate"]) for m in transcript["messages"]] == [
+        (1, "customer", "delivered"), (2, "agent", "read"), (3, "customer", "delivered")]
+    assert "senderid" not in transcript["messages"][1]
+    listed = agent.get(f"/api/conversations({conversation_id})/messages?$select=text&$top=2")
+    assert listed.status_code == 200
+    body = listed.json()
+    assert [m["text"] for m in body["value"]] == ["My printer shows offline", "Hello Ann, let me check."]
+    assert "@odata.nextLink" in body and body["value"][0]["@odata.etag"] == 'W/"1"'
+    record = agent.get(f"/api/conversations({conversation_id})")
+    assert record.status_code == 200 and record.headers["ETag"] == record.json()["@odata.etag"]
+    assert record.json()["firstresponseon"] is not None
+    note = agent.post(f"/api/conversations({conversation_id})/notes", json={"text": "Driver 5.2 fixed it"})
+    assert note.status_code == 201
+    assert agent.post(f"/api/conversations({conversation_id})/end").json()["statuscode"] == 5
+    assert server.post("/api/chat/messages", json={"text": "hi?", "clientId": "c2"},
+                       headers=bearer(token)).json()["error"]["code"] == "conversation_ended"
+    closed = agent.post(f"/api/conversations({conversation_id})/close")
+    assert closed.json()["statuscode"] == 4 and conversation(app, conversation_id).closedon is not None
+    assert agent.get("/api/presence").json()["presence"] == "Available"
+    again = agent.post(f"/api/conversations({conversation_id})/end")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "invalid_transition"
+
+
+def test_agents_see_only_their_own_and_their_queues_conversations(app, server):
+    _, conv = start_chat(server)
+    outsider = agent_client(app, "agent1")  # not in General support
+    member = agent_client(app, "agent5")
+    conversation_id = conv["conversationid"]
+    assert outsider.get(f"/api/conversations({conversation_id})").status_code == 404
+    assert outsider.get(f"/api/conversations({conversation_id})/messages").status_code == 404
+    assert outsider.get("/api/conversations").json()["value"] == []
+    assert outsider.get("/api/conversationmessages").json()["value"] == []
+    assert [c["conversationid"] for c in member.get("/api/conversations").json()["value"]] == [conversation_id]
+    filtered = member.get("/api/conversations?$filter=statuscode eq 1&$count=true").json()
+    assert filtered["@odata.count"] == 1
+    bad = member.get("/api/conversations?$filter=nosuch eq 1")
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_query"
+    assert outsider.post(f"/api/conversations({conversation_id})/accept").json()["error"]["code"] == \
+        "offer_not_held"
+
+
+def test_a_rejected_offer_goes_to_the_next_agent_and_an_expired_one_too(app, server):
+    clients = {name: agent_client(app, name) for name in GENERAL_AGENTS}
+    ids = {}
+    for name, client in clients.items():
+        available(client)
+        ids[user_id(client)] = name
+    _, conv = start_chat(server)
+    conversation_id = conv["conversationid"]
+    service = app.state.conversations
+    first = service.route()
+    assert len(first) == 1
+    holder = ids[first[0][1]]
+    assert service.route() == []  # one offer holder at a time
+    assert clients[holder].post(f"/api/conversations({conversation_id})/reject").status_code == 200
+    second = ids[conversation(app, conversation_id).offeredto]
+    assert second != holder
+    real_clock = service.clock
+    service.clock = lambda: real_clock() + service.offer_timeout * 2
+    try:
+        third_offer = service.route()
+    finally:
+        service.clock = real_clock
+    third = ids[third_offer[0][1]]
+    assert third not in (holder, second)
+    assert clients[second].post(f"/api/conversations({conversation_id})/accept").status_code == 409
+    assert clients[third].post(f"/api/conversations({conversation_id})/accept").status_code == 200
+
+
+def test_nobody_available_means_the_conversation_waits_then_is_offered(app, server):
+    _, conv = start_chat(server)
+    service = app.state.conversations
+    assert service.route() == []
+    agent = agent_client(app, "agent8")
+    agent.put("/api/presence", json={"presence": "Away"})
+    assert service.route() == []
+    available(agent)  # PUT /api/presence routes at once
+    assert conversation(app, conv["conversationid"]).offeredto is not None
+
+
+def test_presence_rejects_unknown_statuses(app, server):
+    agent = agent_client(app, "agent2")
+    bad = agent.put("/api/presence", json={"presence": "Sleeping"})
+    assert bad.status_code == 422 and bad.json()["error"]["details"]["field"] == "presence"
+    assert agent.put("/api/presence", json={"presence": "Busy - DND"}).json()["presence"] == "Busy - DND"
+
+
+def test_chat_requires_its_token_and_valid_input(server):
+    assert server.get("/api/chat/conversation").status_code == 401
+    assert server.get("/api/chat/conversation", headers=bearer("nope")).json()["error"]["code"] == "unauthenticated"
+    missing = server.post("/api/chat/start", json={"name": "Ann"})
+    assert missing.status_code == 422 and missing.json()["error"]["details"]["field"] == "question"
+
+
+def _post(server, body: dict, secret="casework-demo-sms", signature=None):
+    raw = json.dumps(body).encode()
+    return server.post("/api/channels/sms", content=raw, headers={
+        "Content-Type": "application/json", "X-Fake-Signature": signature or sign(secret, raw)})
+
+
+def _messages(app) -> int:
+    with app.state.database.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(schema.conversationmessages)).scalar_one()
+
+
+def test_webhook_signature_payload_channel_and_idempotency(app, server):
+    body = {"messages": [{"id": "SM1", "from": "+15550100", "name": "Bo", "text": "Is my order shipped?"}]}
+    bad = _post(server, body, secret="wrong")
+    assert bad.status_code == 401 and bad.json()["error"]["code"] == "bad_signature" and _messages(app) == 0
+    malformed = server.post("/api/channels/sms", content=b"{nope", headers={"X-Fake-Signature": sign(
+        "casework-demo-sms", b"{nope")})
+    assert malformed.status_code == 400 and malformed.json()["error"]["code"] == "malformed_payload"
+    unknown = server.post("/api/channels/pager", content=b"{}")
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
+    ok = _post(server, body)
+    assert ok.status_code == 200 and ok.text == "<Response/>" and _messages(app) == 1
+    retry = _post(server, body)
+    assert retry.status_code == 200 and _messages(app) == 1
+    twice = {"messages": [{"id": "SM2", "from": "+15550100", "text": "Hello?"}] * 2}
+    assert _post(server, twice).headers["X-Casework-Stored"] == "1 stored, 1 duplicate"
+    assert _messages(app) == 2
+    with app.state.database.engine.connect() as conn:
+        rows = conn.execute(select(schema.conversations)).all()
+    assert len(rows) == 1 and rows[0].lastsequence == 2 and rows[0].customerhandle == "+15550100"
+    handshake = server.get("/api/channels/sms?verify_token=casework-demo-sms&challenge=42")
+    assert handshake.status_code == 200 and handshake.text == "42"
+    assert server.get("/api/channels/sms?verify_token=x&challenge=42").status_code == 401
+
+
+def test_outbound_reply_goes_through_the_outbox_with_retries_and_receipts(app, server):
+    from server.conversations import outbox
+
+    agent = agent_client(app, "agent2")
+    available(agent)
+    _post(server, {"messages": [{"id": "SM9", "from": "+15550199", "text": "Refund?"}]})  # routes it at once
+    with app.state.database.engine.connect() as conn:
+        conversation_id = conn.execute(select(schema.conversations.c.conversationid)).scalar_one()
+    agent.post(f"/api/conversations({conversation_id})/accept")
+    sent = agent.post(f"/api/conversations({conversation_id})/send", json={"text": "Refund is on its way"})
+    assert sent.json()["deliverystate"] == "queued"
+    provider = app.state.provider
+    provider.fail_next = 1
+    service = app.state.conversations
+    assert outbox.process_due(service, provider, app.state.channel_adapters) == 1
+    assert provider.sent == []
+    real = service.clock
+    service.clock = lambda: real() + outbox.backoff(1) * 2
+    try:
+        outbox.process_due(service, provider, app.state.channel_adapters)
+    finally:
+        service.clock = real
+    assert [s["request"]["json"] for s in provider.sent] == [{"to": "+15550199", "text": "Refund is on its way"}]
+    receipt_body = {"receipts": [{"id": provider.sent[0]["providerMessageId"], "state": "delivered"}]}
+    assert _post(server, receipt_body).status_code == 200
+    states = agent.get(f"/api/conversations({conversation_id})/messages?$select=deliverystate").json()["value"]
+    assert [m["deliverystate"] for m in states] == ["delivered", "delivered"]
