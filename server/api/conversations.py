@@ -176,7 +176,9 @@ def chat_start(request: Request, body: Any) -> Response:
     if email is not None and not (isinstance(email, str) and re.fullmatch(r"[^@\s]{1,100}@[^@\s]{1,100}", email)):
         raise ApiError(422, "validation_failed", "email is not an e-mail address.", {"field": "email",
                                                                                       "reason": "format"})
-    conversation, token = service_of(request).start_chat(name.strip(), email, question)
+    service = service_of(request)
+    conversation, token = service.start_chat(name.strip(), email, question)
+    service.route()
     return FastJSONResponse({"conversation": conversation, "token": token}, status_code=201,
                             headers={"Cache-Control": "no-store"})
 
