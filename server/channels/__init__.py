@@ -20,10 +20,11 @@ from server.channels.base import (
     WebhookRequest,
 )
 from server.channels.sms import SmsAdapter
+from server.channels.whatsapp import WhatsAppAdapter
 
 ADAPTERS: dict[str, ChannelAdapter] = {
     adapter.name: adapter
-    for adapter in (SmsAdapter(),)
+    for adapter in (SmsAdapter(), WhatsAppAdapter())
 }
 
 

@@ -239,6 +239,12 @@ def as_dict(value: Any, what: str) -> dict[str, Any]:
     return value
 
 
+def optional_dict(mapping: Mapping[str, Any], key: str, what: str) -> dict[str, Any]:
+    """``mapping[key]`` if it is an object, {} if it is absent or null, else PayloadError naming ``what``."""
+    value = mapping.get(key)
+    return {} if value is None else as_dict(value, what)
+
+
 def as_list(value: Any, what: str) -> list[Any]:
     """``value`` if it is a JSON array (a missing one is empty), else PayloadError naming ``what``."""
     if value is None:
