@@ -19,12 +19,13 @@ from server.channels.base import (
     Watermark,
     WebhookRequest,
 )
+from server.channels.facebook import FacebookAdapter
 from server.channels.sms import SmsAdapter
 from server.channels.whatsapp import WhatsAppAdapter
 
 ADAPTERS: dict[str, ChannelAdapter] = {
     adapter.name: adapter
-    for adapter in (SmsAdapter(), WhatsAppAdapter())
+    for adapter in (SmsAdapter(), WhatsAppAdapter(), FacebookAdapter())
 }
 
 
