@@ -20,12 +20,13 @@ from server.channels.base import (
     WebhookRequest,
 )
 from server.channels.facebook import FacebookAdapter
+from server.channels.line import LineAdapter
 from server.channels.sms import SmsAdapter
 from server.channels.whatsapp import WhatsAppAdapter
 
 ADAPTERS: dict[str, ChannelAdapter] = {
     adapter.name: adapter
-    for adapter in (SmsAdapter(), WhatsAppAdapter(), FacebookAdapter())
+    for adapter in (SmsAdapter(), WhatsAppAdapter(), FacebookAdapter(), LineAdapter())
 }
 
 
