@@ -22,12 +22,13 @@ from server.channels.base import (
 from server.channels.facebook import FacebookAdapter
 from server.channels.line import LineAdapter
 from server.channels.sms import SmsAdapter
+from server.channels.teams import TeamsAdapter
 from server.channels.wechat import WeChatAdapter
 from server.channels.whatsapp import WhatsAppAdapter
 
 ADAPTERS: dict[str, ChannelAdapter] = {
     adapter.name: adapter
-    for adapter in (SmsAdapter(), WhatsAppAdapter(), FacebookAdapter(), LineAdapter(), WeChatAdapter())
+    for adapter in (SmsAdapter(), WhatsAppAdapter(), FacebookAdapter(), LineAdapter(), WeChatAdapter(), TeamsAdapter())
 }
 
 
