@@ -243,3 +243,28 @@ def test_outbound_reply_goes_through_the_outbox_with_retries_and_receipts(app, s
     assert _post(server, receipt_body).status_code == 200
     states = agent.get(f"/api/conversations({conversation_id})/messages?$select=deliverystate").json()["value"]
     assert [m["deliverystate"] for m in states] == ["delivered", "delivered"]
+
+
+def test_twilio_sms_webhook_through_the_real_adapter(settings):
+    from urllib.parse import urlencode
+
+    from server.channels.sms import compute_signature
+
+    application = create_app(settings)
+    application.state.tick_seconds = None
+    params = [("MessageSid", "SM5f1e0000000000000000000000000001"), ("AccountSid", "AC123"),
+              ("From", "+15557654321"), ("To", "+15550001111"), ("Body", "Where is my parcel?"), ("NumMedia", "0")]
+    url = "http://testserver/api/channels/sms"
+    raw = urlencode(params)
+    headers = {"Content-Type": "application/x-www-form-urlencoded",
+               "X-Twilio-Signature": compute_signature("casework-demo-sms", url, params)}
+    with TestClient(application) as client:
+        bad = client.post("/api/channels/sms", content=raw, headers={**headers, "X-Twilio-Signature": "AAAA"})
+        assert bad.status_code == 401 and _messages(application) == 0
+        ok = client.post("/api/channels/sms", content=raw, headers=headers)
+        assert ok.status_code == 200 and "<Response" in ok.text, ok.text
+        assert client.post("/api/channels/sms", content=raw, headers=headers).status_code == 200  # Twilio retry
+        assert _messages(application) == 1
+        with application.state.database.engine.connect() as conn:
+            row = conn.execute(select(schema.conversations)).first()
+        assert row.customerhandle == "+15557654321" and row.channel == "sms"
