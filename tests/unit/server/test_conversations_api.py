@@ -70,8 +70,8 @@ def test_live_chat_from_pre_chat_form_to_close(app, server):
     token, conv = start_chat(server)
     conversation_id = conv["conversationid"]
     assert conv["statuscode"] == 1 and conv["contactid"]
-    assert app.state.conversations.route() == [(conversation_id, user_id(agent))]
-    assert conversation(app, conversation_id).offeredto == user_id(agent)
+    assert conversation(app, conversation_id).offeredto == user_id(agent)  # routed when it started
+    assert app.state.conversations.route() == []  # and only once
     accepted = agent.post(f"/api/conversations({conversation_id})/accept")
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["statuscode"] == 2
@@ -137,9 +137,7 @@ def test_a_rejected_offer_goes_to_the_next_agent_and_an_expired_one_too(app, ser
     _, conv = start_chat(server)
     conversation_id = conv["conversationid"]
     service = app.state.conversations
-    first = service.route()
-    assert len(first) == 1
-    holder = ids[first[0][1]]
+    holder = ids[conversation(app, conversation_id).offeredto]
     assert service.route() == []  # one offer holder at a time
     assert clients[holder].post(f"/api/conversations({conversation_id})/reject").status_code == 200
     second = ids[conversation(app, conversation_id).offeredto]
@@ -159,7 +157,7 @@ def test_a_rejected_offer_goes_to_the_next_agent_and_an_expired_one_too(app, ser
 def test_nobody_available_means_the_conversation_waits_then_is_offered(app, server):
     _, conv = start_chat(server)
     service = app.state.conversations
-    assert service.route() == []
+    assert service.route() == [] and conversation(app, conv["conversationid"]).offeredto is None
     agent = agent_client(app, "agent8")
     agent.put("/api/presence", json={"presence": "Away"})
     assert service.route() == []
@@ -268,3 +266,29 @@ def test_twilio_sms_webhook_through_the_real_adapter(settings):
         with application.state.database.engine.connect() as conn:
             row = conn.execute(select(schema.conversations)).first()
         assert row.customerhandle == "+15557654321" and row.channel == "sms"
+
+
+def test_the_push_socket_tells_agents_about_records_changed_by_others(app, server):
+    watcher, editor = agent_client(app, "agent1"), agent_client(app, "agent3")
+    contact = editor.get("/api/contacts?$top=1").json()["value"][0]
+    with watcher.websocket_connect("/api/push", headers={"Origin": "http://testserver"}) as ws:
+        assert ws.receive_json()["type"] == "hello"
+        # Connecting signs the agent in to presence: Offline -> Available (the reference's default)
+        assert ws.receive_json()["data"]["presence"] == "Available"
+        changed = editor.patch(f"/api/contacts({contact['contactid']})", json={"jobtitle": "Owner"},
+                               headers={"If-Match": contact["@odata.etag"]})
+        assert changed.status_code == 200
+        event = ws.receive_json()
+    assert event["type"] == "record.changed"
+    assert event["data"] == {"by": user_id(editor), "records": [
+        {"entitySet": "contacts", "id": contact["contactid"], "version": contact["versionnumber"] + 1}]}
+
+
+def test_a_failed_write_logs_no_record_change(app, server):
+    editor = agent_client(app, "agent3")
+    contact = editor.get("/api/contacts?$top=1").json()["value"][0]
+    stale = editor.patch(f"/api/contacts({contact['contactid']})", json={"jobtitle": "Owner"},
+                         headers={"If-Match": 'W/"999"'})
+    assert stale.status_code == 412
+    with app.state.database.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(schema.events)).scalar_one() == 0
