@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *api_routes,
         Route("/api/{rest:path}", api_not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/app.zip", serve_app_zip, methods=["GET", "HEAD"]),
+        Route("/chat", lambda request: RedirectResponse("/chat/", status_code=308), methods=["GET", "HEAD"]),
         Route("/", workspace_page, methods=["GET", "HEAD"]),
         Route("/index.html", workspace_page, methods=["GET", "HEAD"]),
         Route("/{path:path}", static_site.serve, methods=["GET", "HEAD"]),
