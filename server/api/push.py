@@ -46,7 +46,7 @@ def _after(ws: WebSocket, database) -> int | None:
 
 async def _pump(ws: WebSocket, database, topics: list[str], after: int, shape=None) -> None:
     hub = ws.app.state.hub
-    wake = hub.subscribe()
+    wake = hub.subscribe(topics)
 
     async def read_client() -> None:  # pings and the close frame; anything else is ignored
         while True:

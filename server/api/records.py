@@ -186,7 +186,7 @@ def _writing(call: Call):
             emit(conn, ["all"], "record.changed", {"by": call.user.id if call.user else None, "records": changes})
     hub = getattr(call.request.app.state, "hub", None)
     if changes and hub is not None:
-        hub.notify()
+        hub.notify({"all"})
 
 
 def _changed(conn: Connection, entity_set: EntitySet, record_id: str, version: int | None) -> None:

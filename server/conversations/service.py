@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -95,21 +96,29 @@ class ConversationService:
         self.hub = hub or Hub()
         self.clock = clock
         self.offer_timeout = offer_timeout
+        self._write_lock = threading.Lock()
 
     # -- transactions ------------------------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One write transaction; wakes this process's sockets after a commit that wrote events."""
-        emitted = False
-        with self.database.engine.begin() as conn:
-            if conn.dialect.name == "sqlite":
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-            conn.info["casework_emitted"] = False
-            yield conn
-            emitted = conn.info.get("casework_emitted", False)
+        """One write transaction; wakes this process's sockets for the topics it wrote events to, after commit.
+
+        SQLite: writers of this process queue on a Python lock before ``BEGIN IMMEDIATE``. Without it, threads
+        meeting a held write lock sleep in SQLite's busy handler, whose back-off grows to 100 ms per try: at 50
+        messages/s with 200 chats p99 was ~500 ms (measured), almost all of it sleeping."""
+        lock = self._write_lock if self.database.dialect == "sqlite" else contextlib.nullcontext()
+        with lock:
+            with self.database.engine.begin() as conn:
+                if conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                conn.info["casework_emitted"] = False
+                conn.info["casework_topics"] = set()
+                yield conn
+                emitted = conn.info.get("casework_emitted", False)
+                topics = conn.info.pop("casework_topics", set())
         if emitted:
-            self.hub.notify()
+            self.hub.notify(topics)
 
     def _lock_conversation(self, conn: Connection, conversation_id: str):
         row = conn.execute(select(C).where(C.c.conversationid == conversation_id).with_for_update()).first()
