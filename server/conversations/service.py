@@ -209,21 +209,21 @@ class ConversationService:
         Raises:
             Duplicate: the provider id is taken; the caller's transaction must roll back.
         """
-        if provider_id is not None and conn.execute(select(M.c.messageid).where(
-                M.c.channel == conversation.channel, M.c.providermessageid == provider_id)).first():
-            raise Duplicate(provider_id)
+        # No SELECT for the provider id first: the insert's ON CONFLICT finds a duplicate, and raising rolls the
+        # sequence bump back with everything else (one statement fewer per message).
         sequence = conn.execute(update(C).where(C.c.conversationid == conversation.conversationid).values(
             lastsequence=C.c.lastsequence + 1, lastmessageon=now).returning(C.c.lastsequence)).scalar_one()
         message_id = str(uuid.uuid4())
-        inserted = conn.execute(_insert(conn, M).values(
+        values = dict(
             messageid=message_id, conversationid=conversation.conversationid, channel=conversation.channel,
             sequence=sequence, direction=direction, sendertype=sendertype, senderid=senderid, sendername=sendername,
             text=text, attachments=json.dumps(list(attachments)), providermessageid=provider_id,
-            deliverystate=state, senton=sent_at or now, createdon=now, modifiedon=now, versionnumber=1,
-        ).on_conflict_do_nothing(index_elements=["channel", "providermessageid"]).returning(M.c.messageid)).first()
-        if inserted is None:  # a concurrent delivery committed the same provider id after our check
+            deliverystate=state, senton=sent_at or now, createdon=now, modifiedon=now, versionnumber=1)
+        inserted = conn.execute(_insert(conn, M).values(**values).on_conflict_do_nothing(
+            index_elements=["channel", "providermessageid"]).returning(M.c.messageid)).first()
+        if inserted is None:  # the provider id is stored already (a retry, or a concurrent delivery committed)
             raise Duplicate(provider_id)
-        message = message_json(conn.execute(select(M).where(M.c.messageid == message_id)).first())
+        message = message_json(values)
         topics = [*_user_topics(conversation.ownerid), f"conversation:{conversation.conversationid}"]
         emit(conn, topics, "message.created", message, conversation.conversationid, now)
         return message
@@ -314,11 +314,15 @@ class ConversationService:
 
     def customer_send(self, token: str, text: str, client_id: str) -> dict:
         """The customer's message; ``client_id`` makes a retried send store once."""
-        row = self.chat_conversation(token)
         now = self.clock()
+        conversation_id = None
         try:
             with self.transaction() as conn:
-                conversation = self._lock_conversation(conn, row.conversationid)
+                conversation = conn.execute(select(C).where(C.c.customertokenhash == token_hash(token))
+                                            .with_for_update()).first()
+                if conversation is None:
+                    raise ConversationError(401, "unauthenticated", "This chat is unknown or has expired.")
+                conversation_id = conversation.conversationid
                 if conversation.statuscode in (int(Status.CLOSED), int(Status.WRAP_UP)):
                     raise ConversationError(409, "conversation_ended", "This chat has ended.")
                 return self._append(conn, conversation, direction="inbound", sendertype="customer",
@@ -328,7 +332,7 @@ class ConversationService:
         except Duplicate:
             with self.database.engine.connect() as conn:
                 existing = conn.execute(select(M).where(
-                    M.c.channel == "chat", M.c.providermessageid == f"{row.conversationid}:{client_id}")).first()
+                    M.c.channel == "chat", M.c.providermessageid == f"{conversation_id}:{client_id}")).first()
             return message_json(existing)
 
     def customer_mark(self, token: str, sequence: int, state: str) -> int:
