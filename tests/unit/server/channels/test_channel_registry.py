@@ -77,3 +77,15 @@ def test_arbitrary_twilio_forms_only_ever_raise_payload_errors(form: list[tuple[
 
     request = WebhookRequest.build("POST", "https://x.example/hook", {}, urlencode(form).encode())
     _only_our_errors(lambda: ADAPTERS["sms"].parse(request))
+
+
+def test_adapters_stay_pure_no_web_framework_or_database_imported() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, server.channels; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'starlette', 'sqlalchemy', 'uvicorn', 'psycopg'}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60,
+                            cwd=Path(__file__).resolve().parents[4])
+    assert result.stdout.strip() == "[]"
