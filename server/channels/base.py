@@ -175,7 +175,8 @@ class ChannelAdapter(Protocol):
 
     def success_answer(self, parsed: ParsedWebhook) -> HttpAnswer: ...
 
-    def outbound(self, to_handle: str, text: str, conversation_ref: dict | None, account: str | None) -> dict: ...
+    def outbound(self, to_handle: str, text: str, conversation_ref: dict | None, account: str | None,
+                 *, retry_key: str | None = None) -> dict: ...
 
 
 # --- helpers shared by the adapters -------------------------------------------------------------------------------
