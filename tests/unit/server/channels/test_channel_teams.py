@@ -169,6 +169,13 @@ def test_unknown_kid_missing_kid_and_unconfigured_bot_fail(keys) -> None:
         teams.verify(post(ACTIVITY, token(keys)), ChannelSecret(secret=""))
 
 
+def test_a_key_set_entry_that_is_no_rsa_key_fails_as_a_signature_error(keys) -> None:
+    kid = keys[1]["keys"][0]["kid"]
+    for broken in ({"kid": kid, "kty": "oct", "k": "c2VjcmV0"}, {"kid": kid, "kty": "RSA"}, {"kid": kid}):
+        with pytest.raises(SignatureError):
+            teams.verify(post(ACTIVITY, token(keys)), secret_for({"keys": [broken]}))
+
+
 def test_key_endorsements_must_include_the_activity_channel(keys) -> None:
     endorsed = {"keys": [{**keys[1]["keys"][0], "endorsements": ["msteams", "skype"]}]}
     teams.verify(post(ACTIVITY, token(keys)), secret_for(endorsed))
