@@ -92,6 +92,8 @@ def _process(request: Request, adapter, webhook) -> Response:
             duplicates += 1
     for receipt in parsed.receipts:
         service.apply_receipt(channel, receipt)
+    for watermark in getattr(parsed, "watermarks", ()):
+        service.apply_watermark(channel, watermark)
     if stored:
         service.route()
     response = _answer(adapter.success_answer(parsed))

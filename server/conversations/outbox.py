@@ -68,11 +68,13 @@ class ProviderStub:
             return [(s["channel"], ReceiptLike(s["providerMessageId"], state)) for s in self.sent]
 
 
-def _build(adapters: dict, channel: str, request: dict) -> dict:
+def _build(adapters: dict, channel: str, request: dict, retry_key: str) -> dict:
     adapter = adapters.get(channel)
-    if adapter is None:  # no adapter merged for this channel yet: the stub records the neutral request
+    if adapter is None:  # no adapter for this channel: the stub records the neutral request
         return {"channel": channel, **request}
-    return adapter.outbound(request["to"], request["text"], request.get("conversation_ref"), request.get("account"))
+    # retry_key: the same on every attempt of one outbox row (LINE's X-Line-Retry-Key makes a retry send once)
+    return adapter.outbound(request["to"], request["text"], request.get("conversation_ref"), request.get("account"),
+                            retry_key=retry_key)
 
 
 def process_due(service, provider, adapters: dict, limit: int = 50) -> int:
@@ -85,7 +87,7 @@ def process_due(service, provider, adapters: dict, limit: int = 50) -> int:
             request = json.loads(row.request)
             attempts = row.attempts + 1
             try:
-                provider_id = provider.send(row.channel, _build(adapters, row.channel, request))
+                provider_id = provider.send(row.channel, _build(adapters, row.channel, request, row.outboxid))
             except Exception as exc:  # noqa: BLE001 - any provider failure is retried, then marked failed
                 final = attempts >= MAX_ATTEMPTS
                 conn.execute(update(OUT).where(OUT.c.outboxid == row.outboxid).values(

@@ -274,6 +274,24 @@ class ConversationService:
                 return False
             return self._set_state(conn, row, receipt.state, now)
 
+    def apply_watermark(self, channel: str, watermark) -> int:
+        """Messenger's "everything we sent to this person up to T reached ``state``": our outbound messages to
+        ``watermark.handle`` sent at or before ``up_to`` move forward. Returns how many changed."""
+        order = {"queued": 0, "sent": 1, "delivered": 2, "read": 3}
+        target = order.get(watermark.state)
+        if target is None:
+            return 0
+        now = self.clock()
+        changed = 0
+        with self.transaction() as conn:
+            rows = conn.execute(select(M).join(C, C.c.conversationid == M.c.conversationid).where(
+                C.c.channel == channel, C.c.customerhandle == watermark.handle, M.c.direction == "outbound",
+                M.c.senton <= watermark.up_to, M.c.deliverystate.in_([s for s, v in order.items() if v < target]),
+                M.c.providermessageid.is_not(None))).all()
+            for row in rows:
+                changed += self._set_state(conn, row, watermark.state, now)
+        return changed
+
     def _set_state(self, conn: Connection, row, state: str, now: dt.datetime) -> bool:
         conn.execute(update(M).where(M.c.messageid == row.messageid).values(
             deliverystate=state, modifiedon=now, versionnumber=M.c.versionnumber + 1))

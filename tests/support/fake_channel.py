@@ -72,6 +72,6 @@ class FakeAdapter:
     def success_answer(self, parsed) -> HttpAnswer:
         return HttpAnswer(200, "text/xml", b"<Response/>")
 
-    def outbound(self, to_handle, text, conversation_ref, account) -> dict:
+    def outbound(self, to_handle, text, conversation_ref, account, *, retry_key=None) -> dict:
         self.outbound_calls.append(to_handle)
         return {"method": "POST", "url": "https://provider.invalid/send", "json": {"to": to_handle, "text": text}}

@@ -292,3 +292,55 @@ def test_a_failed_write_logs_no_record_change(app, server):
     assert stale.status_code == 412
     with app.state.database.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(schema.events)).scalar_one() == 0
+
+
+def test_whatsapp_handshake_and_signed_message_through_the_real_adapter(settings):
+    from server.channels.meta import sign as meta_sign
+
+    application = create_app(settings)
+    application.state.tick_seconds = None
+    body = json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "W1", "changes": [{
+        "field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550001111", "phone_number_id": "106540352242922"},
+            "contacts": [{"profile": {"name": "Kerry Fisher"}, "wa_id": "16315551234"}],
+            "messages": [{"from": "16315551234", "id": "wamid.ABGGFlCGg0cvAgo-sJQh43L5Pe4W", "timestamp": "1603059201",
+                          "text": {"body": "Hello this is an answer"}, "type": "text"}] * 2}}]}]}).encode()
+    with TestClient(application) as client:
+        shake = client.get("/api/channels/whatsapp?hub.mode=subscribe&hub.verify_token=casework-demo-whatsapp"
+                           "&hub.challenge=1158201444")
+        assert shake.status_code == 200 and shake.text == "1158201444"
+        assert client.get("/api/channels/whatsapp?hub.mode=subscribe&hub.verify_token=nope"
+                          "&hub.challenge=1").status_code == 401
+        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": meta_sign("casework-demo-whatsapp",
+                                                                                        body)}
+        ok = client.post("/api/channels/whatsapp", content=body, headers=headers)
+        assert ok.status_code == 200 and ok.headers["X-Casework-Stored"] == "1 stored, 1 duplicate"
+        assert client.post("/api/channels/whatsapp", content=body[:-1] + b" ", headers=headers).status_code == 401
+        assert _messages(application) == 1
+
+
+def test_teams_activity_with_the_generated_demo_key_set(settings):
+    from server.channels.teams import sign_demo_token
+    from server.conversations.runtime import DEMO_TEAMS_APP_ID, DEMO_TEAMS_ISSUER
+
+    application = create_app(settings)
+    application.state.tick_seconds = None
+    service_url = "https://smba.trafficmanager.net/amer/"
+    activity = {"type": "message", "id": "1485983408511", "timestamp": "2017-02-01T21:10:07.437Z",
+                "serviceUrl": service_url, "channelId": "msteams",
+                "from": {"id": "29:1XJKJMvc5GBtc2Jw", "name": "Megan Bowen"},
+                "conversation": {"conversationType": "personal", "id": "a:17I0kl9EkpE1O9PH5"},
+                "recipient": {"id": f"28:{DEMO_TEAMS_APP_ID}", "name": "Casework"}, "text": "Hello Casework"}
+    with TestClient(application) as client:  # first start: the key set is generated into the data dir
+        jwks = json.loads((settings.data_dir / "teams-demo-jwks.json").read_text())
+        private_pem = (settings.data_dir / "teams-demo-key.pem").read_bytes()
+        token = sign_demo_token(private_pem, jwks["keys"][0]["kid"], DEMO_TEAMS_APP_ID, DEMO_TEAMS_ISSUER,
+                                service_url)
+        ok = client.post("/api/channels/teams", json=activity, headers={"Authorization": f"Bearer {token}"})
+        assert ok.status_code == 200, ok.text
+        forged = client.post("/api/channels/teams", json=activity, headers={"Authorization": "Bearer x.y.z"})
+        assert forged.status_code == 401 and _messages(application) == 1
+        with application.state.database.engine.connect() as conn:
+            row = conn.execute(select(schema.conversations)).first()
+        assert json.loads(row.conversationref)["conversation_id"] == "a:17I0kl9EkpE1O9PH5"
