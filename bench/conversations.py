@@ -108,6 +108,7 @@ async def _run_step(base: str, tokens: list[str], sessions: dict[str, str], rate
     sent_at: dict[str, float] = {}
     latencies: list[float] = []
     posts: list[float] = []  # the POST's own answer time, from the actual send
+    series: list[tuple[float, float]] = []  # (scheduled offset s, latency ms): where the slow ones fall
     errors = 0
     done = asyncio.Event()
     total = int(rate * seconds)
@@ -129,6 +130,7 @@ async def _run_step(base: str, tokens: list[str], sessions: dict[str, str], rate
                     started = sent_at.pop(key, None)
                     if started is not None:
                         latencies.append((time.perf_counter() - started) * 1000)
+                        series.append((round(started - start, 3), round(latencies[-1], 1)))
                         if len(latencies) + errors >= total:
                             done.set()
 
@@ -137,6 +139,14 @@ async def _run_step(base: str, tokens: list[str], sessions: dict[str, str], rate
     await asyncio.wait_for(ready, 30)
     await asyncio.sleep(0.5)  # let every agent socket finish its hello (not a synchronisation in a test)
     connections = [HttpConnection(parts.hostname, parts.port) for _ in tokens]
+
+    async def warm(index: int) -> None:  # open every connection and warm the server's worker threads, unmeasured
+        key = f"warm{step}-c{index}"
+        await connections[index].post("/api/chat/messages", json.dumps({"text": key, "clientId": key}).encode(),
+                                       tokens[index])
+
+    for first in range(0, len(tokens), 20):
+        await asyncio.gather(*(warm(i) for i in range(first, min(first + 20, len(tokens)))))
     interval = 1.0 / rate
     start = time.perf_counter() + 0.2
 
@@ -185,7 +195,8 @@ async def _run_step(base: str, tokens: list[str], sessions: dict[str, str], rate
             "p50Ms": round(_percentile(latencies, 0.50), 2), "p99Ms": round(_percentile(latencies, 0.99), 2),
             "maxMs": round(max(latencies), 2) if latencies else None,
             "meanMs": round(statistics.fmean(latencies), 2) if latencies else None,
-            "postP50Ms": round(_percentile(posts, 0.50), 2), "postP99Ms": round(_percentile(posts, 0.99), 2)}
+            "postP50Ms": round(_percentile(posts, 0.50), 2), "postP99Ms": round(_percentile(posts, 0.99), 2),
+            "slowest": sorted(series, key=lambda p: -p[1])[:10]}
 
 
 def _bench(db: str, conversations: int, seconds: float, start_rate: float, max_rate: float) -> dict:
