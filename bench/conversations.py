@@ -11,8 +11,8 @@ Load: one asyncio process; every conversation is a customer on its own keep-aliv
 ``POST /api/chat/messages`` on an open-loop schedule (``rate`` messages/s in total, spread evenly). Latency is
 from a message's *scheduled* send time to the moment its ``message.created`` event arrives on the owning agent's
 socket (so a backlog cannot hide). Each rate step runs ``--seconds``; the steps double from ``--start-rate``
-until p99 exceeds the goal or the achieved rate falls below 90% of the offered one: the last step that met both
-is the ceiling. The client shares the 2-core machine with the server, so its CPU is part of what bounds it.
+until the achieved rate falls below 90% of the offered one (or a message is lost or refused): the last step kept
+up is the throughput ceiling, and the last one whose p99 was under the goal is reported beside it. The client shares the 2-core machine with the server, so its CPU is part of what bounds it.
 Prints one JSON document and a one-line summary.
 """
 
@@ -226,16 +226,19 @@ def _bench(db: str, conversations: int, seconds: float, start_rate: float, max_r
         rate = start_rate
         while rate <= max_rate:
             result = asyncio.run(_run_step(server.url, tokens, sessions, rate, seconds, len(steps)))
-            result["met"] = (result["p99Ms"] < GOAL_P99_MS and result["achievedRate"] >= 0.9 * rate
-                             and result["lost"] == 0 and result["errors"] == 0)
+            result["kept"] = (result["achievedRate"] >= 0.9 * rate and result["lost"] == 0
+                              and result["errors"] == 0)
+            result["met"] = result["kept"] and result["p99Ms"] < GOAL_P99_MS
             steps.append(result)
-            if not result["met"]:
+            if not result["kept"]:  # the throughput ceiling: the server no longer keeps up with the offered rate
                 break
             rate *= 2
         met = [s for s in steps if s["met"]]
+        kept = [s for s in steps if s["kept"]]
         return {"database": db, "conversations": conversations, "agents": len(sessions), "steps": steps,
                 "ceilingRate": met[-1]["offeredRate"] if met else None,
-                "atCeiling": met[-1] if met else None}
+                "atCeiling": met[-1] if met else None,
+                "throughputCeiling": kept[-1]["achievedRate"] if kept else None}
     finally:
         server.stop()
         if cluster is not None:
@@ -258,8 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         first = r["steps"][0]
         at = r["atCeiling"] or first
         summary.append(f"{r['database']}: {r['conversations']} conversations, at {first['offeredRate']:g} msg/s "
-                       f"p50 {first['p50Ms']} ms p99 {first['p99Ms']} ms; ceiling {r['ceilingRate']} msg/s "
-                       f"(p99 {at['p99Ms']} ms)")
+                       f"p50 {first['p50Ms']} ms p99 {first['p99Ms']} ms; p99 goal met up to {r['ceilingRate']} "
+                       f"msg/s (p99 {at['p99Ms']} ms); kept up to {r['throughputCeiling']} msg/s")
     print("conversations bench: " + " | ".join(summary))
     return 0
 
