@@ -12,7 +12,8 @@ Load: one asyncio process; every conversation is a customer on its own keep-aliv
 from a message's *scheduled* send time to the moment its ``message.created`` event arrives on the owning agent's
 socket (so a backlog cannot hide). Each rate step runs ``--seconds``; the steps double from ``--start-rate``
 until the achieved rate falls below 90% of the offered one (or a message is lost or refused): the last step kept
-up is the throughput ceiling, and the last one whose p99 was under the goal is reported beside it. The client shares the 2-core machine with the server, so its CPU is part of what bounds it.
+up is the throughput ceiling, and the last one whose p99 was under the goal is reported beside it. The client
+shares the 2-core machine with the server, so its CPU is part of what bounds it.
 Prints one JSON document and a one-line summary.
 """
 

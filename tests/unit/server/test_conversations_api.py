@@ -344,3 +344,28 @@ def test_teams_activity_with_the_generated_demo_key_set(settings):
         with application.state.database.engine.connect() as conn:
             row = conn.execute(select(schema.conversations)).first()
         assert json.loads(row.conversationref)["conversation_id"] == "a:17I0kl9EkpE1O9PH5"
+
+
+def test_the_customer_socket_gets_the_agents_messages_typing_and_status_only(app, server):
+    from starlette.websockets import WebSocketDisconnect
+
+    agent = agent_client(app, "agent2")
+    available(agent)
+    token, conv = start_chat(server)
+    conversation_id = conv["conversationid"]
+    after = server.get("/api/chat/conversation", headers=bearer(token)).json()["lastEventId"]
+    with server.websocket_connect(f"/api/chat/push?token={token}&after={after}") as ws:
+        assert ws.receive_json() == {"type": "hello", "after": after}
+        agent.post(f"/api/conversations({conversation_id})/accept")
+        assert ws.receive_json()["data"] == {"statuscode": 2, "agent": True}
+        agent.post(f"/api/conversations({conversation_id})/typing")
+        assert ws.receive_json()["data"] == {"conversationid": conversation_id, "who": "agent"}
+        agent.post(f"/api/conversations({conversation_id})/send", json={"text": "Hi Ann"})
+        message = ws.receive_json()
+    assert message["type"] == "message.created" and message["data"]["text"] == "Hi Ann"
+    assert set(message["data"]) == {"messageid", "sequence", "direction", "sendertype", "sendername", "text",
+                                    "deliverystate", "createdon"}
+    with pytest.raises(WebSocketDisconnect) as closed, server.websocket_connect("/api/chat/push?token=nope&after=0") \
+            as ws:
+        ws.receive_json()
+    assert closed.value.code == 4401
