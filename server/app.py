@@ -15,10 +15,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match, Route
 
 from server.api import auth as auth_api
-from server.api import health, openapi, records, search
+from server.api import channels as channels_api
+from server.api import conversations as conversations_api
+from server.api import health, openapi, push, records, search
 from server.api.common import authenticate
 from server.appzip import AppZipCache
 from server.auth import LoginLimiter
+from server.conversations import runtime as conversations_runtime
 from server.db import open_database
 from server.errors import EXCEPTION_HANDLERS, ApiError
 from server.security import SecurityHeadersMiddleware
@@ -42,8 +45,16 @@ def prepare_database(settings: Settings):
                 f"refusing to start in production mode: demo credentials exist for {', '.join(users)} "
                 "(change those passwords or disable the users)"
             )
+        channels = conversations_runtime.demo_channel_secrets_present(database)
+        if channels:
+            database.close()
+            raise DemoCredentialsError(
+                f"refusing to start in production mode: demo channel secrets are in use for {', '.join(channels)} "
+                "(set the providers' real secrets or disable those channel accounts)"
+            )
     elif settings.seed:
         seed_if_empty(database, cases=settings.seed_cases or DEFAULT_CASES)
+        conversations_runtime.seed_channel_accounts(database, settings.data_dir)
     return database
 
 
@@ -82,16 +93,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.settings = settings
         app.state.login_limiter = settings.login_limiter or LoginLimiter()
         app.state.database = prepare_database(settings)
+        await conversations_runtime.start(app)
         try:
             yield
         finally:
+            await conversations_runtime.stop(app)
             app.state.database.close()
 
-    api_routes = [*health.routes, *auth_api.routes, *search.routes, *openapi.routes, *records.routes]
+    api_routes = [*health.routes, *auth_api.routes, *search.routes, *openapi.routes, *conversations_api.routes,
+                  *channels_api.routes, *records.routes]
     routes = [
+        *push.routes,
         *api_routes,
         Route("/api/{rest:path}", api_not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/app.zip", serve_app_zip, methods=["GET", "HEAD"]),
+        Route("/chat", lambda request: RedirectResponse("/chat/", status_code=308), methods=["GET", "HEAD"]),
         Route("/", workspace_page, methods=["GET", "HEAD"]),
         Route("/index.html", workspace_page, methods=["GET", "HEAD"]),
         Route("/{path:path}", static_site.serve, methods=["GET", "HEAD"]),

@@ -6,10 +6,11 @@ such as ``passwordhash`` is never listed, so it never leaves the server.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, or_, select
 
 from server.db import schema
 
@@ -61,6 +62,8 @@ class EntitySet:
     default_order: tuple[tuple[str, bool], ...] = (("createdon", True),)
     # A read-only view (GET only): records are written through their own entity set.
     read_only: bool = False
+    # Row-level read scope: ``scope(user)`` gives WHERE clauses limiting what the user sees (None: no limit).
+    scope: Callable[[Any], list] | None = None
 
     @property
     def by_name(self) -> dict[str, Field]:
@@ -114,6 +117,73 @@ def _activity_pointers() -> EntitySet:
     return EntitySet("activitypointers", "activitypointer", schema.activities, "activityid", fields,
                      write_roles=(), delete_roles=(), fixed={"activitytypecode": ACTIVITY_TYPES},
                      default_order=(("scheduledend", False),), read_only=True)
+
+
+def _conversation_scope(user) -> list:
+    """Agents see conversations they own, are offered, or that wait in one of their queues."""
+    if user.has("supervisor", "admin"):
+        return []
+    c, members = schema.conversations, schema.queuemembers
+    mine = select(members.c.queueid).where(members.c.systemuserid == user.id)
+    return [or_(c.c.ownerid == user.id, c.c.offeredto == user.id, c.c.queueid.in_(mine))]
+
+
+def _message_scope(user) -> list:
+    if user.has("supervisor", "admin"):
+        return []
+    c = schema.conversations
+    visible = select(c.c.conversationid).where(*_conversation_scope(user))
+    return [schema.conversationmessages.c.conversationid.in_(visible)]
+
+
+CONVERSATION_STATUS = (1, 2, 3, 4, 5)
+CHANNELS = ("chat", "sms", "whatsapp", "facebook", "line", "wechat", "teams")
+
+
+def _conversation_sets() -> tuple[EntitySet, ...]:
+    """Conversations and their messages: read through the records API, changed only by the conversation actions
+    (accept, end, close, send ...) so every change also lands in the push log."""
+    conversations = EntitySet("conversations", "conversation", schema.conversations, "conversationid", tuple(
+        replace(f, write=None) for f in (
+            *_common("conversationid"),
+            Field("channel", choices=CHANNELS),
+            Field("channelaccountid", "guid"),
+            Field("title"),
+            Field("customerhandle"),
+            Field("customername"),
+            Field("contactid", "guid"),
+            Field("accountid", "guid"),
+            Field("incidentid", "guid"),
+            Field("queueid", "guid"),
+            Field("ownerid", "guid"),
+            Field("statecode", "int", choices=(0, 1)),
+            Field("statuscode", "int", choices=CONVERSATION_STATUS),
+            Field("offeredto", "guid"),
+            Field("offerexpireson", "datetime"),
+            Field("units", "int"),
+            Field("lastsequence", "int"),
+            Field("firstresponseon", "datetime"),
+            Field("closedon", "datetime"),
+            Field("lastmessageon", "datetime"),
+        )), write_roles=(), delete_roles=(), read_only=True, scope=_conversation_scope)
+    messages = EntitySet("conversationmessages", "conversationmessage", schema.conversationmessages, "messageid",
+                         tuple(replace(f, write=None) for f in (
+                             *_common("messageid"),
+                             Field("conversationid", "guid"),
+                             Field("channel", choices=CHANNELS),
+                             Field("sequence", "int"),
+                             Field("direction", choices=("inbound", "outbound")),
+                             Field("sendertype", choices=("customer", "agent", "system")),
+                             Field("senderid"),
+                             Field("sendername"),
+                             Field("text"),
+                             Field("attachments", "jsonarray"),
+                             Field("providermessageid"),
+                             Field("deliverystate", choices=("queued", "sent", "delivered", "read", "failed")),
+                             Field("senton", "datetime"),
+                         )), write_roles=(), delete_roles=(), read_only=True, scope=_message_scope,
+                         default_order=(("sequence", False),))
+    return conversations, messages
 
 
 ENTITY_SETS: dict[str, EntitySet] = {
@@ -223,6 +293,7 @@ ENTITY_SETS: dict[str, EntitySet] = {
             Field("isdefault", "bool", nullable=False, default=False),
             Field("settings", "json", required=True, nullable=False),
         ), write_roles=("admin",), delete_roles=("admin",), default_order=(("name", False),)),
+        *_conversation_sets(),
     )
 }
 

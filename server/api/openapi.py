@@ -22,6 +22,7 @@ _KINDS = {
     "bool": {"type": "boolean"},
     "datetime": {"type": "string", "format": "date-time"},
     "json": {"type": "object"},
+    "jsonarray": {"type": "array", "items": {"type": "object"}},
 }
 
 

@@ -9,6 +9,7 @@ Conventions (documented in the README):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -28,6 +29,7 @@ from starlette.routing import Route
 from server.api.common import Call, FastJSONResponse, budgeted, endpoint, utcnow
 from server.api.entities import ENTITY_SETS, REFERENCES, EntitySet, Field
 from server.api.odata import GUID, QueryError, parse_filter, parse_int, parse_orderby, parse_select
+from server.conversations.events import emit
 from server.db import schema
 from server.errors import ApiError
 
@@ -68,7 +70,8 @@ def _convert_bool(value: Any) -> Any:
     return bool(value) if value is not None else None
 
 
-_CONVERTERS = {"datetime": _convert_datetime, "json": _convert_json, "bool": _convert_bool}
+_CONVERTERS = {"datetime": _convert_datetime, "json": _convert_json, "jsonarray": _convert_json,
+               "bool": _convert_bool}
 _PLANS: dict[tuple[str, tuple[str, ...] | None], list[tuple[str, Any]]] = {}
 
 
@@ -166,6 +169,30 @@ def _check_owner(call: Call, entity_set: EntitySet, row: Any) -> None:
         return
     raise ApiError(403, "not_owner", f"Only the owner, a supervisor or an admin can change this {entity_set.entity}.",
                    {"ownerid": owner})
+
+
+@contextlib.contextmanager
+def _writing(call: Call):
+    """A write transaction that, before it commits, logs ``record.changed`` (topic ``all``) for the records it
+    changed, so other agents' workspaces refresh what someone else changed; this process's sockets wake after."""
+    changes: list[dict] = []
+    with call.database.engine.begin() as conn:
+        conn.info["record_changes"] = changes
+        try:
+            yield conn
+        finally:
+            conn.info.pop("record_changes", None)
+        if changes:
+            emit(conn, ["all"], "record.changed", {"by": call.user.id if call.user else None, "records": changes})
+    hub = getattr(call.request.app.state, "hub", None)
+    if changes and hub is not None:
+        hub.notify({"all"})
+
+
+def _changed(conn: Connection, entity_set: EntitySet, record_id: str, version: int | None) -> None:
+    changes = conn.info.get("record_changes")
+    if changes is not None:
+        changes.append({"entitySet": entity_set.name, "id": record_id, "version": version})
 
 
 # -- validation --------------------------------------------------------------------------------------------------
@@ -266,7 +293,8 @@ def _check_references(conn: Connection, entity_set: EntitySet, values: dict, exi
 # -- list and get ------------------------------------------------------------------------------------------------
 
 def _filter_fields(entity_set: EntitySet) -> dict[str, tuple[Any, str]]:
-    return {f.name: (entity_set.column(f.name), f.kind) for f in entity_set.fields if f.kind != "json"}
+    return {f.name: (entity_set.column(f.name), f.kind) for f in entity_set.fields
+            if f.kind not in ("json", "jsonarray")}
 
 
 _LIST_OPTIONS = ("$filter", "$select", "$orderby", "$top", "$skip", "$count")
@@ -301,9 +329,10 @@ def _list_statements(set_name: str, filter_text: str | None, select_text: str | 
     return query, count_query, names, top, skip
 
 
-def list_records(call: Call) -> Response:
-    """``GET /api/<set>``: ``$filter``, ``$select``, ``$orderby``, ``$top`` (max 500), ``$skip``, ``$count``."""
-    entity_set = _entity_set(call)
+def list_records(call: Call, entity_set: EntitySet | None = None, extra_where: tuple = ()) -> Response:
+    """``GET /api/<set>``: ``$filter``, ``$select``, ``$orderby``, ``$top`` (max 500), ``$skip``, ``$count``.
+    ``entity_set`` and ``extra_where``: for nested collections (``conversations(<id>)/messages``)."""
+    entity_set = entity_set or _entity_set(call)
     known = {"$filter", "$select", "$orderby", "$top", "$skip", "$count"}
     unknown = [key for key in call.query if key.startswith("$") and key not in known]
     try:
@@ -313,6 +342,10 @@ def list_records(call: Call) -> Response:
             entity_set.name, *(call.query.get(option) for option in _LIST_OPTIONS))
     except QueryError as exc:
         raise ApiError(400, "invalid_query", exc.message, exc.details) from None
+    scope = [*(entity_set.scope(call.user) if entity_set.scope else []), *extra_where]
+    if scope:  # row-level scope (conversations): added per request, after the memoized statement
+        query = query.where(*scope)
+        count_query = count_query.where(*scope) if count_query is not None else None
     with call.database.engine.connect() as conn, budgeted(call.database, conn):
         rows = conn.execute(query).all()
         body: dict[str, Any] = {}
@@ -330,6 +363,11 @@ def get_record(call: Call) -> Response:
     entity_set, record_id = _entity_set(call), _record_id(call)
     with call.database.engine.connect() as conn:
         row = _get_or_404(conn, entity_set, record_id)
+        if entity_set.scope is not None and (scope := entity_set.scope(call.user)):
+            key = entity_set.column(entity_set.key)
+            if conn.execute(select(key).where(key == record_id, *scope)).first() is None:
+                raise ApiError(404, "not_found", f"No {entity_set.entity} with id {record_id}.",
+                               {"entitySet": entity_set.name, "id": record_id})
     etag = etag_of(row._mapping["versionnumber"])
     if call.header("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
@@ -372,12 +410,13 @@ def create_record(call: Call) -> Response:
     now = utcnow()
     record_id = str(uuid.uuid4())
     try:
-        with call.database.engine.begin() as conn:
+        with _writing(call) as conn:
             _check_references(conn, entity_set, values)
             row_values = {**values, **_generated(conn, entity_set, values, call, now), entity_set.key: record_id,
                           "createdon": now, "modifiedon": now, "versionnumber": 1}
             conn.execute(insert(entity_set.table).values(**row_values))
             row = _fetch(conn, entity_set, record_id)
+            _changed(conn, entity_set, record_id, 1)
     except IntegrityError:
         raise ApiError(409, "conflict", f"This {entity_set.entity} clashes with an existing record "
                        "(a unique value is taken).", {"entitySet": entity_set.name}) from None
@@ -398,6 +437,7 @@ def _guarded_update(conn: Connection, entity_set: EntitySet, record_id: str, ver
         if row is None:
             raise ApiError(404, "not_found", f"No {entity_set.entity} with id {record_id}.", {"id": record_id})
         raise _stale(entity_set, row)
+    _changed(conn, entity_set, record_id, row._mapping["versionnumber"])
     return row
 
 
@@ -417,7 +457,7 @@ def update_record(call: Call) -> Response:
     values = validate_body(entity_set, call.body, creating=False)
     now = utcnow()
     try:
-        with call.database.engine.begin() as conn:
+        with _writing(call) as conn:
             row = _load_for_write(conn, call, entity_set, record_id, version)
             if entity_set.name == "incidents" and row._mapping["statecode"] != 0:
                 raise ApiError(409, "case_not_active", "A resolved or cancelled case cannot be edited.",
@@ -438,7 +478,7 @@ def delete_record(call: Call) -> Response:
     call.require(*entity_set.delete_roles)
     version = _require_version(call)
     try:
-        with call.database.engine.begin() as conn:
+        with _writing(call) as conn:
             _load_for_write(conn, call, entity_set, record_id, version)
             if entity_set.name == "incidents":
                 conn.execute(delete(schema.queueitems).where(schema.queueitems.c.objectid == record_id))
@@ -447,6 +487,7 @@ def delete_record(call: Call) -> Response:
                 key == record_id, entity_set.column("versionnumber") == version))
             if result.rowcount != 1:
                 raise _stale(entity_set, _get_or_404(conn, entity_set, record_id))
+            _changed(conn, entity_set, record_id, None)
     except IntegrityError:
         raise ApiError(409, "conflict", f"Other records still refer to this {entity_set.entity}.",
                        {"entitySet": entity_set.name, "id": record_id}) from None
@@ -486,7 +527,7 @@ def _close_case(call: Call, state: int) -> Response:
         "statuscode": Field("statuscode", "int", choices=reasons, nullable=False, default=reasons[0]),
     })
     now = utcnow()
-    with call.database.engine.begin() as conn:
+    with _writing(call) as conn:
         row = _load_for_write(conn, call, INCIDENTS, record_id, version)
         if row._mapping["statecode"] != 0:
             raise ApiError(409, "case_not_active", "The case is already resolved or cancelled.",
@@ -524,7 +565,7 @@ def assign_case(call: Call) -> Response:
     record_id, version = _record_id(call), _require_version(call)
     values = _action_body(call, {"ownerid": Field("ownerid", "guid", required=True, nullable=False)})
     now = utcnow()
-    with call.database.engine.begin() as conn:
+    with _writing(call) as conn:
         user = conn.execute(select(schema.systemusers.c.isdisabled).where(
             schema.systemusers.c.systemuserid == values["ownerid"])).first()
         if user is None or user.isdisabled:
@@ -544,7 +585,7 @@ def route_case(call: Call) -> Response:
     record_id, version = _record_id(call), _require_version(call)
     values = _action_body(call, {"queueid": Field("queueid", "guid", required=True, nullable=False)})
     now = utcnow()
-    with call.database.engine.begin() as conn:
+    with _writing(call) as conn:
         queues = schema.queues
         if conn.execute(select(queues.c.queueid).where(queues.c.queueid == values["queueid"])).first() is None:
             raise ApiError(422, "validation_failed", "queueid names no queue.",
@@ -624,7 +665,7 @@ def pick_queue_item(call: Call) -> Response:
         raise ApiError(400, "invalid_body", "Picking takes no body (or an empty object).", {"field": None})
     now = utcnow()
     items = schema.queueitems
-    with call.database.engine.begin() as conn:
+    with _writing(call) as conn:
         item = _get_or_404(conn, QUEUEITEMS, record_id)
         worker = item._mapping["workerid"]
         if worker is not None and worker != me.id:

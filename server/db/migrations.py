@@ -45,11 +45,20 @@ def _dashboard_indexes(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _conversations(conn: Connection) -> None:
+    for table in schema.CONVERSATION_TABLES:
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial: meta, accounts, contacts, incidents", _initial),
     Migration(2, "records: cases, activities, queues, articles, templates, users, profiles, sessions, search",
               _records_search_signin),
     Migration(3, "indexes for the agent dashboard's lists (mine, open, available) at scale", _dashboard_indexes),
+    # Version 4 is the hardening branch's (issue #13); numbers need not be contiguous, but a database migrated to 5
+    # before 4 exists would skip 4 (migrate() applies versions above the highest applied): merge 4 first.
+    Migration(5, "conversations: channel accounts, conversations, messages, outbox, offers, presence, events",
+              _conversations),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -8,6 +8,7 @@ Ids are GUID strings (36 characters), times are timezone-aware UTC.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 
@@ -322,4 +324,155 @@ DASHBOARD_INDEXES = [
 NEW_TABLES = (
     systemusers, userroles, queues, queuemembers, queueitems, activities, annotations, knowledgearticles,
     templates, profiles, profileassignments, usersettings, sessions,
+)
+
+
+# -- Migration 5: conversations, messages, channel accounts, presence, the outbox and the push event log. ---------
+
+channelaccounts = Table(
+    "channelaccounts",
+    metadata,
+    Column("channelaccountid", String(36), primary_key=True),
+    Column("channel", String(20), nullable=False),  # chat | sms | whatsapp | facebook | line | wechat | teams
+    Column("name", String(200), nullable=False),
+    Column("handle", String(200)),  # the business side (To number, phone_number_id, page id, ...); None: any
+    Column("secret", String(500), nullable=False),  # Twilio auth token, Meta app secret, LINE secret, WeChat token
+    Column("verifytoken", String(200)),  # hub.verify_token (WhatsApp, Facebook)
+    Column("settings", Text, nullable=False, server_default=text("'{}'")),  # JSON: Teams app id, jwks, issuer
+    Column("queueid", String(36), ForeignKey("queues.queueid"), nullable=False),
+    Column("isdisabled", Boolean, nullable=False, server_default=text("false")),
+    *_stamps(),
+    _version(),
+    UniqueConstraint("channel", "name", name="uq_channelaccounts_name"),
+)
+
+# A customer's handle on a channel (phone, wa_id, PSID, LINE userId, OpenID, Teams id, chat e-mail) -> contact.
+channelidentities = Table(
+    "channelidentities",
+    metadata,
+    Column("channel", String(20), nullable=False),
+    Column("handle", String(200), nullable=False),
+    Column("contactid", String(36), ForeignKey("contacts.contactid", ondelete="CASCADE"), nullable=False),
+    Column("createdon", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("channel", "handle"),
+)
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("conversationid", String(36), primary_key=True),
+    Column("channel", String(20), nullable=False),
+    Column("channelaccountid", String(36), ForeignKey("channelaccounts.channelaccountid")),
+    Column("title", String(300), nullable=False),
+    Column("customerhandle", String(200), nullable=False),
+    Column("customername", String(200)),
+    Column("contactid", String(36), ForeignKey("contacts.contactid")),
+    Column("accountid", String(36), ForeignKey("accounts.accountid")),
+    Column("incidentid", String(36), ForeignKey("incidents.incidentid")),
+    Column("queueid", String(36), ForeignKey("queues.queueid"), nullable=False),
+    Column("ownerid", String(36), ForeignKey("systemusers.systemuserid")),
+    Column("statecode", Integer, nullable=False, server_default=text("0")),
+    Column("statuscode", Integer, nullable=False, server_default=text("1")),
+    # The one pending offer (one holder at a time): who holds it and until when.
+    Column("offeredto", String(36), ForeignKey("systemusers.systemuserid")),
+    Column("offerexpireson", DateTime(timezone=True)),
+    Column("units", Integer, nullable=False, server_default=text("1")),
+    Column("conversationref", Text),  # JSON: what outbound needs (Teams serviceUrl + conversation id)
+    Column("customertokenhash", String(64), unique=True),  # /chat's persistent-chat token (SHA-256 only)
+    Column("lastsequence", Integer, nullable=False, server_default=text("0")),
+    Column("firstresponseon", DateTime(timezone=True)),
+    Column("closedon", DateTime(timezone=True)),
+    Column("lastmessageon", DateTime(timezone=True)),
+    *_stamps(),
+    _version(),
+    Index("ix_conversations_waiting", "statuscode", "queueid", "createdon"),
+    Index("ix_conversations_owner", "ownerid", "statuscode"),
+    Index("ix_conversations_customer", "channel", "customerhandle", "statuscode"),
+)
+
+conversationmessages = Table(
+    "conversationmessages",
+    metadata,
+    Column("messageid", String(36), primary_key=True),
+    Column("conversationid", String(36), ForeignKey("conversations.conversationid", ondelete="CASCADE"),
+           nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("direction", String(10), nullable=False),  # inbound | outbound
+    Column("sendertype", String(10), nullable=False),  # customer | agent | system
+    Column("senderid", String(200)),
+    Column("sendername", String(200)),
+    Column("text", Text, nullable=False),
+    Column("attachments", Text, nullable=False, server_default=text("'[]'")),  # JSON array of metadata
+    Column("providermessageid", String(200)),
+    Column("deliverystate", String(10), nullable=False),  # sent | delivered | read | failed
+    Column("senton", DateTime(timezone=True)),
+    *_stamps(),
+    _version(),
+    # The idempotency guarantee: a provider's retry, a duplicate inside one payload and two concurrent deliveries
+    # of one message all meet this constraint; the second insert fails and nothing else is written.
+    UniqueConstraint("channel", "providermessageid", name="uq_messages_provider_id"),
+    UniqueConstraint("conversationid", "sequence", name="uq_messages_sequence"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("outboxid", String(36), primary_key=True),
+    Column("messageid", String(36), ForeignKey("conversationmessages.messageid", ondelete="CASCADE"),
+           nullable=False, unique=True),
+    Column("channel", String(20), nullable=False),
+    Column("request", Text, nullable=False),  # JSON: the provider API request the adapter built
+    Column("state", String(10), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("nextattempton", DateTime(timezone=True), nullable=False),
+    Column("lasterror", String(500)),
+    *_stamps(),
+    Index("ix_outbox_due", "state", "nextattempton"),
+)
+
+conversationoffers = Table(
+    "conversationoffers",
+    metadata,
+    Column("offerid", String(36), primary_key=True),
+    Column("conversationid", String(36), ForeignKey("conversations.conversationid", ondelete="CASCADE"),
+           nullable=False),
+    Column("systemuserid", String(36), ForeignKey("systemusers.systemuserid", ondelete="CASCADE"), nullable=False),
+    Column("outcome", String(10), nullable=False),  # pending | accepted | rejected | expired | withdrawn
+    Column("offeredon", DateTime(timezone=True), nullable=False),
+    Column("expireson", DateTime(timezone=True), nullable=False),
+    Index("ix_offers_conversation", "conversationid", "systemuserid"),
+)
+
+agentpresence = Table(
+    "agentpresence",
+    metadata,
+    Column("systemuserid", String(36), ForeignKey("systemusers.systemuserid", ondelete="CASCADE"), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("manual", Boolean, nullable=False, server_default=text("false")),
+    Column("connections", Integer, nullable=False, server_default=text("0")),
+    Column("disconnectedon", DateTime(timezone=True)),
+    Column("beforedisconnect", String(20)),
+    Column("lastassignedon", DateTime(timezone=True)),
+    Column("modifiedon", DateTime(timezone=True), nullable=False),
+)
+
+# The push log: every event an agent's or a customer's socket sends is a row here first. ``topic`` is
+# ``user:<id>``, ``conversation:<id>`` (the customer's page) or ``all``; ids only grow, and (see
+# server.conversations.events) commit in id order, so a reader that saw id N has seen every id below it.
+events = Table(
+    "events",
+    metadata,
+    Column("eventid", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("topic", String(50), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("conversationid", String(36)),
+    Column("payload", Text, nullable=False),
+    Column("createdon", DateTime(timezone=True), nullable=False),
+    Index("ix_events_topic", "topic", "eventid"),
+)
+
+CONVERSATION_TABLES = (
+    channelaccounts, channelidentities, conversations, conversationmessages, outbox, conversationoffers,
+    agentpresence, events,
 )
