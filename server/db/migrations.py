@@ -55,9 +55,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "records: cases, activities, queues, articles, templates, users, profiles, sessions, search",
               _records_search_signin),
     Migration(3, "indexes for the agent dashboard's lists (mine, open, available) at scale", _dashboard_indexes),
-    # Version 4 is the hardening branch's (issue #13); numbers need not be contiguous, but a database migrated to 5
-    # before 4 exists would skip 4 (migrate() applies versions above the highest applied): merge 4 first.
-    Migration(5, "conversations: channel accounts, conversations, messages, outbox, offers, presence, events",
+    Migration(4, "conversations: channel accounts, conversations, messages, outbox, offers, presence, events",
               _conversations),
 )
 

@@ -327,7 +327,7 @@ NEW_TABLES = (
 )
 
 
-# -- Migration 5: conversations, messages, channel accounts, presence, the outbox and the push event log. ---------
+# -- Migration 4: conversations, messages, channel accounts, presence, the outbox and the push event log. ---------
 
 channelaccounts = Table(
     "channelaccounts",
