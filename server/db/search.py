@@ -22,6 +22,8 @@ MAX_TERMS = 12
 # Matches ranked per entity and query: enough that the best of a page are among them for any real query, few
 # enough that a word in 30,000 of a million cases is ranked in milliseconds (measured in docs/records.md).
 CANDIDATES = 200
+# Past this many records holding a term, PostgreSQL stops counting them (Smart Assist's idf; see there).
+FREQUENCY_CAP = 50_000
 
 
 @dataclass(frozen=True)
@@ -135,14 +137,49 @@ def snippet_of(columns: list[str | None], terms: list[str], width: int = SNIPPET
     return segments(prefix + "".join(marked) + suffix)
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A record the engine found related to a set of terms (for Smart Assist's rerank)."""
+
+    id: str
+    score: float  # the engine's field-weighted rank, higher is better
+    fields: dict
+
+
+# Columns Smart Assist reads of a related record (beyond key and title), and the weights its engine rank gives the
+# indexed columns: the title says what the problem is, the body says it at length (SOURCES order).
+RELATED_FIELDS = {
+    "incident": ("description", "statecode", "statuscode", "resolution", "ticketnumber"),
+    "knowledgearticle": ("content", "keywords", "articlepublicnumber", "statecode"),
+}
+RELATED_WEIGHTS = {"incident": (4.0, 0.0, 1.0), "knowledgearticle": (3.0, 2.0, 1.0)}
+RELATED_WHERE = {"incident": "r.statecode <> 2", "knowledgearticle": "r.statecode = 3"}  # no cancelled, published
+
+
 class SearchEngine(Protocol):
-    """What the search API needs of a database's full-text engine."""
+    """What the search API and Smart Assist need of a database's full-text engine."""
 
     def install(self, conn: Connection) -> None:
         """Create the index structures (inside a migration) and index existing rows."""
 
     def search(self, conn: Connection, query: str, entities: list[str], top: int) -> list[Hit]:
         """Rank records of ``entities`` matching every term of ``query`` (prefix match on each term)."""
+
+    def install_statistics(self, conn: Connection) -> None:
+        """Create what :meth:`document_frequencies` reads (inside a migration); a no-op where nothing is needed."""
+
+    def analyze(self, conn: Connection, words: list[str]) -> dict[str, str]:
+        """The index term (stem) of each word, as the engine's own tokenizer makes it; stop words are left out."""
+
+    def document_frequencies(self, conn: Connection, entity: str, words: list[str]) -> tuple[int, dict[str, int]]:
+        """How many records of ``entity`` are indexed, and in how many of them each word's term occurs."""
+
+    def related(self, conn: Connection, entity: str, groups: list[list[str]], candidates: int,
+                exclude: str | None) -> list[Candidate]:
+        """Records of ``entity`` matching any group (each group: all of its words), best engine rank first.
+
+        At most ``candidates`` per group, the newest matches (a bounded walk of the index however common the
+        words); cancelled cases and unpublished articles are left out, and so is the record ``exclude``."""
 
 
 class SqliteSearch:
@@ -226,6 +263,64 @@ class SqliteSearch:
         ).all()
         return rows, bool(rows) and rows[0][3] >= candidates
 
+    def install_statistics(self, conn: Connection) -> None:
+        for s in SOURCES.values():
+            if s.entity in RELATED_FIELDS:
+                # fts5vocab 'row': per index term, the number of records holding it (read by term, not scanned)
+                conn.exec_driver_sql(f"CREATE VIRTUAL TABLE {s.table}_fts_terms USING fts5vocab({s.table}_fts, 'row')")
+
+    def analyze(self, conn: Connection, words: list[str]) -> dict[str, str]:
+        if not words:
+            return {}
+        # The index's own tokenizer, run on the words in a scratch FTS5 table of this connection (temp schema: no
+        # write to the database file); each word is its own row, so the row id maps a term back to its word.
+        conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.casework_tokens"
+                             " USING fts5(word, tokenize='porter unicode61')")
+        conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.casework_tokens_terms"
+                             " USING fts5vocab(temp, casework_tokens, 'instance')")
+        conn.exec_driver_sql("INSERT INTO temp.casework_tokens(rowid, word) VALUES (?, ?)", list(enumerate(words)))
+        rows = conn.exec_driver_sql("SELECT doc, term FROM temp.casework_tokens_terms ORDER BY doc, offset").all()
+        conn.exec_driver_sql("DELETE FROM temp.casework_tokens")
+        stems: dict[str, str] = {}
+        for doc, term in rows:
+            stems.setdefault(words[doc], term)
+        return stems
+
+    def document_frequencies(self, conn: Connection, entity: str, terms: list[str]) -> tuple[int, dict[str, int]]:
+        s = SOURCES[entity]
+        # max(rowid), not count(*): one b-tree step instead of a scan of a million rows; deleted rows make it a
+        # slight over-count, which only nudges every idf by the same amount.
+        total = conn.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {s.table}").scalar_one()
+        if not terms:
+            return total, {}
+        marks = ", ".join("?" * len(terms))
+        rows = conn.exec_driver_sql(f"SELECT term, doc FROM {s.table}_fts_terms WHERE term IN ({marks})",
+                                    tuple(terms)).all()
+        return total, dict(rows)
+
+    def related(self, conn: Connection, entity: str, groups: list[list[str]], candidates: int,
+                exclude: str | None) -> list[Candidate]:
+        s = SOURCES[entity]
+        fts = f"{s.table}_fts"
+        weights = ", ".join(str(w) for w in RELATED_WEIGHTS[entity])
+        extra = RELATED_FIELDS[entity]
+        columns = ", ".join(f"r.{c}" for c in extra)
+        sql = text(
+            f"WITH c AS (SELECT rowid, bm25({fts}, {weights}) AS score FROM {fts} WHERE {fts} MATCH :match"
+            f" ORDER BY rowid DESC LIMIT :candidates)"
+            f" SELECT r.{s.key}, r.{s.title}, c.score, {columns} FROM c JOIN {s.table} r ON r.rowid = c.rowid"
+            f" WHERE {RELATED_WHERE[entity]} AND r.{s.key} <> :exclude"
+        )
+        found: dict[str, Candidate] = {}
+        for group in groups:
+            match = " AND ".join(f'"{word}"' for word in group)
+            for key, title, score, *values in conn.execute(
+                    sql, {"match": match, "candidates": candidates, "exclude": exclude or ""}):
+                if key not in found or -score > found[key].score:
+                    found[key] = Candidate(key, -float(score), {"title": title, **dict(zip(extra, values,
+                                                                                          strict=True))})
+        return list(found.values())
+
 
 class PostgresSearch:
     """PostgreSQL full-text search: a stored generated ``search_vector`` per source with a GIN index."""
@@ -268,6 +363,55 @@ class PostgresSearch:
             hits.extend(Hit(entity, key, title, float(rank), segments(snip)) for key, title, rank, snip in rows)
         hits.sort(key=lambda h: (-h.score, h.entity, h.id))
         return hits[:top]
+
+    def install_statistics(self, conn: Connection) -> None:
+        """Nothing to create: counts come from the GIN index."""
+
+    def analyze(self, conn: Connection, words: list[str]) -> dict[str, str]:
+        if not words:
+            return {}
+        rows = conn.execute(text(
+            "SELECT w, (SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, w)) ORDER BY positions[1]"
+            " LIMIT 1) FROM unnest(CAST(:words AS text[])) AS w"), {"words": words}).all()
+        return {word: stem for word, stem in rows if stem}
+
+    def document_frequencies(self, conn: Connection, entity: str, terms: list[str]) -> tuple[int, dict[str, int]]:
+        s = SOURCES[entity]
+        # The planner's row estimate (kept by autovacuum), not count(*): no scan of a million rows per request.
+        total = conn.execute(text("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE relname = :t"),
+                             {"t": s.table}).scalar_one()
+        if total == 0:
+            total = conn.execute(text(f"SELECT count(*) FROM {s.table}")).scalar_one()
+        frequencies = {}
+        for term in terms:
+            # Counted on the GIN index up to a cap: past it a term is common enough that its exact count no longer
+            # changes the ranking much, and counting it would cost a scan of its whole posting list.
+            frequencies[term] = conn.execute(text(
+                f"SELECT count(*) FROM (SELECT 1 FROM {s.table} WHERE search_vector @@ CAST(:q AS tsquery)"
+                " LIMIT :cap) s"), {"q": "'" + term.replace("'", "''") + "'", "cap": FREQUENCY_CAP}).scalar_one()
+        return max(total, 1), frequencies
+
+    def related(self, conn: Connection, entity: str, groups: list[list[str]], candidates: int,
+                exclude: str | None) -> list[Candidate]:
+        s = SOURCES[entity]
+        extra = RELATED_FIELDS[entity]
+        columns = ", ".join(f"r.{c}" for c in extra)
+        title, _, body = RELATED_WEIGHTS[entity]
+        # ts_rank's weights are {D, C, B, A}: the title is A, the other columns B (see install).
+        weights = f"'{{0, 0, {body / title:.3f}, 1}}'"
+        sql = text(
+            f"SELECT r.{s.key}, r.{s.title}, ts_rank({weights}::real[], r.search_vector, q.q) AS score, {columns}"
+            f" FROM {s.table} r, (SELECT to_tsquery('english'::regconfig, :q) AS q) q"
+            f" WHERE r.search_vector @@ q.q AND {RELATED_WHERE[entity]} AND r.{s.key} <> :exclude LIMIT :candidates"
+        )
+        found: dict[str, Candidate] = {}
+        for group in groups:
+            query = " & ".join(group)
+            for key, name, score, *values in conn.execute(
+                    sql, {"q": query, "candidates": candidates, "exclude": exclude or ""}):
+                if key not in found or score > found[key].score:
+                    found[key] = Candidate(key, float(score), {"title": name, **dict(zip(extra, values, strict=True))})
+        return list(found.values())
 
 
 def engine_for(dialect: str) -> SearchEngine:
