@@ -47,7 +47,7 @@ TITLE_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
 RETRIEVAL_TERMS = 8  # terms a source contributes to retrieval at most
 COMMON_SHARE = 0.25  # a term in more than this share of records is too common to retrieve by (still scored)
-GROUP_CANDIDATES = 60  # matches read per retrieval group (newest first): bounds the work at any scale
+GROUP_CANDIDATES = 40  # matches read per retrieval group (newest first): bounds the work at any scale
 MIN_POOL = 30  # below this many candidates from conjunctions, single terms are tried as well
 MIN_CONFIDENCE = 0.15  # below this a suggestion is noise: the empty state is more honest
 # Evidence: the summed idf of the shared terms. Two distinctive words in common (idf ~3.4 each: a word in one
@@ -226,21 +226,22 @@ class Ranker:
         if not pool:
             return []
         columns = CANDIDATE_FIELDS[entity]
-        texts = [[(c.fields.get(name) or "", weight) for name, weight in columns] for c in pool]
-        stems = self.stems(conn, {w for fields in texts for text, _ in fields for w in words_of(text)})
+        # Each candidate's words once: (original spelling, weight) per meaningful word, by field.
+        texts = [[(raw, weight) for name, weight in columns for raw in _WORD.findall(c.fields.get(name) or "")
+                  if raw.lower() not in STOP_WORDS] for c in pool]
+        stems = self.stems(conn, {raw.lower() for words in texts for raw, _ in words})
         docs = []
-        for fields in texts:
+        for words in texts:
             counts: Counter[str] = Counter()
             first: dict[str, str] = {}
             length = 0.0
-            for text, weight in fields:
-                for raw in _WORD.findall(text):
-                    stem = stems.get(raw.lower())
-                    if stem is None:
-                        continue
-                    counts[stem] += weight
-                    length += weight
-                    first.setdefault(stem, raw)
+            for raw, weight in words:
+                stem = stems.get(raw.lower())
+                if stem is None:
+                    continue
+                counts[stem] += weight
+                length += weight
+                first.setdefault(stem, raw)
             docs.append((counts, first, length))
         average = sum(length for _, _, length in docs) / len(docs) or 1.0
         norm = sum(query.values())
