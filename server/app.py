@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match, Route
 
 from server.api import auth as auth_api
-from server.api import health, openapi, records, search, suggestions
+from server.api import emails, health, openapi, records, search, suggestions
 from server.api.common import authenticate
 from server.appzip import AppZipCache
 from server.auth import LoginLimiter
@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             app.state.database.close()
 
     api_routes = [*health.routes, *auth_api.routes, *search.routes, *openapi.routes, *suggestions.routes,
-                  *records.routes]
+                  *emails.routes, *records.routes]
     routes = [
         *api_routes,
         Route("/api/{rest:path}", api_not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
