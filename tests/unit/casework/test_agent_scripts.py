@@ -53,6 +53,7 @@ def test_the_default_script_follows_the_rule_over_the_session_context() -> None:
     assert default_script(ordered, ctx(1)) is ESCALATION  # priority high -> escalation
     assert default_script(ordered, ctx(2)) is STANDARD  # the first script without a rule
     assert default_script([ESCALATION], ctx(3)) is None
+    assert default_script(ordered, ctx(2), fallback="returns") is RETURNS  # the session template's fallback
 
 
 def test_text_steps_fill_slugs() -> None:

@@ -89,12 +89,17 @@ class Progress:
                    entries("messages", lambda v: isinstance(v, str)))
 
 
-def default_script(scripts: list[Script], context: MacroContext) -> Script | None:
-    """The session's default: the first script whose rule holds over the session context, else the first script
-    without a rule (the fallback), else ``None``. Order is the session template's order."""
+def default_script(scripts: list[Script], context: MacroContext, fallback: str | None = None) -> Script | None:
+    """The session's default: the first script (in the session template's order) whose rule holds over the
+    session context; else the template's ``fallback`` script; else the first script without a rule; else ``None``.
+    """
     for script in scripts:
         if script.rule is not None and evaluate(script.rule, context):
             return script
+    if fallback is not None:
+        chosen = next((s for s in scripts if s.uniquename == fallback), None)
+        if chosen is not None:
+            return chosen
     return next((s for s in scripts if s.rule is None), None)
 
 
