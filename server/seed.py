@@ -1,7 +1,7 @@
 """Deterministic demo data: the same records, ids and dates on every machine, from one fixed random seed.
 
 The default data set: 60 accounts, 300 contacts, 5,000 cases over 30 recognisable problem topics, 20,000 activities
-(plus one resolution activity per closed case), 2,500 notes, 300 knowledge articles covering the topics, 23 email
+(plus one resolution activity per closed case), 2,500 notes, 300 knowledge articles covering the topics, 20 email
 templates, 10 macros and 5 agent scripts, 12 users (``admin``, ``supervisor``, ``agent1``..``agent10``, password
 ``casework``) in 3 queues and 3 agent experience profiles. ``generate(cases=N)`` scales cases, activities and notes
 for benchmarks; it yields rows in batches so memory stays bounded even for millions of cases.
@@ -314,8 +314,8 @@ def _articles(rng: random.Random, author: str) -> list[dict]:
     return rows
 
 
-# -- The productivity pane's demo data: macros, agent scripts and e-mail templates written for them. Their ids come
-# from their own random stream, so adding them changed none of the other records' ids or values.
+# -- The productivity pane's demo data: macros and agent scripts (their e-mails use the seeded templates). Their ids
+# come from their own random stream, so adding them changed none of the other records' ids or values.
 PRODUCTIVITY_SEED = SEED + 18
 CASE = {"entityName": "incident", "entityId": "${anchor.incidentid}"}
 CUSTOMER = "${anchor._customerid_value@OData.Community.Display.V1.FormattedValue}"
@@ -326,22 +326,10 @@ def _start(*steps: dict) -> dict:
 
 
 def _productivity(templates: dict[str, str]) -> dict[str, list[dict]]:
-    """10 macros, 5 agent scripts and 3 e-mail templates (``templates``: title -> id of the e-mail templates)."""
+    """10 macros and 5 agent scripts (``templates``: title -> id of the seeded e-mail templates)."""
     rng = random.Random(PRODUCTIVITY_SEED)
     when = BASE_TIME + dt.timedelta(days=1)
-    new_templates = [
-        ("Follow-up on your case", "Following up on ${anchor.ticketnumber}",
-         "Hello ${customerName},\n\nWe wanted to check that \"${anchor.title}\" is sorted for you. Reply to this "
-         "e-mail if anything is still wrong.\n\n${agentName}"),
-        ("Escalated to tier 2", "Your case ${anchor.ticketnumber} is with our specialists",
-         "Hello ${customerName},\n\nWe have passed \"${anchor.title}\" to our tier 2 team, who will contact you "
-         "within one working day.\n\n${agentName}"),
-        ("Knowledge article for your case", "A solution for ${anchor.ticketnumber}",
-         "Hello ${customerName},\n\nThis article solves \"${anchor.title}\": ${articleTitle}.\n\n${agentName}"),
-    ]
-    email_rows = [{"templateid": _uuid(rng), "title": title, "templatetypecode": "email", "subject": subject,
-                   "body": body, "languagecode": 1033, **_stamp(when)} for title, subject, body in new_templates]
-    ids = {**templates, **{row["title"]: row["templateid"] for row in email_rows}}
+    ids = templates
     macros = [
         ("Resolve with KB article", "Search the knowledge base for the case title, resolve the case, open the "
          "'Case resolved' e-mail.", _start(
@@ -357,10 +345,10 @@ def _productivity(templates: dict[str, str]) -> dict[str, list[dict]]:
              {"action": "set_session_context", "fields": {"attributeName": "tier", "attributeValue": "2"}},
              {"action": "set_script_focus", "fields": {"scriptUniqueName": "escalation_script"}},
              {"action": "open_email_template", "fields": {**CASE, "recipients": CUSTOMER,
-                                                          "templateId": ids["Escalated to tier 2"]}})),
+                                                          "templateId": ids["Callback scheduled"]}})),
         ("Send follow-up e-mail", "Open the follow-up e-mail for the case's customer.", _start(
             {"action": "open_email_template", "fields": {**CASE, "recipients": CUSTOMER,
-                                                         "templateId": ids["Follow-up on your case"]}})),
+                                                         "templateId": ids["Case resolved (follow-up)"]}})),
         ("Set priority to high", "Make the case high priority unless it is already.", _start(
             {"action": "condition", "left": "${anchor.prioritycode}", "operator": "notEquals", "right": "1",
              "then": [{"action": "update_record", "fields": {**CASE, "attributes": {"prioritycode": "1"}}},
@@ -423,7 +411,7 @@ def _productivity(templates: dict[str, str]) -> dict[str, list[dict]]:
         script_rows.append({"agentscriptid": _uuid(rng), "name": name, "uniquename": uniquename,
                             "description": description, "languagecode": 1033,
                             "definition": json.dumps(definition, sort_keys=True), **_stamp(when)})
-    return {"templates": email_rows, "macros": macro_rows, "agentscripts": script_rows}
+    return {"macros": macro_rows, "agentscripts": script_rows}
 
 
 def generate(seed: int = SEED, cases: int = DEFAULT_CASES, password_hash: str | None = None
