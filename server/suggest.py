@@ -211,11 +211,15 @@ class Ranker:
         retrievable = sorted((t for t in query if df[t] <= COMMON_SHARE * total), key=lambda t: (-query[t], t))
         best = [surface[t] for t in retrievable[:RETRIEVAL_TERMS]]
         groups = ([best[:3]] if len(best) >= 3 else []) + [list(pair) for pair in combinations(best[:4], 2)]
-        pool = self.engine.related(conn, entity, groups or [best], GROUP_CANDIDATES, exclude) if best else []
+        # The engine's field-weighted rank orders the result only without the rerank, and for articles (a few
+        # hundred records, where it is cheap); for cases the rerank's own field-weighted scoring replaces it,
+        # since FTS5's bm25() costs more than the retrieval itself at a million cases (server/db/search.py).
+        rank = not rerank or entity != "incident"
+        pool = self.engine.related(conn, entity, groups or [best], GROUP_CANDIDATES, exclude, rank) if best else []
         if len(pool) < MIN_POOL and best:
             seen = {c.id for c in pool}
-            pool += [c for c in self.engine.related(conn, entity, [[w] for w in best], GROUP_CANDIDATES, exclude)
-                     if c.id not in seen]
+            pool += [c for c in self.engine.related(conn, entity, [[w] for w in best], GROUP_CANDIDATES, exclude,
+                                                    rank) if c.id not in seen]
         kind = "case" if entity == "incident" else "article"
         return self._score(conn, kind, entity, pool, query, idf, votes, rerank)
 
