@@ -17,13 +17,15 @@ often a ranker rightly shows nothing (``no_article_abstains``). Three rankers, o
 - ``smart_assist``: the full ranking (``server.suggest.Ranker``), what the API answers.
 
 Latency is ``Ranker.suggest`` in-process (both kinds), cold (fresh caches: the first time each text is seen) and
-warm (term statistics cached). Prints one JSON document and a one-line summary.
+warm (term statistics cached), as wall time and as the thread's CPU time (on a shared machine the wall time also
+holds the wait for a CPU; the load average is reported). Prints one JSON document and a one-line summary.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -155,18 +157,20 @@ def main() -> int:
         published = {article_topic(t) for t in conn.exec_driver_sql(
             "SELECT title FROM knowledgearticles WHERE statecode = 3").scalars()}
         abstains: dict[str, list[bool]] = {name: [] for name in scores}
-        cold, warm, keyword_ms = [], [], []
+        cold, warm, keyword_ms, cold_cpu, warm_cpu = [], [], [], [], []
         ranker = Ranker(engine)
         engine_ranker = Ranker(engine)
         for topic, title, description in LABELLED:
             source = [(title, TITLE_WEIGHT), (description, 1.0)]
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             found = ranker.suggest(conn, source, top_cases=5, top_articles=5)
             cold.append((time.perf_counter() - started) * 1000)
+            cold_cpu.append((time.thread_time() - cpu) * 1000)
             for _ in range(args.repeat):
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.thread_time()
                 ranker.suggest(conn, source, top_cases=5, top_articles=5)
                 warm.append((time.perf_counter() - started) * 1000)
+                warm_cpu.append((time.thread_time() - cpu) * 1000)
             plain = engine_ranker.suggest(conn, source, top_cases=5, top_articles=5, rerank=False)
             started = time.perf_counter()
             keyword_cases, keyword_articles = keyword_baseline(conn, f"{title} {description}")
@@ -189,12 +193,18 @@ def main() -> int:
     report["latency_ms"] = {
         "cold": {"p50": round(percentile(cold, 0.5), 2), "p95": round(percentile(cold, 0.95), 2)},
         "warm": {"p50": round(percentile(warm, 0.5), 2), "p95": round(percentile(warm, 0.95), 2)},
+        "cold_cpu": {"p50": round(percentile(cold_cpu, 0.5), 2), "p95": round(percentile(cold_cpu, 0.95), 2)},
+        "warm_cpu": {"p50": round(percentile(warm_cpu, 0.5), 2), "p95": round(percentile(warm_cpu, 0.95), 2)},
         "keyword_baseline": {"p50": round(percentile(keyword_ms, 0.5), 2),
                              "p95": round(percentile(keyword_ms, 0.95), 2)},
     }
     p = report["precision_at_5"]
+    # Wall time includes waiting for a CPU on a shared machine (the load average is reported): the CPU time the
+    # ranking itself used is what it costs, and is judged too.
+    report["loadavg"] = os.getloadavg()
     report["goal"] = {"precision": p["smart_assist"]["cases"] >= 0.8 and p["smart_assist"]["articles"] >= 0.8,
-                      "p95_under_50ms": report["latency_ms"]["cold"]["p95"] < 50}
+                      "p95_under_50ms_wall": report["latency_ms"]["cold"]["p95"] < 50,
+                      "p95_under_50ms_cpu": report["latency_ms"]["cold_cpu"]["p95"] < 50}
     database.close()
     print(json.dumps(report, indent=2))
     print(f"smart assist at {cases:,} cases, {len(LABELLED)} hand-written cases: precision@5 cases "
@@ -202,7 +212,11 @@ def main() -> int:
           f"(engine only {p['engine']['cases']:.2f}/{p['engine']['articles']:.2f}, keyword baseline "
           f"{p['keyword']['cases']:.2f}/{p['keyword']['articles']:.2f}); ranking p50/p95 cold "
           f"{report['latency_ms']['cold']['p50']}/{report['latency_ms']['cold']['p95']} ms, warm "
-          f"{report['latency_ms']['warm']['p50']}/{report['latency_ms']['warm']['p95']} ms")
+          f"{report['latency_ms']['warm']['p50']}/{report['latency_ms']['warm']['p95']} ms; CPU time cold "
+          f"{report['latency_ms']['cold_cpu']['p50']}/{report['latency_ms']['cold_cpu']['p95']} ms, warm "
+          f"{report['latency_ms']['warm_cpu']['p50']}/{report['latency_ms']['warm_cpu']['p95']} ms; keyword baseline "
+          f"{report['latency_ms']['keyword_baseline']['p50']}/{report['latency_ms']['keyword_baseline']['p95']} ms; "
+          f"load average {report['loadavg'][0]:.1f}")
     return 0
 
 

@@ -6,8 +6,9 @@ Two stages, both over the database's own full-text index (``server.db.search``, 
 1. **Retrieve.** The source's words become index terms (the engine's own stemmer), weighted by field (a title says
    what the problem is: 3x; description, notes and messages 1x) and by rarity (BM25 idf from the index's document
    counts). The rarest-and-most-said terms form small conjunctions (the best three, then pairs of the best four,
-   then single terms if those found too little); the engine ranks the matches of each with its field weights
-   (bm25 with column weights / ts_rank with A/B weights), reading at most a bounded number per group.
+   then single terms if those found too little), searched as one OR of conjunctions; the engine reads at most a
+   bounded number of matches, newest first, with its field-weighted rank (bm25 with column weights / ts_rank
+   with A/B weights; for cases on SQLite the rerank's own field weighting stands in, see ``_rank``).
 2. **Rerank** the pooled candidates in Python with the same term statistics: the share of the source's weighted
    terms a candidate holds, each saturated by its count and normalised by the candidate's length against the pool
    (BM25's k1/b). That share is the confidence (0-1); the shared terms, heaviest first, are the key phrases.
@@ -47,7 +48,7 @@ TITLE_WEIGHT = 3.0
 BODY_WEIGHT = 1.0
 RETRIEVAL_TERMS = 8  # terms a source contributes to retrieval at most
 COMMON_SHARE = 0.25  # a term in more than this share of records is too common to retrieve by (still scored)
-GROUP_CANDIDATES = 40  # matches read per retrieval group (newest first): bounds the work at any scale
+CANDIDATES = 150  # matches read for one source (newest first, all groups together): bounds the work at any scale
 MIN_POOL = 30  # below this many candidates from conjunctions, single terms are tried as well
 MIN_CONFIDENCE = 0.15  # below this a suggestion is noise: the empty state is more honest
 # Evidence: the summed idf of the shared terms. Two distinctive words in common (idf ~3.4 each: a word in one
@@ -215,10 +216,10 @@ class Ranker:
         # hundred records, where it is cheap); for cases the rerank's own field-weighted scoring replaces it,
         # since FTS5's bm25() costs more than the retrieval itself at a million cases (server/db/search.py).
         rank = not rerank or entity != "incident"
-        pool = self.engine.related(conn, entity, groups or [best], GROUP_CANDIDATES, exclude, rank) if best else []
+        pool = self.engine.related(conn, entity, groups or [best], CANDIDATES, exclude, rank) if best else []
         if len(pool) < MIN_POOL and best:
             seen = {c.id for c in pool}
-            pool += [c for c in self.engine.related(conn, entity, [[w] for w in best], GROUP_CANDIDATES, exclude,
+            pool += [c for c in self.engine.related(conn, entity, [[w] for w in best], CANDIDATES, exclude,
                                                     rank) if c.id not in seen]
         kind = "case" if entity == "incident" else "article"
         return self._score(conn, kind, entity, pool, query, idf, votes, rerank)
