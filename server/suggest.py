@@ -32,12 +32,13 @@ from sqlalchemy.engine import Connection
 
 from server.db.search import Candidate, SearchEngine
 
-# Common English function words: the FTS5 porter tokenizer indexes them (PostgreSQL drops its own list).
+# Common English function words: the FTS5 porter tokenizer indexes them (PostgreSQL drops its own list). Not
+# "off", "down" or "not": in support text they say what is wrong ("printer off", "site down").
 STOP_WORDS = frozenset("""
 a about after again against all also am an and any are as at be been before being below between both but by can
-cannot could did do does doing done down during each even ever every few for from further get gets got had has
+cannot could did do does doing done during each even ever every few for from further get gets got had has
 have having he her here hers him his how i if in into is it its itself just last let like made make many may me
-more most much must my new no nor not now of off on once one only or other our ours out over own per please same
+more most much must my new no nor now of on once one only or other our ours out over own per please same
 she should since so some still such than that the their them then there these they this those through to too
 two under until up us very via want wants was we were what when where which while who whom why will with within
 without would yes yet you your yours
