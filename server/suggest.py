@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -136,35 +137,45 @@ class Ranker:
         self._stems: dict[str, str | None] = {}
         self._frequencies: dict[tuple[str, str], tuple[float, int]] = {}
         self._totals: dict[str, tuple[float, int]] = {}
+        # Requests run in worker threads and share the caches: a clear() in one must not meet a read in another.
+        self._lock = threading.Lock()
 
     # -- term statistics -----------------------------------------------------------------------------------------
 
     def stems(self, conn: Connection, words: Iterable[str]) -> dict[str, str]:
         """word -> index term; the engine is asked only about words not seen before (stemming never changes)."""
         words = set(words)
-        new = [w for w in words if w not in self._stems]
+        with self._lock:
+            known = {w: self._stems[w] for w in words if w in self._stems}
+        new = [w for w in words if w not in known]
         if new:
             found = self.engine.analyze(conn, new)
-            if len(self._stems) + len(new) > CACHE_LIMIT:
-                self._stems.clear()
-            for word in new:
-                self._stems[word] = found.get(word)
-        return {w: s for w in words if (s := self._stems.get(w))}
+            with self._lock:
+                if len(self._stems) + len(new) > CACHE_LIMIT:
+                    self._stems.clear()
+                for word in new:
+                    self._stems[word] = known[word] = found.get(word)
+        return {w: s for w, s in known.items() if s}
 
     def frequencies(self, conn: Connection, entity: str, terms: Iterable[str]) -> tuple[int, dict[str, int]]:
         """Record count and per-term document counts for ``entity``, reused for ``STATS_TTL`` seconds."""
         now = self.clock()
         terms = set(terms)
-        stale = [t for t in terms if (hit := self._frequencies.get((entity, t))) is None or now - hit[0] > STATS_TTL]
-        total_hit = self._totals.get(entity)
+        with self._lock:
+            fresh = {t: hit[1] for t in terms
+                     if (hit := self._frequencies.get((entity, t))) is not None and now - hit[0] <= STATS_TTL}
+            total_hit = self._totals.get(entity)
+        stale = sorted(terms - set(fresh))
         if stale or total_hit is None or now - total_hit[0] > STATS_TTL:
-            total, counts = self.engine.document_frequencies(conn, entity, sorted(stale))
-            self._totals[entity] = (now, total)
-            if len(self._frequencies) + len(stale) > CACHE_LIMIT:
-                self._frequencies.clear()
-            for term in stale:
-                self._frequencies[(entity, term)] = (now, counts.get(term, 0))
-        return self._totals[entity][1], {t: self._frequencies[(entity, t)][1] for t in terms}
+            total, counts = self.engine.document_frequencies(conn, entity, stale)
+            with self._lock:
+                self._totals[entity] = total_hit = (now, total)
+                if len(self._frequencies) + len(stale) > CACHE_LIMIT:
+                    self._frequencies.clear()
+                for term in stale:
+                    self._frequencies[(entity, term)] = (now, counts.get(term, 0))
+                    fresh[term] = counts.get(term, 0)
+        return total_hit[1], fresh
 
     # -- ranking -------------------------------------------------------------------------------------------------
 
