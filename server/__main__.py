@@ -40,6 +40,19 @@ def _cases(text: str) -> int:
     return int(text)
 
 
+def _smtp_url(text: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid --smtp-url {text!r}: bad port") from None
+    if parts.scheme != "smtp" or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"invalid --smtp-url {text!r}: use smtp://[user:password@]host[:port]")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="casework", description="Start the Casework workspace server.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -58,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--scale", type=_cases, default=None, metavar="N",
         help="seed N demo cases (with 4 activities each) instead of 5,000 into an empty database (benchmarks)",
+    )
+    parser.add_argument(
+        "--smtp-url", default=os.environ.get("CASEWORK_SMTP_URL"), type=_smtp_url, metavar="URL",
+        help="send e-mail through smtp://[user:password@]host[:port] (default: record it in the outbox, send nothing)",
     )
     parser.add_argument(
         "--production", action="store_true",
@@ -90,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(reason)
 
     settings = Settings(data_dir=data_dir, database_url=args.database_url, seed=not args.no_seed,
-                        seed_cases=args.scale, production=args.production)
+                        seed_cases=args.scale, production=args.production, smtp_url=args.smtp_url)
     if not (settings.web_dir / "vendor").is_dir():
         print("casework: warning: web/vendor is missing; run scripts/setup first (the page cannot boot without it)",
               file=sys.stderr, flush=True)

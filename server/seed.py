@@ -2,9 +2,9 @@
 
 The default data set: 60 accounts, 300 contacts, 5,000 cases over 30 recognisable problem topics, 20,000 activities
 (plus one resolution activity per closed case), 2,500 notes, 300 knowledge articles covering the topics, 20 email
-templates, 12 users (``admin``, ``supervisor``, ``agent1``..``agent10``, password ``casework``) in 3 queues and
-3 agent experience profiles. ``generate(cases=N)`` scales cases, activities and notes for benchmarks; it yields rows
-in batches so memory stays bounded even for millions of cases.
+templates, 10 macros and 5 agent scripts, 12 users (``admin``, ``supervisor``, ``agent1``..``agent10``, password
+``casework``) in 3 queues and 3 agent experience profiles. ``generate(cases=N)`` scales cases, activities and notes
+for benchmarks; it yields rows in batches so memory stays bounded even for millions of cases.
 
 Seeding runs only on an empty database and records itself in ``casework_meta`` so it never runs twice. It must be
 fast (every e2e run seeds a fresh database): rows are built as plain dicts, inserted with executemany in one
@@ -314,6 +314,106 @@ def _articles(rng: random.Random, author: str) -> list[dict]:
     return rows
 
 
+# -- The productivity pane's demo data: macros and agent scripts (their e-mails use the seeded templates). Their ids
+# come from their own random stream, so adding them changed none of the other records' ids or values.
+PRODUCTIVITY_SEED = SEED + 18
+CASE = {"entityName": "incident", "entityId": "${anchor.incidentid}"}
+CUSTOMER = "${anchor._customerid_value@OData.Community.Display.V1.FormattedValue}"
+
+
+def _start(*steps: dict) -> dict:
+    return {"schema": 1, "steps": [{"action": "start"}, *steps]}
+
+
+def _productivity(templates: dict[str, str]) -> dict[str, list[dict]]:
+    """10 macros and 5 agent scripts (``templates``: title -> id of the seeded e-mail templates)."""
+    rng = random.Random(PRODUCTIVITY_SEED)
+    when = BASE_TIME + dt.timedelta(days=1)
+    ids = templates
+    macros = [
+        ("Resolve with KB article", "Search the knowledge base for the case title, resolve the case, open the "
+         "'Case resolved' e-mail.", _start(
+             {"action": "kb_search", "fields": {"searchString": "${anchor.title}", "tabLabel": "KB: ${anchor.title}"}},
+             {"action": "resolve_case", "fields": {"billableTime": "15", "incidentId": "${anchor.incidentid}",
+                                                   "resolution": "Resolved with a knowledge article: "
+                                                                 "${anchor.title}"}},
+             {"action": "open_email_template", "fields": {**CASE, "recipients": CUSTOMER,
+                                                          "templateId": ids["Case resolved"]}})),
+        ("Escalate to tier 2", "Raise the priority, note the tier in the session, switch to the escalation "
+         "script and tell the customer.", _start(
+             {"action": "update_record", "fields": {**CASE, "attributes": {"prioritycode": "1"}}},
+             {"action": "set_session_context", "fields": {"attributeName": "tier", "attributeValue": "2"}},
+             {"action": "set_script_focus", "fields": {"scriptUniqueName": "escalation_script"}},
+             {"action": "open_email_template", "fields": {**CASE, "recipients": CUSTOMER,
+                                                          "templateId": ids["Callback scheduled"]}})),
+        ("Send follow-up e-mail", "Open the follow-up e-mail for the case's customer.", _start(
+            {"action": "open_email_template", "fields": {**CASE, "recipients": CUSTOMER,
+                                                         "templateId": ids["Case resolved (follow-up)"]}})),
+        ("Set priority to high", "Make the case high priority unless it is already.", _start(
+            {"action": "condition", "left": "${anchor.prioritycode}", "operator": "notEquals", "right": "1",
+             "then": [{"action": "update_record", "fields": {**CASE, "attributes": {"prioritycode": "1"}}},
+                      {"action": "refresh_session_context"}]})),
+        ("Create follow-up task", "Open a new task about the case, due for the owner.", _start(
+            {"action": "open_new_form", "fields": {"entityName": "task", "attributes": {
+                "subject": "Follow up: ${anchor.title}", "regardingobjectid": "${anchor.incidentid}",
+                "regardingobjectidtype": "incident", "regardingobjectidname": "${anchor.title}"}}})),
+        ("Fill description from title", "Put the title into an empty description and save.", _start(
+            {"action": "condition", "left": "${anchor.description}", "operator": "isEmpty",
+             "then": [{"action": "autofill_form", "fields": {"entityName": "incident", "attributes": {
+                 "description": "Customer reports: ${anchor.title}"}}}, {"action": "save_record"}]})),
+        ("Open the customer", "Open the case's customer record in a new tab.", _start(
+            {"action": "open_record", "fields": {
+                "entityName": "${anchor._customerid_value@Microsoft.Dynamics.CRM.lookuplogicalname}",
+                "entityId": "${anchor._customerid_value}"}})),
+        ("Search similar cases", "Relevance search on the case title.", _start(
+            {"action": "relevance_search", "fields": {"searchString": "${anchor.title}"}})),
+        ("Refresh the case tab", "Reload the current tab and the session context after changes.", _start(
+            {"action": "get_current_tab"}, {"action": "refresh_tab", "fields": {"tabId": "${$output.tabId}"}},
+            {"action": "refresh_session_context"})),
+        ("Link case to conversation", "Link the case to the current conversation and send the best article.",
+         _start({"action": "link_conversation", "fields": {**CASE, "primaryName": "${anchor.title}"}},
+                {"action": "kb_search", "fields": {"searchString": "${anchor.title}"}},
+                {"action": "send_kb_article"})),
+    ]
+    macro_rows = [{"macroid": _uuid(rng), "name": name, "description": description,
+                   "definition": json.dumps(definition, sort_keys=True), **_stamp(when)}
+                  for name, description, definition in macros]
+    text, macro, script = 192350000, 192350001, 192350002
+    scripts = [
+        ("escalation_script", "Escalation", "For high-priority cases.",
+         {"left": "${anchor.prioritycode}", "operator": "equals", "right": "1"}, [
+             {"name": "Acknowledge the urgency to ${customerName}", "type": text,
+              "instruction": "Say you understand ${anchor.ticketnumber} is urgent and you are on it now."},
+             {"name": "Escalate", "type": macro, "macro": "Escalate to tier 2",
+              "description": "Raises the priority and tells the customer."},
+             {"name": "Plan a follow-up", "type": macro, "macro": "Create follow-up task"}]),
+        ("chat_script", "Chat conversation", "For cases worked in a chat.",
+         {"left": "${$oc.LiveWorkItemId}", "operator": "isNotEmpty"}, [
+             {"name": "Greet ${customerName}", "type": text, "instruction": "Greet the customer by name."},
+             {"name": "Link the case", "type": macro, "macro": "Link case to conversation"}]),
+        ("standard_case_script", "Standard case", "The default for every case.", None, [
+            {"name": "Greet ${customerName}", "type": text,
+             "instruction": "Confirm the case number ${anchor.ticketnumber} and the problem."},
+            {"name": "Check the description", "type": macro, "macro": "Fill description from title"},
+            {"name": "Troubleshoot", "type": script, "script": "troubleshooting_script"},
+            {"name": "Close", "type": script, "script": "resolution_script"}]),
+        ("troubleshooting_script", "Troubleshooting", "Find the cause with the customer.", None, [
+            {"name": "Reproduce", "type": text, "instruction": "Ask when it started and what changed."},
+            {"name": "Similar cases", "type": macro, "macro": "Search similar cases"}]),
+        ("resolution_script", "Resolution", "Resolve and follow up.", None, [
+            {"name": "Resolve", "type": macro, "macro": "Resolve with KB article"},
+            {"name": "Follow up", "type": macro, "macro": "Send follow-up e-mail"},
+            {"name": "Thank ${customerName}", "type": text, "instruction": "Thank them for their patience."}]),
+    ]
+    script_rows = []
+    for uniquename, name, description, rule, steps in scripts:
+        definition = {"schema": 1, "steps": steps, **({"rule": rule} if rule else {})}
+        script_rows.append({"agentscriptid": _uuid(rng), "name": name, "uniquename": uniquename,
+                            "description": description, "languagecode": 1033,
+                            "definition": json.dumps(definition, sort_keys=True), **_stamp(when)})
+    return {"macros": macro_rows, "agentscripts": script_rows}
+
+
 def generate(seed: int = SEED, cases: int = DEFAULT_CASES, password_hash: str | None = None
              ) -> Iterator[tuple[str, list[dict]]]:
     """Yield ``(table name, rows)`` batches of the demo data, parents before children.
@@ -333,11 +433,13 @@ def generate(seed: int = SEED, cases: int = DEFAULT_CASES, password_hash: str | 
     agents = [u["systemuserid"] for u in users if u["domainname"].startswith("agent")]
     queues = [q["queueid"] for q in people["queues"]]
     yield from _profiles(rng, users).items()
-    yield "templates", _templates(rng)
+    templates = _templates(rng)
+    yield "templates", templates
     accounts, contacts = _customers(rng)
     yield "accounts", accounts
     yield "contacts", contacts
     yield "knowledgearticles", _articles(rng, users[1]["systemuserid"])
+    yield from _productivity({t["title"]: t["templateid"] for t in templates}).items()
 
     customers = [("account", a["accountid"], a["name"]) for a in accounts] + [
         ("contact", c["contactid"], c["fullname"]) for c in contacts]

@@ -25,6 +25,9 @@ class Settings:
         login_limiter: A ``server.auth.LoginLimiter`` to use (tests pass one with a fake clock).
         query_budget: Seconds a list or search request's queries may run before they are stopped and the request
             answers 503 ``query_timeout`` (``None``: no limit).
+        smtp_url: Where e-mail goes: ``smtp://[user:password@]host[:port]`` sends through that server; ``None``
+            (the demo default) records each message in the outbox table without sending it.
+        mail_from: The sender address of e-mail sent from cases.
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -35,6 +38,8 @@ class Settings:
     production: bool = False
     login_limiter: Any = None
     query_budget: float | None = 10.0
+    smtp_url: str | None = None
+    mail_from: str = "support@casework.example"
     python_packages: tuple[str, ...] = field(default=("apm", "casework", "browser", "components"))
 
     @property

@@ -6,6 +6,8 @@ such as ``passwordhash`` is never listed, so it never leaves the server.
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -13,6 +15,24 @@ from typing import Any
 from sqlalchemy import Table, or_, select
 
 from server.db import schema
+from server.settings import REPO_ROOT
+
+
+def _load_productivity_format():
+    """``casework.productivity_format`` from ``web/py`` (the page's own validation of macros and scripts), loaded
+    by path: the server does not put the page's packages on its import path, and this file imports only the
+    standard library, so both sides check a definition with the same code."""
+    name = "casework_productivity_format"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, REPO_ROOT / "web" / "py" / "casework" / "productivity_format.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while the file runs
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+productivity_format = _load_productivity_format()
 
 ALL_ROLES = ("agent", "supervisor", "admin")
 MANAGERS = ("supervisor", "admin")
@@ -31,6 +51,7 @@ class Field:
         choices: Allowed values, when the field is an option set.
         nullable: ``null`` is allowed on write.
         default: Value used on create when the client leaves the field out.
+        check: Validates the value as sent (raises ``ValueError``, with ``path`` when it has one).
     """
 
     name: str
@@ -41,6 +62,7 @@ class Field:
     choices: tuple | None = None
     nullable: bool = True
     default: Any = None
+    check: Callable[[Any], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -280,6 +302,27 @@ ENTITY_SETS: dict[str, EntitySet] = {
             Field("body", required=True, max_length=100000, nullable=False),
             Field("languagecode", "int", nullable=False, default=1033),
         ), write_roles=MANAGERS, default_order=(("title", False),)),
+        EntitySet("emailtemplates", "template", schema.templates, "templateid", (
+            *_common("templateid"),
+            Field("title", required=True, max_length=200, nullable=False),
+            Field("subject", required=True, max_length=300, nullable=False),
+            Field("body", required=True, max_length=100000, nullable=False),
+            Field("languagecode", "int", nullable=False, default=1033),
+        ), write_roles=MANAGERS, fixed={"templatetypecode": "email"}, default_order=(("title", False),)),
+        EntitySet("macros", "macro", schema.macros, "macroid", (
+            *_common("macroid"),
+            Field("name", required=True, max_length=200, nullable=False),
+            Field("description", max_length=2000),
+            Field("definition", "json", required=True, nullable=False, check=productivity_format.check_macro),
+        ), write_roles=MANAGERS, default_order=(("name", False),)),
+        EntitySet("agentscripts", "agentscript", schema.agentscripts, "agentscriptid", (
+            *_common("agentscriptid"),
+            Field("name", required=True, max_length=200, nullable=False),
+            Field("uniquename", required=True, max_length=100, nullable=False),
+            Field("description", max_length=2000),
+            Field("languagecode", "int", nullable=False, default=1033),
+            Field("definition", "json", required=True, nullable=False, check=productivity_format.check_script),
+        ), write_roles=MANAGERS, default_order=(("name", False),)),
         EntitySet("systemusers", "systemuser", schema.systemusers, "systemuserid", (
             *_common("systemuserid"),
             Field("domainname", write="create", required=True, max_length=100, nullable=False),

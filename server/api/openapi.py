@@ -170,6 +170,56 @@ def build_document() -> dict:
                                            "type": "object", "required": ["text", "match"]}}}}}}}),
             "400": _error("Invalid query"), "503": _error("Query stopped: over the time budget"), **COMMON_ERRORS},
     }}
+    card = {"type": "object", "required": ["id", "title", "confidence", "keyphrases", "summary"], "properties": {
+        "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+        "keyphrases": {"type": "array", "items": {"type": "string"}}}}
+    paths["/api/incidents({id})/suggestions"] = {"get": {
+        "summary": "Smart Assist: similar cases (resolved first) and relevant articles from the case's own words",
+        "operationId": "incident_suggestions",
+        "parameters": [ID, {"name": "top", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10}},
+                       {"name": "articles", "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 10}}],
+        "responses": {"200": _json({"type": "object", "required": ["cases", "articles"], "properties": {
+            "cases": {"type": "array", "items": card}, "articles": {"type": "array", "items": card}}}),
+            "400": _error("Malformed"), "404": _error("No such case"),
+            "503": _error("Query stopped: over the time budget"), **COMMON_ERRORS},
+    }}
+    paths["/api/incidents({id})/suggestions/feedback"] = {"post": {
+        "summary": "Yes/No on one suggestion for this case (No hides it here and lowers it elsewhere)",
+        "operationId": "incident_suggestion_feedback", "parameters": [ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["id", "kind", "useful"], "additionalProperties": False,
+            "properties": {"id": {"type": "string", "format": "uuid"}, "kind": {"enum": ["case", "article"]},
+                           "useful": {"type": "boolean"}}}}}},
+        "responses": {"200": _json({"type": "object"}), "400": _error("Malformed"), "404": _error("No such case"),
+                      "413": _error("Too large"), "415": _error("Not JSON"), "422": _error("Invalid field"),
+                      **COMMON_ERRORS},
+    }}
+    message = {"type": "object", "additionalProperties": False, "properties": {
+        "regardingobjectid": {"type": "string", "format": "uuid"}, "to": {"type": "string"},
+        "subject": {"type": "string"}, "body": {"type": "string"}, "templateid": {"type": "string"}},
+        "required": ["regardingobjectid", "to", "subject", "body"]}
+    paths["/api/emails/compose"] = {"post": {
+        "summary": "Fill an e-mail template's slugs from a case", "operationId": "email_compose",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["templateid", "regardingobjectid"], "additionalProperties": False,
+            "properties": {"templateid": {"type": "string", "format": "uuid"},
+                           "regardingobjectid": {"type": "string", "format": "uuid"},
+                           "values": {"type": "object", "additionalProperties": {"type": "string"}}}}}}},
+        "responses": {"200": _json({"type": "object", "required": ["to", "subject", "body", "unresolved"]}),
+                      "400": _error("Malformed"), "404": _error("No such template or case"),
+                      "413": _error("Too large"), "415": _error("Not JSON"), "422": _error("Invalid field"),
+                      **COMMON_ERRORS},
+    }}
+    paths["/api/emails/send"] = {"post": {
+        "summary": "Send (or, without --smtp-url, record in the outbox) and store as an e-mail activity on the case",
+        "operationId": "email_send",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": message}}},
+        "responses": {"201": _json({"type": "object", "required": ["transport", "email"]}, "Sent or recorded"),
+                      "400": _error("Malformed"), "404": _error("No such case"), "413": _error("Too large"),
+                      "415": _error("Not JSON"), "422": _error("Invalid field"),
+                      "502": _error("The mail server refused"), **COMMON_ERRORS},
+    }}
     me_schema = {"type": "object", "required": ["user", "roles", "profile", "settings", "csrfToken"]}
     paths["/api/me"] = {"get": {"summary": "The signed-in user", "operationId": "me",
                                 "responses": {"200": _json(me_schema), **COMMON_ERRORS}}}

@@ -262,6 +262,13 @@ def validate_body(entity_set: EntitySet, body: Any, creating: bool) -> dict:
             raise _invalid(name, "unknown", f"{entity_set.name} has no field {name!r}.")
         if f.write is None or (f.write == "create" and not creating):
             raise _invalid(name, "read_only", f"{name} is read-only.")
+        if f.check is not None and value is not None:
+            try:
+                f.check(value)
+            except ValueError as exc:
+                path = getattr(exc, "path", None)
+                raise ApiError(422, "validation_failed", f"{name} is not valid: {exc}.",
+                               {"field": name, "reason": "invalid", "path": path}) from None
         values[name] = _coerce(f, value)
     if creating:
         for f in entity_set.fields:

@@ -50,6 +50,11 @@ def _conversations(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _productivity(conn: Connection) -> None:
+    for table in schema.PRODUCTIVITY_TABLES:
+        table.create(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial: meta, accounts, contacts, incidents", _initial),
     Migration(2, "records: cases, activities, queues, articles, templates, users, profiles, sessions, search",
@@ -57,6 +62,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "indexes for the agent dashboard's lists (mine, open, available) at scale", _dashboard_indexes),
     Migration(4, "conversations: channel accounts, conversations, messages, outbox, offers, presence, events",
               _conversations),
+    Migration(5, "productivity pane: suggestion feedback, macros, agent scripts, e-mail outbox",
+              _productivity),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

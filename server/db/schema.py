@@ -404,7 +404,7 @@ conversationmessages = Table(
     Column("sendername", String(200)),
     Column("text", Text, nullable=False),
     Column("attachments", Text, nullable=False, server_default=text("'[]'")),  # JSON array of metadata
-    Column("providermessageid", String(200)),
+    Column("providermessageid", String(512))  # Teams: conversation id + "|" + activity id,
     Column("deliverystate", String(10), nullable=False),  # sent | delivered | read | failed
     Column("senton", DateTime(timezone=True)),
     *_stamps(),
@@ -476,3 +476,59 @@ CONVERSATION_TABLES = (
     channelaccounts, channelidentities, conversations, conversationmessages, outbox, conversationoffers,
     agentpresence, events,
 )
+# -- Migration 5: the productivity pane (Smart Assist feedback, macros, agent scripts, the e-mail outbox).
+
+# One agent verdict per (case or conversation, suggestion): "No" hides the card there and lowers it elsewhere.
+suggestionfeedback = Table(
+    "suggestionfeedback",
+    metadata,
+    Column("regardingid", String(36), nullable=False),
+    Column("kind", String(10), nullable=False),  # case | article
+    Column("suggestionid", String(36), nullable=False),
+    Column("useful", Boolean, nullable=False),
+    Column("systemuserid", String(36), ForeignKey("systemusers.systemuserid", ondelete="SET NULL")),
+    Column("createdon", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("regardingid", "kind", "suggestionid"),
+    Index("ix_suggestionfeedback_suggestion", "kind", "suggestionid"),
+)
+
+# Macros are data: a JSON definition (casework.macro_format, validated on save) run by the page's pure engine.
+macros = Table(
+    "macros",
+    metadata,
+    Column("macroid", String(36), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("description", Text),
+    Column("definition", Text, nullable=False),  # JSON object {"schema": 1, "steps": [...]}
+    *_stamps(),
+    _version(),
+)
+
+agentscripts = Table(
+    "agentscripts",
+    metadata,
+    Column("agentscriptid", String(36), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("uniquename", String(100), nullable=False, unique=True),
+    Column("description", Text),
+    Column("languagecode", Integer, nullable=False, server_default=text("1033")),
+    Column("definition", Text, nullable=False),  # JSON object {"schema": 1, "steps": [...], "rule": ...}
+    *_stamps(),
+    _version(),
+)
+
+# What the demo mail transport recorded instead of sending (and, with SMTP, what was sent): the RFC 5322 text.
+emailoutbox = Table(
+    "emailoutbox",
+    metadata,
+    Column("outboxid", String(36), primary_key=True),
+    Column("activityid", String(36), ForeignKey("activities.activityid", ondelete="SET NULL")),
+    Column("transport", String(20), nullable=False),  # outbox | smtp
+    Column("sender", String(200), nullable=False),
+    Column("recipients", String(1000), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("createdon", DateTime(timezone=True), nullable=False),
+)
+
+PRODUCTIVITY_TABLES = (suggestionfeedback, macros, agentscripts, emailoutbox)

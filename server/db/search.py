@@ -22,6 +22,12 @@ MAX_TERMS = 12
 # Matches ranked per entity and query: enough that the best of a page are among them for any real query, few
 # enough that a word in 30,000 of a million cases is ranked in milliseconds (measured in docs/records.md).
 CANDIDATES = 200
+# Past this many records holding a term, PostgreSQL stops counting them (Smart Assist's idf; see there).
+FREQUENCY_CAP = 50_000
+# SQLite counts a term's records among the newest this many (Smart Assist's idf; see SqliteSearch).
+SAMPLE_ROWS = 20_000
+# SQLite looks for related records among the newest this many (Smart Assist's retrieval; see SqliteSearch).
+RELATED_WINDOW = 100_000
 
 
 @dataclass(frozen=True)
@@ -135,14 +141,47 @@ def snippet_of(columns: list[str | None], terms: list[str], width: int = SNIPPET
     return segments(prefix + "".join(marked) + suffix)
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A record the engine found related to a set of terms (for Smart Assist's rerank)."""
+
+    id: str
+    score: float  # the engine's field-weighted rank, higher is better
+    fields: dict
+
+
+# Columns Smart Assist reads of a related record (beyond key and title), and the weights its engine rank gives the
+# indexed columns: the title says what the problem is, the body says it at length (SOURCES order).
+RELATED_FIELDS = {
+    "incident": ("description", "statecode", "statuscode", "resolution", "ticketnumber"),
+    "knowledgearticle": ("content", "keywords", "articlepublicnumber", "statecode"),
+}
+RELATED_WEIGHTS = {"incident": (4.0, 0.0, 1.0), "knowledgearticle": (3.0, 2.0, 1.0)}
+RELATED_WHERE = {"incident": "r.statecode <> 2", "knowledgearticle": "r.statecode = 3"}  # no cancelled, published
+
+
 class SearchEngine(Protocol):
-    """What the search API needs of a database's full-text engine."""
+    """What the search API and Smart Assist need of a database's full-text engine."""
 
     def install(self, conn: Connection) -> None:
         """Create the index structures (inside a migration) and index existing rows."""
 
     def search(self, conn: Connection, query: str, entities: list[str], top: int) -> list[Hit]:
         """Rank records of ``entities`` matching every term of ``query`` (prefix match on each term)."""
+
+    def analyze(self, conn: Connection, words: list[str]) -> dict[str, str]:
+        """The index term (stem) of each word, as the engine's own tokenizer makes it; stop words are left out."""
+
+    def document_frequencies(self, conn: Connection, entity: str, words: list[str]) -> tuple[int, dict[str, int]]:
+        """How many records of ``entity`` are indexed, and in how many of them each word's term occurs."""
+
+    def related(self, conn: Connection, entity: str, groups: list[list[str]], candidates: int,
+                exclude: str | None, rank: bool = True) -> list[Candidate]:
+        """Records of ``entity`` matching any group (each group: all of its words), with the engine's
+        field-weighted rank as ``score`` (``rank=False``: no rank where it costs extra, score 0).
+
+        At most ``candidates``, the newest matches (a bounded walk of the index however common the words);
+        cancelled cases and unpublished articles are left out, and so is the record ``exclude``."""
 
 
 class SqliteSearch:
@@ -226,6 +265,70 @@ class SqliteSearch:
         ).all()
         return rows, bool(rows) and rows[0][3] >= candidates
 
+    def analyze(self, conn: Connection, words: list[str]) -> dict[str, str]:
+        if not words:
+            return {}
+        # The index's own tokenizer, run on the words in a scratch FTS5 table of this connection (temp schema: no
+        # write to the database file); each word is its own row, so the row id maps a term back to its word.
+        conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.casework_tokens"
+                             " USING fts5(word, tokenize='porter unicode61')")
+        conn.exec_driver_sql("CREATE VIRTUAL TABLE IF NOT EXISTS temp.casework_tokens_terms"
+                             " USING fts5vocab(temp, casework_tokens, 'instance')")
+        conn.exec_driver_sql("INSERT INTO temp.casework_tokens(rowid, word) VALUES (?, ?)", list(enumerate(words)))
+        rows = conn.exec_driver_sql("SELECT doc, term FROM temp.casework_tokens_terms ORDER BY doc, offset").all()
+        conn.exec_driver_sql("DELETE FROM temp.casework_tokens")
+        stems: dict[str, str] = {}
+        for doc, term in rows:
+            stems.setdefault(words[doc], term)
+        return stems
+
+    def document_frequencies(self, conn: Connection, entity: str, terms: list[str]) -> tuple[int, dict[str, int]]:
+        s = SOURCES[entity]
+        # max(rowid), not count(*): one b-tree step instead of a scan of a million rows; deleted rows make it a
+        # slight over-count, which only nudges every idf by the same amount.
+        total = conn.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {s.table}").scalar_one()
+        # Counted in the newest SAMPLE_ROWS records and scaled up: FTS5 seeks a rowid range in a doclist, so the
+        # cost is bounded whatever the term. An exact count walks the whole doclist: "customer", in half of a
+        # million cases, took ~50 ms (fts5vocab too, measured); in the sample ~1 ms. Exact up to SAMPLE_ROWS.
+        since = max(0, total - SAMPLE_ROWS)
+        scale = total / (total - since) if total > since else 1.0
+        counts = {}
+        for term in terms:
+            found = conn.exec_driver_sql(
+                f"SELECT count(*) FROM {s.table}_fts WHERE {s.table}_fts MATCH ? AND rowid > ?",
+                (f'"{term}"', since)).scalar_one()
+            counts[term] = round(found * scale)
+        return total, counts
+
+    def related(self, conn: Connection, entity: str, groups: list[list[str]], candidates: int,
+                exclude: str | None, rank: bool = True) -> list[Candidate]:
+        s = SOURCES[entity]
+        fts = f"{s.table}_fts"
+        weights = ", ".join(str(w) for w in RELATED_WEIGHTS[entity])
+        extra = RELATED_FIELDS[entity]
+        columns = ", ".join(f"r.{c}" for c in extra)
+        # bm25() counts every phrase's matching records once per statement (its idf): at a million cases that is
+        # 2-6 ms a statement against 0.1-0.5 ms for the bounded walk itself (measured); rank=False skips it.
+        score = f"bm25({fts}, {weights})" if rank else "0.0"
+        # Only the newest RELATED_WINDOW records: a conjunction with few matches otherwise walks the whole doclists
+        # of its words (a pair of words in 33,000 cases each but rarely together: several ms at 1M, measured); in
+        # the window the walk is bounded however rare the pair.
+        newest = conn.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {s.table}").scalar_one()
+        sql = text(
+            f"WITH c AS (SELECT rowid, {score} AS score FROM {fts} WHERE {fts} MATCH :match AND rowid > :since"
+            f" ORDER BY rowid DESC LIMIT :candidates)"
+            f" SELECT r.{s.key}, r.{s.title}, c.score, {columns} FROM c JOIN {s.table} r ON r.rowid = c.rowid"
+            f" WHERE {RELATED_WHERE[entity]} AND r.{s.key} <> :exclude"
+        )
+        # One statement for all groups (OR of conjunctions): one bounded walk, and bm25's per-phrase counts once.
+        match = " OR ".join("(" + " AND ".join(f'"{word}"' for word in group) + ")" for group in groups)
+        found: dict[str, Candidate] = {}
+        for key, title, score, *values in conn.execute(
+                sql, {"match": match, "candidates": candidates, "exclude": exclude or "",
+                      "since": max(0, newest - RELATED_WINDOW)}):
+            found[key] = Candidate(key, -float(score), {"title": title, **dict(zip(extra, values, strict=True))})
+        return list(found.values())
+
 
 class PostgresSearch:
     """PostgreSQL full-text search: a stored generated ``search_vector`` per source with a GIN index."""
@@ -268,6 +371,50 @@ class PostgresSearch:
             hits.extend(Hit(entity, key, title, float(rank), segments(snip)) for key, title, rank, snip in rows)
         hits.sort(key=lambda h: (-h.score, h.entity, h.id))
         return hits[:top]
+
+    def analyze(self, conn: Connection, words: list[str]) -> dict[str, str]:
+        if not words:
+            return {}
+        rows = conn.execute(text(
+            "SELECT w, (SELECT lexeme FROM unnest(to_tsvector('english'::regconfig, w)) ORDER BY positions[1]"
+            " LIMIT 1) FROM unnest(CAST(:words AS text[])) AS w"), {"words": words}).all()
+        return {word: stem for word, stem in rows if stem}
+
+    def document_frequencies(self, conn: Connection, entity: str, terms: list[str]) -> tuple[int, dict[str, int]]:
+        s = SOURCES[entity]
+        # The planner's row estimate (kept by autovacuum), not count(*): no scan of a million rows per request.
+        total = conn.execute(text("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE relname = :t"),
+                             {"t": s.table}).scalar_one()
+        if total == 0:
+            total = conn.execute(text(f"SELECT count(*) FROM {s.table}")).scalar_one()
+        frequencies = {}
+        for term in terms:
+            # Counted on the GIN index up to a cap: past it a term is common enough that its exact count no longer
+            # changes the ranking much, and counting it would cost a scan of its whole posting list.
+            frequencies[term] = conn.execute(text(
+                f"SELECT count(*) FROM (SELECT 1 FROM {s.table} WHERE search_vector @@ CAST(:q AS tsquery)"
+                " LIMIT :cap) s"), {"q": "'" + term.replace("'", "''") + "'", "cap": FREQUENCY_CAP}).scalar_one()
+        return max(total, 1), frequencies
+
+    def related(self, conn: Connection, entity: str, groups: list[list[str]], candidates: int,
+                exclude: str | None, rank: bool = True) -> list[Candidate]:
+        s = SOURCES[entity]
+        extra = RELATED_FIELDS[entity]
+        columns = ", ".join(f"r.{c}" for c in extra)
+        title, _, body = RELATED_WEIGHTS[entity]
+        # ts_rank's weights are {D, C, B, A}: the title is A, the other columns B (see install).
+        weights = f"'{{0, 0, {body / title:.3f}, 1}}'"
+        sql = text(
+            f"SELECT r.{s.key}, r.{s.title}, ts_rank({weights}::real[], r.search_vector, q.q) AS score, {columns}"
+            f" FROM {s.table} r, (SELECT to_tsquery('english'::regconfig, :q) AS q) q"
+            f" WHERE r.search_vector @@ q.q AND {RELATED_WHERE[entity]} AND r.{s.key} <> :exclude LIMIT :candidates"
+        )
+        query = " | ".join("(" + " & ".join(group) + ")" for group in groups)
+        found: dict[str, Candidate] = {}
+        for key, name, score, *values in conn.execute(
+                sql, {"q": query, "candidates": candidates, "exclude": exclude or ""}):
+            found[key] = Candidate(key, float(score), {"title": name, **dict(zip(extra, values, strict=True))})
+        return list(found.values())
 
 
 def engine_for(dialect: str) -> SearchEngine:

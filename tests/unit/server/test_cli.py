@@ -25,6 +25,8 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         (["--port", "abc"], "invalid port 'abc'"),
         (["--port", "70000"], "must be 0-65535"),
         (["--bogus"], "unrecognized arguments: --bogus"),
+        (["--smtp-url", "http://mail.example"], "invalid --smtp-url 'http://mail.example'"),
+        (["--smtp-url", "smtp://mail.example:99999"], "bad port"),
     ],
 )
 def test_bad_flags_give_one_line_and_exit_2(args: list[str], says: str, capsys: pytest.CaptureFixture) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections import Counter
@@ -55,3 +56,33 @@ def test_production_mode_refuses_demo_credentials(seeded_template: Path, tmp_pat
 def test_scale_flag_is_checked() -> None:
     result = run_server("--scale", "lots")
     assert result.returncode == 2 and "invalid --scale 'lots'" in result.stderr
+
+
+def test_demo_macros_and_scripts_are_valid_and_refer_to_what_exists() -> None:
+    from server.api.entities import productivity_format
+
+    records = demo_records(cases=10)
+    macros = {m["name"]: json.loads(m["definition"]) for m in records["macros"]}
+    assert len(macros) == 10
+    assert {"Resolve with KB article", "Escalate to tier 2", "Send follow-up e-mail"} <= set(macros)
+    template_ids = {t["templateid"] for t in records["templates"]}
+    for definition in macros.values():
+        productivity_format.check_macro(definition)
+        for step in definition["steps"]:
+            if step["action"] == "open_email_template":
+                assert step["fields"]["templateId"] in template_ids
+    scripts = {s["uniquename"]: json.loads(s["definition"]) for s in records["agentscripts"]}
+    assert len(scripts) == 5
+    for definition in scripts.values():
+        productivity_format.check_script(definition)
+        for step in definition["steps"]:
+            assert step.get("macro", next(iter(macros))) in macros
+            assert step.get("script", next(iter(scripts))) in scripts
+
+
+def test_adding_the_productivity_data_left_the_cases_as_they_were() -> None:
+    # The macros and scripts draw from their own random stream: the case ids of a seed stay the same.
+    # (ids as the generator made them before the productivity data existed)
+    cases = demo_records(cases=3)["incidents"]
+    assert [cases[0]["incidentid"], cases[2]["incidentid"]] == ["ae262cd4-3544-4856-872c-8394db660bc0",
+                                                               "3bae545c-4732-4960-8a6d-5e60a4eef8c5"]
