@@ -404,7 +404,7 @@ conversationmessages = Table(
     Column("sendername", String(200)),
     Column("text", Text, nullable=False),
     Column("attachments", Text, nullable=False, server_default=text("'[]'")),  # JSON array of metadata
-    Column("providermessageid", String(512))  # Teams: conversation id + "|" + activity id,
+    Column("providermessageid", String(512)),  # long enough for Teams: conversation id, "|", activity id
     Column("deliverystate", String(10), nullable=False),  # sent | delivered | read | failed
     Column("senton", DateTime(timezone=True)),
     *_stamps(),
