@@ -18,8 +18,8 @@ from server.api import auth as auth_api
 from server.api import health, openapi, records, search
 from server.api.common import authenticate
 from server.appzip import AppZipCache
-from server.auth import LoginLimiter
-from server.db import open_database
+from server.auth import LoginLimiter, PasswordGate
+from server.db import open_database, private_data_dir
 from server.errors import EXCEPTION_HANDLERS, ApiError
 from server.security import SecurityHeadersMiddleware
 from server.seed import DEFAULT_CASES, DemoCredentialsError, demo_credentials_present, seed_if_empty
@@ -31,7 +31,7 @@ from server.timing import ServerTimingMiddleware
 def prepare_database(settings: Settings):
     """Open and migrate the database, seeding demo data when asked. Raises ``DatabaseError`` on failure."""
     if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_data_dir(settings.data_dir, settings.data_dir / "casework.sqlite3")
     database = open_database(settings.effective_database_url)
     database.query_budget = settings.query_budget
     if settings.production:
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.login_limiter = settings.login_limiter or LoginLimiter()
+        app.state.password_gate = PasswordGate(settings.password_checks)
         app.state.database = prepare_database(settings)
         try:
             yield
@@ -97,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/{path:path}", static_site.serve, methods=["GET", "HEAD"]),
     ]
     middleware = [
-        Middleware(SecurityHeadersMiddleware),
+        Middleware(SecurityHeadersMiddleware, hsts=settings.production),
         Middleware(ServerTimingMiddleware),
         # Zips and wasm are compressed already (or precompressed on disk by scripts/vendor.py): never per request.
         Middleware(

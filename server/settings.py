@@ -25,6 +25,7 @@ class Settings:
         login_limiter: A ``server.auth.LoginLimiter`` to use (tests pass one with a fake clock).
         query_budget: Seconds a list or search request's queries may run before they are stopped and the request
             answers 503 ``query_timeout`` (``None``: no limit).
+        password_checks: How many sign-in password checks may run at once (``None``: the core count, 1-4).
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -35,6 +36,7 @@ class Settings:
     production: bool = False
     login_limiter: Any = None
     query_budget: float | None = 10.0
+    password_checks: int | None = None
     python_packages: tuple[str, ...] = field(default=("apm", "casework", "browser", "components"))
 
     @property
