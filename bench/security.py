@@ -63,7 +63,7 @@ class Server:
         return {key: int(re.search(rf"{key}:\s+(\d+)", status).group(1)) / 1024 for key in ("VmRSS", "VmHWM")}
 
     def call(self, method: str, path: str, body: object = None, headers: dict | None = None
-             ) -> tuple[int, dict, bytes, float]:
+             ) -> tuple[int, list[tuple[str, str]], bytes, float]:
         conn = http.client.HTTPConnection(self.host, self.port, timeout=TIMEOUT)
         started = time.perf_counter()
         try:
@@ -72,7 +72,7 @@ class Server:
             conn.request(method, path, body=payload, headers={**sent, **(headers or {})})
             response = conn.getresponse()
             data = response.read()
-            return response.status, dict(response.getheaders()), data, time.perf_counter() - started
+            return response.status, response.getheaders(), data, time.perf_counter() - started
         finally:
             conn.close()
 
@@ -134,11 +134,10 @@ def sign_in(running: Server, username: str) -> dict:
     status, headers, body, _ = running.call("POST", "/api/auth/login", {"username": username,
                                                                         "password": "casework"})
     assert status == 200, body[:200]
-    cookie = "; ".join(part.split(";")[0] for key, part in headers.items() if key.lower() == "set-cookie")
-    # http.client folds repeated headers into one: take both cookies from the body's token and the header
-    session = re.search(r"casework_session=([^;,]+)", headers.get("set-cookie", "") or cookie).group(1)
+    session = next(value.split(";")[0] for key, value in headers
+                   if key.lower() == "set-cookie" and value.startswith("casework_session="))
     me = json.loads(body)
-    return {"Cookie": f"casework_session={session}", "X-CSRF-Token": me["csrfToken"]}
+    return {"Cookie": session, "X-CSRF-Token": me["csrfToken"]}
 
 
 def finding_1(repo: Path, ten: int) -> dict:
