@@ -413,7 +413,7 @@ def test_13_production_cookies_are_host_prefixed_and_secure_and_hsts_is_sent(set
         assert all("secure" in c and "path=/" in c and "domain" not in c for c in cookies.values())
         assert response.headers["strict-transport-security"].startswith("max-age=")
         session = response.headers.get_list("set-cookie")[0].split(";")[0].split("=", 1)[1]
-        me = client.get("/api/me", cookies={"__Host-casework_session": session})
+        me = client.get("/api/me", headers={"Cookie": f"__Host-casework_session={session}"})
         assert me.status_code == 200
 
 

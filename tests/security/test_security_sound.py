@@ -54,7 +54,7 @@ def test_no_user_enumeration_by_answer_or_by_work(client: TestClient, monkeypatc
 
 def test_every_sign_in_gets_a_fresh_session_token(client: TestClient) -> None:
     response = client.post(LOGIN, json={"username": "agent1", "password": "casework"},
-                           cookies={SESSION_COOKIE: "planted-by-an-attacker"})
+                           headers={"Cookie": f"{SESSION_COOKIE}=planted-by-an-attacker"})
     first = response.cookies[SESSION_COOKIE]
     assert first != "planted-by-an-attacker"
     client.cookies.clear()
