@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--production", action="store_true",
         help="production mode: never seed, and refuse to start while any user has the demo password",
     )
+    parser.add_argument(
+        "--forwarded-allow-ips", default=os.environ.get("CASEWORK_FORWARDED_ALLOW_IPS", ""), metavar="IPS",
+        help="comma-separated addresses of TLS proxies whose X-Forwarded-For/-Proto headers are believed "
+             "(default: none; $CASEWORK_FORWARDED_ALLOW_IPS). Example: --forwarded-allow-ips 127.0.0.1",
+    )
     return parser
 
 
@@ -135,7 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host
 
-    config = uvicorn.Config(create_app(settings), log_level="warning", access_log=False, lifespan="on")
+    from server.serving import uvicorn_options
+
+    config = uvicorn.Config(create_app(settings), log_level="warning", access_log=False, lifespan="on",
+                            **uvicorn_options(args.forwarded_allow_ips))
     server = uvicorn.Server(config)
     print(f"Casework is running at http://{shown_host}:{port}/  (data: {settings.effective_database_url})", flush=True)
     try:

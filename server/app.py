@@ -20,9 +20,9 @@ from server.api import conversations as conversations_api
 from server.api import emails, health, openapi, push, records, search, suggestions
 from server.api.common import authenticate
 from server.appzip import AppZipCache
-from server.auth import LoginLimiter
+from server.auth import LoginLimiter, PasswordGate
 from server.conversations import runtime as conversations_runtime
-from server.db import open_database
+from server.db import open_database, private_data_dir
 from server.errors import EXCEPTION_HANDLERS, ApiError
 from server.security import SecurityHeadersMiddleware
 from server.seed import DEFAULT_CASES, DemoCredentialsError, demo_credentials_present, seed_if_empty
@@ -34,7 +34,7 @@ from server.timing import ServerTimingMiddleware
 def prepare_database(settings: Settings):
     """Open and migrate the database, seeding demo data when asked. Raises ``DatabaseError`` on failure."""
     if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_data_dir(settings.data_dir, settings.data_dir / "casework.sqlite3")
     database = open_database(settings.effective_database_url)
     database.query_budget = settings.query_budget
     if settings.production:
@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.settings = settings
         app.state.login_limiter = settings.login_limiter or LoginLimiter()
+        app.state.password_gate = PasswordGate(settings.password_checks)
         app.state.database = prepare_database(settings)
         await conversations_runtime.start(app)
         try:
@@ -113,7 +114,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/{path:path}", static_site.serve, methods=["GET", "HEAD"]),
     ]
     middleware = [
-        Middleware(SecurityHeadersMiddleware),
+        Middleware(SecurityHeadersMiddleware, hsts=settings.production),
         Middleware(ServerTimingMiddleware),
         # Zips and wasm are compressed already (or precompressed on disk by scripts/vendor.py): never per request.
         Middleware(

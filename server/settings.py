@@ -28,6 +28,7 @@ class Settings:
         smtp_url: Where e-mail goes: ``smtp://[user:password@]host[:port]`` sends through that server; ``None``
             (the demo default) records each message in the outbox table without sending it.
         mail_from: The sender address of e-mail sent from cases.
+        password_checks: How many sign-in password checks may run at once (``None``: the core count, 1-4).
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -40,6 +41,7 @@ class Settings:
     query_budget: float | None = 10.0
     smtp_url: str | None = None
     mail_from: str = "support@casework.example"
+    password_checks: int | None = None
     python_packages: tuple[str, ...] = field(default=("apm", "casework", "browser", "components"))
 
     @property

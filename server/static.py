@@ -66,6 +66,8 @@ class StaticSite:
     def resolve(self, url_path: str) -> Path | None:
         """Map a URL path to a file inside the root, or ``None`` (missing, a folder, or outside the root)."""
         relative = url_path.lstrip("/")
+        if "\x00" in relative:  # no file name holds NUL (resolving one raises ValueError)
+            return None
         if relative == "" or relative.endswith("/"):
             relative += "index.html"
         candidate = (self.root / relative).resolve()

@@ -5,35 +5,51 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlsplit
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server import auth
-from server.api.common import Call, endpoint, utcnow
+from server.api.common import Call, endpoint, read_json, utcnow
 from server.db import schema
 from server.errors import ApiError
 
 
 def _client(request: Request) -> str:
+    # The peer's address; uvicorn replaces it from X-Forwarded-For only for proxies named by --forwarded-allow-ips.
     return request.client.host if request.client else "unknown"
 
 
 def _set_cookies(response: Response, request: Request, token: str, csrf: str) -> None:
-    secure = request.url.scheme == "https"
+    production = request.app.state.settings.production
+    secure = production or request.url.scheme == "https"
+    session_name, csrf_name = auth.cookie_names(production)
     max_age = int(auth.SESSION_LIFETIME.total_seconds())
-    response.set_cookie(auth.SESSION_COOKIE, token, max_age=max_age, path="/", httponly=True, samesite="lax",
+    response.set_cookie(session_name, token, max_age=max_age, path="/", httponly=True, samesite="lax",
                         secure=secure)
     # Readable by our page's script (not HttpOnly) so it can echo it in X-CSRF-Token; other origins cannot read it.
-    response.set_cookie(auth.CSRF_COOKIE, csrf, max_age=max_age, path="/", httponly=False, samesite="lax",
-                        secure=secure)
+    response.set_cookie(csrf_name, csrf, max_age=max_age, path="/", httponly=False, samesite="lax", secure=secure)
 
 
-def login(call: Call) -> Response:
-    """Check ``{"username", "password"}``; on success start a session (cookies) and answer like ``/api/me``."""
-    body = call.body
+def _check_sign_in_origin(request: Request) -> None:
+    """Login CSRF: refuse a sign-in a page of another origin made the browser send (another port of this host
+    counts: it is "same-site", not "same-origin")."""
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    refused = site is not None and site not in ("same-origin", "none")
+    if origin is not None and not refused:
+        host = request.headers.get("host", "").lower()
+        refused = origin == "null" or urlsplit(origin).netloc.lower() != host
+    if refused:
+        raise ApiError(403, "cross_origin", "Sign in from the workspace's own sign-in page.",
+                       {"origin": origin, "secFetchSite": site})
+
+
+def _credentials(body: object) -> tuple[str, str]:
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", "Send {\"username\", \"password\"}.", {"field": None})
     for name in ("username", "password"):
@@ -42,34 +58,68 @@ def login(call: Call) -> Response:
     unknown = sorted(set(body) - {"username", "password"})
     if unknown:
         raise ApiError(422, "validation_failed", f"Unknown field {unknown[0]!r}.", {"field": unknown[0]})
-    limiter: auth.LoginLimiter = call.request.app.state.login_limiter
-    username, client = body["username"], _client(call.request)
-    wait = limiter.retry_after(username, client)
+    return body["username"], body["password"]
+
+
+BUSY_RETRY_AFTER = 2
+
+
+async def login(request: Request) -> Response:
+    """``POST /api/auth/login`` ``{"username", "password"}``: on success start a session (cookies) and answer like
+    ``/api/me``.
+
+    Order: same-origin check, body, the attempt reserved with the rate limiter (429 over a limit), a slot among
+    the bounded concurrent password checks (503 when the server is saturated), then the argon2 check in a
+    worker thread."""
+    _check_sign_in_origin(request)
+    username, password = _credentials(await read_json(request))
+    limiter: auth.LoginLimiter = request.app.state.login_limiter
+    client = _client(request)
+    wait, ticket = limiter.reserve(username, client)
     if wait:
         raise ApiError(429, "too_many_attempts", f"Too many failed sign-ins; try again in {wait} s.",
                        {"retryAfter": wait})
-    with call.database.engine.begin() as conn:
+    gate: auth.PasswordGate = request.app.state.password_gate
+    if not await gate.enter():
+        limiter.release(username, client, ticket)
+        raise ApiError(503, "busy", "The server is busy signing others in; try again in a moment.",
+                       {"retryAfter": BUSY_RETRY_AFTER}, headers={"Retry-After": str(BUSY_RETRY_AFTER)})
+    try:
+        return await run_in_threadpool(_sign_in, request, username, password, ticket)
+    finally:
+        gate.leave()
+
+
+def _sign_in(request: Request, username: str, password: str, ticket: float | None) -> Response:
+    limiter: auth.LoginLimiter = request.app.state.login_limiter
+    database = request.app.state.database
+    with database.engine.connect() as conn:
         user = auth.find_login(conn, username)
-        ok = auth.verify_password(user["passwordhash"] if user else None, body["password"])
-        if not ok or user is None:
-            limiter.failed(username, client)
-            raise ApiError(401, "invalid_credentials", "Wrong username or password.", None)
-        limiter.succeeded(username, client)
-        token, csrf = auth.create_session(conn, user["systemuserid"], utcnow())
+    # The ~0.1 s argon2 check holds no database connection; an unknown user costs the same (a dummy hash).
+    if not auth.verify_password(user["passwordhash"] if user else None, password) or user is None:
+        raise ApiError(401, "invalid_credentials", "Wrong username or password.", None)  # stays counted
+    limiter.succeeded(username, _client(request), ticket)
+    tokens = auth.new_tokens()
+    with database.engine.begin() as conn:
         me = describe_user(conn, auth.User(user["systemuserid"], user["domainname"], user["fullname"],
-                                           auth.user_roles(conn, user["systemuserid"]), csrf))
-    response = JSONResponse(me, headers={"Cache-Control": "no-store"})
-    _set_cookies(response, call.request, token, csrf)
+                                           auth.user_roles(conn, user["systemuserid"]), tokens[1]))
+        # Rendered before the session is stored: a body that cannot be answered leaves no session behind.
+        response = JSONResponse(me, headers={"Cache-Control": "no-store"})
+        auth.create_session(conn, user["systemuserid"], utcnow(), tokens)
+    _set_cookies(response, request, *tokens)
     return response
 
 
 def logout(call: Call) -> Response:
     """End the session and clear the cookies (204)."""
+    production = call.request.app.state.settings.production
+    session_name, csrf_name = auth.cookie_names(production)
     with call.database.engine.begin() as conn:
-        auth.end_session(conn, call.request.cookies[auth.SESSION_COOKIE])
+        auth.end_session(conn, call.request.cookies[session_name])
     response = Response(status_code=204)
-    response.delete_cookie(auth.SESSION_COOKIE, path="/")
-    response.delete_cookie(auth.CSRF_COOKIE, path="/")
+    secure = production or call.request.url.scheme == "https"
+    response.delete_cookie(session_name, path="/", secure=secure, httponly=True, samesite="lax")
+    response.delete_cookie(csrf_name, path="/", secure=secure, samesite="lax")
     return response
 
 
@@ -115,6 +165,8 @@ def me(call: Call) -> Response:
 
 
 MAX_SETTING_BYTES = 8192
+MAX_SETTINGS = 100  # keys per user
+MAX_SETTINGS_BYTES = 64 * 1024  # all of a user's values together (they travel in every /api/me and sign-in)
 
 
 def put_setting(call: Call) -> Response:
@@ -131,6 +183,14 @@ def put_setting(call: Call) -> Response:
         raise ApiError(413, "payload_too_large", f"A setting is at most {MAX_SETTING_BYTES} bytes.", {"field": key})
     table = schema.usersettings
     with call.database.engine.begin() as conn:
+        others = conn.execute(select(table.c.key, func.length(table.c.value)).where(
+            table.c.systemuserid == call.user.id, table.c.key != key)).all()
+        if len(others) + 1 > MAX_SETTINGS:
+            raise ApiError(413, "too_many_settings", f"A user keeps at most {MAX_SETTINGS} settings.",
+                           {"field": key, "limit": MAX_SETTINGS})
+        if sum(size for _, size in others) + len(value) > MAX_SETTINGS_BYTES:
+            raise ApiError(413, "payload_too_large", f"A user's settings are at most {MAX_SETTINGS_BYTES} bytes "
+                           "together.", {"field": key, "limit": MAX_SETTINGS_BYTES})
         where = (table.c.systemuserid == call.user.id, table.c.key == key)
         if conn.execute(update(table).where(*where).values(value=value)).rowcount == 0:
             conn.execute(insert(table).values(systemuserid=call.user.id, key=key, value=value))
@@ -148,7 +208,7 @@ def delete_setting(call: Call) -> Response:
 routes = [
     Route("/api/me/settings/{key}", endpoint(put_setting, body=True), methods=["PUT"]),
     Route("/api/me/settings/{key}", endpoint(delete_setting), methods=["DELETE"]),
-    Route("/api/auth/login", endpoint(login, public=True, body=True), methods=["POST"]),
+    Route("/api/auth/login", login, methods=["POST"]),
     Route("/api/auth/logout", endpoint(logout), methods=["POST"]),
     Route("/api/me", endpoint(me), methods=["GET"]),
 ]

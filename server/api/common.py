@@ -109,19 +109,52 @@ async def read_json(request: Request, limit: int = MAX_BODY_BYTES) -> Any:
     raw = b"".join(chunks)
     if not raw.strip():
         return None
-    content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    if content_type not in ("application/json", "") and not content_type.endswith("+json"):
-        raise ApiError(415, "unsupported_media_type", "Send the body as application/json.",
-                       {"contentType": content_type})
+    # A body must say it is JSON: without this a page on another origin (or another port of this host) could
+    # post one with fetch(..., {mode: "no-cors"}) and no Content-Type, which needs no CORS preflight.
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise ApiError(415, "unsupported_media_type", "Send the body as application/json (Content-Type).",
+                       {"contentType": content_type or None})
     try:
-        return json.loads(raw)
+        value = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
         raise ApiError(400, "invalid_json", "The body is not valid JSON.", {"reason": str(exc)[:200]}) from None
+    if _has_nul(value):
+        raise ApiError(400, "invalid_json", "Text in the body cannot contain NUL characters.",
+                       {"reason": "nul_character"})
+    return value
+
+
+def _reject_constant(name: str) -> Any:
+    # json.loads accepts NaN, Infinity and -Infinity by default; no JSON encoder (ours included) writes them back.
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _has_nul(value: Any) -> bool:
+    # PostgreSQL text cannot hold NUL (the insert would fail with a 500); no user text needs one. Iterative: the
+    # body may nest as deep as json.loads allows.
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def session_cookie(request: Request) -> str:
+    """The session cookie's name for this server (``__Host-`` prefixed in production)."""
+    return auth.cookie_names(request.app.state.settings.production)[0]
 
 
 def authenticate(request: Request) -> auth.User | None:
     """The user of the request's session cookie, or ``None`` (runs in a worker thread)."""
-    token = request.cookies.get(auth.SESSION_COOKIE)
+    token = request.cookies.get(session_cookie(request))
     if not token:
         return None
     with request.app.state.database.engine.connect() as conn:

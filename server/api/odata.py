@@ -81,7 +81,8 @@ def tokenize(text: str) -> list[Token]:
 def parse_datetime(text: str) -> dt.datetime:
     """An ISO date or date-time (UTC when no offset is given)."""
     value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    # In UTC, as stored (SQLite keeps no offset: comparing 10:00+02:00 as written would be two hours off).
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 class FilterParser:
@@ -211,7 +212,7 @@ class FilterParser:
         if token.kind == "name" and token.value == "null":
             return None
         if kind == "string":
-            if token.kind != "string":
+            if token.kind != "string" or "\x00" in token.value:  # PostgreSQL text cannot hold NUL
                 raise wrong
             return token.value[1:-1].replace("''", "'")
         if kind == "guid":

@@ -26,11 +26,13 @@ from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server import auth
 from server.api.common import Call, FastJSONResponse, budgeted, endpoint, utcnow
 from server.api.entities import ENTITY_SETS, REFERENCES, EntitySet, Field
 from server.api.odata import GUID, QueryError, parse_filter, parse_int, parse_orderby, parse_select
 from server.conversations.events import emit
 from server.db import schema
+from server.db.search import START, STOP
 from server.errors import ApiError
 
 DEFAULT_PAGE = 50
@@ -201,6 +203,9 @@ def _invalid(field: str | None, reason: str, message: str) -> ApiError:
     return ApiError(422, "validation_failed", message, {"field": field, "reason": reason})
 
 
+_SEARCH_MARKERS = str.maketrans("", "", START + STOP)
+
+
 def _coerce(f: Field, value: Any) -> Any:
     if value is None:
         if not f.nullable:
@@ -213,12 +218,13 @@ def _coerce(f: Field, value: Any) -> Any:
             if not GUID.fullmatch(value):
                 raise _invalid(f.name, "format", f"{f.name} must be a GUID.")
             value = value.lower()
+        value = value.translate(_SEARCH_MARKERS)  # the search's match markers never come from stored text
         if f.max_length and len(value) > f.max_length:
             raise _invalid(f.name, "too_long", f"{f.name} is longer than {f.max_length} characters.")
         if f.required and not value.strip():
             raise _invalid(f.name, "blank", f"{f.name} cannot be blank.")
     elif f.kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > 2**31:
+        if isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value < 2**31:
             raise _invalid(f.name, "type", f"{f.name} must be a whole number.")
     elif f.kind == "bool":
         if not isinstance(value, bool):
@@ -230,7 +236,8 @@ def _coerce(f: Field, value: Any) -> Any:
             value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             raise _invalid(f.name, "format", f"{f.name} must be an ISO 8601 date-time.") from None
-        value = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        # Stored in UTC: SQLite keeps no offset, so 10:00+02:00 would come back as 10:00Z.
+        value = value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
     elif f.kind == "json":
         if not isinstance(value, dict):
             raise _invalid(f.name, "type", f"{f.name} must be a JSON object.")
@@ -350,6 +357,9 @@ def list_records(call: Call, entity_set: EntitySet | None = None, extra_where: t
     except QueryError as exc:
         raise ApiError(400, "invalid_query", exc.message, exc.details) from None
     scope = [*(entity_set.scope(call.user) if entity_set.scope else []), *extra_where]
+    visible = _visible_to(call, entity_set)
+    if visible is not None:  # queue membership (agents see their own queues' items)
+        scope.append(visible)
     if scope:  # row-level scope (conversations): added per request, after the memoized statement
         query = query.where(*scope)
         count_query = count_query.where(*scope) if count_query is not None else None
@@ -474,6 +484,8 @@ def update_record(call: Call) -> Response:
                 values["fullname"] = f"{first} {values.get('lastname', row._mapping['lastname'])}"
             _check_references(conn, entity_set, values, row)
             row = _guarded_update(conn, entity_set, record_id, version, values, now)
+            if entity_set.name == "systemusers" and values.get("isdisabled"):
+                auth.end_user_sessions(conn, record_id)  # re-enabling them later must not revive these
     except IntegrityError:
         raise ApiError(409, "conflict", "A unique value is taken.", {"entitySet": entity_set.name}) from None
     return _record_response(entity_set, row)
@@ -615,40 +627,48 @@ def route_case(call: Call) -> Response:
 TIMELINE_SETS = {"incidents", "accounts", "contacts"}
 
 
+TIMELINE_MAX_SKIP = 10_000
+
+
 @functools.cache
 def _timeline_query():
     """Activities and notes regarding ``:record_id``, newest first, ``:top`` from ``:skip``: built once (building it
-    per request cost about as much CPU as running it)."""
+    per request cost about as much CPU as running it). Each branch is cut to its newest ``:bound`` rows (top + skip)
+    before the union, so a record with many thousands of notes sorts a page's worth of each, not all of them."""
     a, n = schema.activities, schema.annotations
     activities = select(
         a.c.activitytypecode.label("type"), a.c.activityid.label("id"), a.c.subject.label("subject"),
         a.c.description.label("text"), a.c.createdon.label("createdon"), a.c.ownerid.label("ownerid"),
         a.c.statecode.label("statecode"),
-    ).where(a.c.regardingobjectid == bindparam("record_id"))
+    ).where(a.c.regardingobjectid == bindparam("record_id")).order_by(
+        a.c.createdon.desc(), a.c.activityid.asc()).limit(bindparam("bound"))
     notes = select(
         literal("note").label("type"), n.c.annotationid.label("id"), n.c.subject.label("subject"),
         n.c.notetext.label("text"), n.c.createdon.label("createdon"), n.c.ownerid.label("ownerid"),
         literal(1).label("statecode"),
-    ).where(n.c.objectid == bindparam("record_id"))
-    combined = union_all(activities, notes).subquery()
+    ).where(n.c.objectid == bindparam("record_id")).order_by(
+        n.c.createdon.desc(), n.c.annotationid.asc()).limit(bindparam("bound"))
+    combined = union_all(activities.subquery().select(), notes.subquery().select()).subquery()
     return (select(combined).order_by(combined.c.createdon.desc(), combined.c.id.asc())
             .limit(bindparam("top")).offset(bindparam("skip")))
 
 
 def timeline(call: Call) -> Response:
     """``GET /api/<incidents|accounts|contacts>(<id>)/timeline?$top=&$skip=``: activities and notes regarding the
-    record, newest first (``{"value": [{"type", "id", "subject", "text", "createdon", "ownerid", "statecode"}]}``)."""
+    record, newest first (``{"value": [{"type", "id", "subject", "text", "createdon", "ownerid", "statecode"}]}``).
+    In a worker thread, under the query budget: agents can add notes to a record without limit."""
     entity_set, record_id = _entity_set(call), _record_id(call)
     if entity_set.name not in TIMELINE_SETS:
         raise ApiError(404, "not_found", f"{entity_set.name} records have no timeline.", {})
     try:
         top = parse_int(call.query["$top"], "$top", MAX_PAGE) if "$top" in call.query else DEFAULT_PAGE
-        skip = parse_int(call.query["$skip"], "$skip", MAX_SKIP) if "$skip" in call.query else 0
+        skip = parse_int(call.query["$skip"], "$skip", TIMELINE_MAX_SKIP) if "$skip" in call.query else 0
     except QueryError as exc:
         raise ApiError(400, "invalid_query", exc.message, exc.details) from None
-    with call.database.engine.connect() as conn:
+    with call.database.engine.connect() as conn, budgeted(call.database, conn):
         _get_or_404(conn, entity_set, record_id)
-        rows = conn.execute(_timeline_query(), {"record_id": record_id, "top": top + 1, "skip": skip}).mappings().all()
+        rows = conn.execute(_timeline_query(), {"record_id": record_id, "top": top + 1, "skip": skip,
+                                                "bound": top + skip + 1}).mappings().all()
     value = [{**row, "createdon": _utc_text(row["createdon"]) if isinstance(row["createdon"], dt.datetime)
               else row["createdon"]} for row in rows[:top]]
     body: dict[str, Any] = {"value": value}
@@ -674,6 +694,9 @@ def pick_queue_item(call: Call) -> Response:
     items = schema.queueitems
     with _writing(call) as conn:
         item = _get_or_404(conn, QUEUEITEMS, record_id)
+        if not me.has("supervisor", "admin") and not _is_member(conn, me.id, item._mapping["queueid"]):
+            raise ApiError(403, "not_queue_member", "Only members of this queue (or a supervisor) can pick from it.",
+                           {"queueid": item._mapping["queueid"]})
         worker = item._mapping["workerid"]
         if worker is not None and worker != me.id:
             raise ApiError(409, "already_picked", "Someone else is already working on this item.",
@@ -684,6 +707,11 @@ def pick_queue_item(call: Call) -> Response:
         if case._mapping["statecode"] != 0:
             raise ApiError(409, "case_not_active", "The case is already resolved or cancelled.",
                            {"statecode": case._mapping["statecode"]})
+        owner = case._mapping["ownerid"]
+        if owner is not None and owner != me.id and not me.has("supervisor", "admin") \
+                and not auth.user_roles(conn, owner) & {"supervisor", "admin"}:  # another agent's case
+            raise ApiError(409, "case_owned", "Another agent owns this case; ask a supervisor to assign it.",
+                           {"ownerid": owner})
         # Guarded on the version and on nobody having picked it meanwhile: two agents cannot both win.
         item = _guarded_update(conn, QUEUEITEMS, record_id, version, {"workerid": me.id}, now,
                                ((items.c.workerid.is_(None)) | (items.c.workerid == me.id),))
@@ -691,6 +719,20 @@ def pick_queue_item(call: Call) -> Response:
                                {"ownerid": me.id}, now)
     return FastJSONResponse({"queueitem": to_json(QUEUEITEMS, item), "incident": to_json(INCIDENTS, case)},
                             headers={"Cache-Control": "no-store"})
+
+
+def _is_member(conn: Connection, user_id: str, queue_id: str) -> bool:
+    m = schema.queuemembers
+    return conn.execute(select(m.c.queueid).where(m.c.queueid == queue_id, m.c.systemuserid == user_id)).first() \
+        is not None
+
+
+def _visible_to(call: Call, entity_set: EntitySet):
+    """Extra conditions on what a user lists: an agent sees the queue items of the queues they are a member of."""
+    if entity_set.name != "queueitems" or call.user is None or call.user.has("supervisor", "admin"):
+        return None
+    m = schema.queuemembers
+    return entity_set.column("queueid").in_(select(m.c.queueid).where(m.c.systemuserid == call.user.id))
 
 
 ACTIONS = {"resolve": resolve_case, "cancel": cancel_case, "assign": assign_case, "route": route_case}
@@ -723,8 +765,8 @@ def _routes_for(name: str) -> list[Route]:
         Route(f"/api/{name}", bind(create_record, body=True), methods=["POST"]),
     ]
     if name in TIMELINE_SETS:
-        # Bounded: indexed lookups of one record and its own activities and notes, a page of them at most.
-        routes.insert(0, Route(f"/api/{name}({{id}})/timeline", bind(timeline, bounded=True), methods=["GET"]))
+        # Not "bounded": a record's notes and activities are not (agents add them without limit).
+        routes.insert(0, Route(f"/api/{name}({{id}})/timeline", bind(timeline), methods=["GET"]))
     if name == "incidents":
         routes.insert(0, Route(f"/api/{name}({{id}})/{{action}}", bind(record_action, body=True), methods=["POST"]))
     if name == "queueitems":

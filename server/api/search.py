@@ -3,6 +3,8 @@ snippets as text segments (``[{"text", "match"}]``), never HTML."""
 
 from __future__ import annotations
 
+import re
+
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -26,7 +28,7 @@ def search(call: Call) -> Response:
         raise ApiError(400, "invalid_query", f"Unknown entity {unknown[0] if unknown else ''!r} in entities.",
                        {"field": "entities", "known": list(SOURCES)})
     top_text = call.query.get("top", "10")
-    if not top_text.isdigit() or not 1 <= int(top_text) <= MAX_TOP:
+    if not re.fullmatch(r"[0-9]{1,3}", top_text) or not 1 <= int(top_text) <= MAX_TOP:  # isdigit() takes "²"
         raise ApiError(400, "invalid_query", f"top must be 1-{MAX_TOP}.", {"field": "top"})
     database = call.database
     with database.engine.connect() as conn, budgeted(database, conn):

@@ -9,6 +9,7 @@ Either way the caller gets :class:`QueryTimeout`, which the API answers as 503 `
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Iterator
 
@@ -27,6 +28,31 @@ class QueryTimeout(Exception):
         self.seconds = seconds
 
 
+# The deadline of the budget the current thread runs under (Python work between queries checks it too).
+_deadline = threading.local()
+
+
+def check_deadline() -> None:
+    """For Python work inside :func:`time_budget` (building snippets, say): stop it once the budget is spent.
+
+    Raises:
+        QueryTimeout: the budget this thread runs under has run out.
+    """
+    deadline = getattr(_deadline, "value", None)
+    if deadline is not None and time.monotonic() > deadline[0]:
+        raise QueryTimeout(deadline[1])
+
+
+@contextlib.contextmanager
+def _python_deadline(seconds: float) -> Iterator[None]:
+    previous = getattr(_deadline, "value", None)
+    _deadline.value = (time.monotonic() + seconds, seconds)
+    try:
+        yield
+    finally:
+        _deadline.value = previous
+
+
 @contextlib.contextmanager
 def time_budget(conn: Connection, seconds: float | None) -> Iterator[None]:
     """Stop what runs on ``conn`` inside the block once ``seconds`` have passed (``None``: no budget).
@@ -37,6 +63,13 @@ def time_budget(conn: Connection, seconds: float | None) -> Iterator[None]:
     if not seconds:
         yield
         return
+    with _python_deadline(seconds):
+        with _database_budget(conn, seconds):
+            yield
+
+
+@contextlib.contextmanager
+def _database_budget(conn: Connection, seconds: float) -> Iterator[None]:
     if conn.dialect.name == "sqlite":
         raw = conn.connection.driver_connection
         deadline = time.monotonic() + seconds

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import create_engine, event, func, insert, select
 from sqlalchemy.engine import Engine
@@ -82,6 +84,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
+
+
+def private_data_dir(folder: Path, database_file: Path) -> None:
+    """Create the data folder (0700) and the SQLite file (0600) readable by the server's user only; tighten them
+    when they exist. SQLite gives the -wal and -shm files the database file's permissions."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        folder.chmod(0o700)
+        os.close(os.open(database_file, os.O_CREAT | os.O_RDWR, 0o600))
+        for path in (database_file, *(database_file.with_name(database_file.name + s) for s in ("-wal", "-shm"))):
+            if path.exists():
+                path.chmod(0o600)
+    except OSError as exc:
+        raise DatabaseError(f"cannot secure the data folder {str(folder)!r}: {exc.strerror or exc}") from exc
 
 
 def open_database(url: str) -> Database:

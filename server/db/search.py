@@ -8,12 +8,15 @@ render them as text nodes.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+
+from server.db.budget import check_deadline
 
 # Markers the engines put around matches; control characters cannot occur in user-visible record text we store
 # (they would be stripped by any sane client) and never collide with text a user types.
@@ -84,6 +87,7 @@ def segments(marked: str) -> list[dict]:
 
 
 SNIPPET_WORDS = 16
+SNIPPET_SCAN_WORDS = 1000  # words of a column examined for the snippet window
 _WORD = re.compile(r"\w+")
 # Endings the Porter stemmer takes off (or turns into "i"): "battery" is indexed as "batteri", so the query
 # "battery" also finds "batteries"; the snippet marks a word that starts with the query term or with its root.
@@ -100,29 +104,46 @@ def _roots(terms: list[str]) -> tuple[str, ...]:
     return tuple(roots)
 
 
+def _best_window(marks: list[int], count: int, width: int) -> tuple[int, int]:
+    """``(matches, start)`` of the ``width``-word window holding the most of ``marks`` (sorted word indexes),
+    each candidate window starting a word or two before a match; the earliest on a tie. Linear: two pointers."""
+    best = (0, 0)
+    low = high = 0  # marks[low:high] are the marks inside the current window
+    for mark in marks:
+        start = max(0, min(mark - 2, count - width))
+        while low < len(marks) and marks[low] < start:
+            low += 1
+        high = max(high, low)
+        while high < len(marks) and marks[high] < start + width:
+            high += 1
+        if high - low > best[0]:
+            best = (high - low, start)
+    return best
+
+
 def snippet_of(columns: list[str | None], terms: list[str], width: int = SNIPPET_WORDS) -> list[dict]:
     """Snippet segments like FTS5's ``snippet(t, -1, ..., '…', width)``: the column with the most matching words
     (the first on a tie), a window of ``width`` words holding the most matches, '…' where text was cut.
 
     A word matches when it starts with a query term or its root (see ``_ENDINGS``): the search itself is the
-    engine's, this only decides what to highlight in the hits it returned."""
+    engine's, this only decides what to highlight in the hits it returned. Linear in the words examined, which
+    are the first :data:`SNIPPET_SCAN_WORDS` of each column (a long description that repeats the word cost
+    O(n²) here once: 15 s for one search, measured)."""
     roots = _roots(terms)
     best: tuple[int, int, str, list[re.Match]] | None = None  # (matches in window, -column, text, words)
     best_start = 0
     for index, value in enumerate(columns):
         if not value:
             continue
-        words = list(_WORD.finditer(value))
+        words = list(itertools.islice(_WORD.finditer(value), SNIPPET_SCAN_WORDS))
         marks = [i for i, word in enumerate(words) if word.group().lower().startswith(roots)]
         if not marks:
             if best is None:
                 best, best_start = (0, -index, value, words), 0
             continue
-        # The window starting a word or two before each match; keep the one that holds the most matches.
-        count, start = max((sum(1 for m in marks if s <= m < s + width), -s)
-                           for s in (max(0, min(mark - 2, len(words) - width)) for mark in marks))
+        count, start = _best_window(marks, len(words), width)
         if best is None or count > best[0]:
-            best, best_start = (count, -index, value, words), -start
+            best, best_start = (count, -index, value, words), start
     if best is None:
         return []
     _, _, value, words = best
@@ -137,7 +158,8 @@ def snippet_of(columns: list[str | None], terms: list[str], width: int = SNIPPET
             position = word.end()
     marked.append(value[position: window[-1].end()])
     prefix = "…" if best_start > 0 else ""
-    suffix = "…" if best_start + width < len(words) else ""
+    more = len(words) == SNIPPET_SCAN_WORDS and _WORD.search(value, words[-1].end()) is not None
+    suffix = "…" if best_start + width < len(words) or more else ""
     return segments(prefix + "".join(marked) + suffix)
 
 
@@ -158,6 +180,15 @@ RELATED_FIELDS = {
 }
 RELATED_WEIGHTS = {"incident": (4.0, 0.0, 1.0), "knowledgearticle": (3.0, 2.0, 1.0)}
 RELATED_WHERE = {"incident": "r.statecode <> 2", "knowledgearticle": "r.statecode = 3"}  # no cancelled, published
+
+
+def snippets_within_budget(rows, make):
+    """``make(row)`` for each row, checking the request's time budget between them."""
+    result = []
+    for row in rows:
+        check_deadline()
+        result.append(make(row))
+    return result
 
 
 class SearchEngine(Protocol):
@@ -237,8 +268,9 @@ class SqliteSearch:
             rows, filled = self._ranked(conn, SOURCES[entity], exact, top, candidates)
             if not filled:
                 rows, _ = self._ranked(conn, SOURCES[entity], prefix, top, candidates)
-            hits.extend(Hit(entity, key, title, -float(rank), snippet_of(columns, terms))
-                        for key, title, rank, _, *columns in rows)
+            hits.extend(snippets_within_budget(
+                rows, lambda row, entity=entity: Hit(entity, row[0], row[1], -float(row[2]),
+                                                     snippet_of(list(row[4:]), terms))))
         hits.sort(key=lambda h: (-h.score, h.entity, h.id))
         return hits[:top]
 

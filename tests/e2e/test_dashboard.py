@@ -217,10 +217,16 @@ def test_keyboard_moves_selects_and_opens(page: Page, api: Api) -> None:
     assert focused[1] == newest_first[0]["ticketnumber"]  # the case session's title slug: the anchor's number
 
 
+def _own_queue(api: Api, supervisor_api: Api) -> dict:
+    """A queue the page's agent is a member of (agents list and pick the items of their own queues only)."""
+    queue_id = api.get("queueitems?$top=1")["value"][0]["queueid"]
+    return supervisor_api.get(f"queues({queue_id})")
+
+
 def test_pick_a_queue_item_assigns_it_and_opens_its_case(page: Page, api: Api, supervisor_api: Api) -> None:
     token = word()
     case = new_case(supervisor_api, f"{token} available case")
-    queue = supervisor_api.get("queues?$top=1")["value"][0]
+    queue = _own_queue(api, supervisor_api)
     item = supervisor_api.create("queueitems", {"queueid": queue["queueid"], "objectid": case["incidentid"],
                                                 "objecttypecode": "incident", "title": case["title"]})
     available, mine = home_list(page, "queue"), home_list(page, "cases")
@@ -243,22 +249,22 @@ def test_pick_a_queue_item_assigns_it_and_opens_its_case(page: Page, api: Api, s
     expect(list_rows(available)).to_have_count(0)
 
 
-def test_picking_an_item_someone_else_picked_shows_the_servers_message(page: Page, supervisor_api: Api,
+def test_picking_an_item_someone_else_picked_shows_the_servers_message(page: Page, api: Api, supervisor_api: Api,
                                                                         live_server: RunningServer,
                                                                         browser: Browser) -> None:
     token = word()
     case = new_case(supervisor_api, f"{token} contested case")
-    queue = supervisor_api.get("queues?$top=1")["value"][0]
+    queue = _own_queue(api, supervisor_api)
     item = supervisor_api.create("queueitems", {"queueid": queue["queueid"], "objectid": case["incidentid"],
                                                 "objecttypecode": "incident", "title": case["title"]})
     available = home_list(page, "queue")
     search_list(available, token)
     expect(list_rows(available)).to_have_count(1)
     other = browser.new_context()
-    sign_in(other, live_server.url, "agent5")
-    agent5 = Api(other.request, live_server.url)
+    sign_in(other, live_server.url, "agent6")  # a member of agent3's queue
+    agent6 = Api(other.request, live_server.url)
     response = other.request.post(f"{live_server.url}api/queueitems({item['queueitemid']})/pick",
-                                  headers={**agent5.headers, "If-Match": item["@odata.etag"]})
+                                  headers={**agent6.headers, "If-Match": item["@odata.etag"]})
     assert response.ok
     other.close()
     list_rows(available).first.locator("input.list-check").check()

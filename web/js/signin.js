@@ -6,10 +6,21 @@ const form = document.getElementById("signin-form");
 const message = document.getElementById("signin-message");
 const submit = document.getElementById("signin-submit");
 
-// Where to go after signing in: the page that sent the agent here (?next=), if it is a path on this site.
+// Where to go after signing in: the page that sent the agent here (?next=), if it is on this site. Parsed the
+// way the browser will follow it (the URL parser drops tabs and newlines: "/\t/evil.example" is another host),
+// then its origin compared with ours.
 function nextPage() {
   const next = new URLSearchParams(location.search).get("next");
-  return next && next.startsWith("/") && !next.startsWith("//") && !next.includes("\\") ? next : "./";
+  if (!next) return "./";
+  try {
+    const target = new URL(next, location.href);
+    if (target.origin === location.origin && (target.protocol === "http:" || target.protocol === "https:")) {
+      return target.pathname + target.search + target.hash;
+    }
+  } catch (_) {
+    // Not a URL at all: the workspace.
+  }
+  return "./";
 }
 
 function say(text) {

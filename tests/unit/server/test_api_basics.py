@@ -11,7 +11,9 @@ from server.seed import demo_records, seed_if_empty
 from server.settings import Settings
 
 
-def test_health_reports_database_and_schema(client: TestClient) -> None:
+def test_health_reports_database_and_schema_to_a_signed_in_user(client: TestClient, login) -> None:
+    assert client.get("/api/health").json() == {"status": "ok"}  # anonymous: the status only
+    login("agent1")
     response = client.get("/api/health")
     assert response.status_code == 200
     body = response.json()

@@ -49,7 +49,7 @@ def test_picking_an_item_someone_else_picked_answers_409_and_changes_nothing(cli
     login("agent1")
     item = unpicked_item(client, skip=1)
     assert pick(client, item).status_code == 200
-    login("agent2")
+    login("agent4")  # a member of agent1's queue
     response = pick(client, item)
     assert response.status_code == 409
     error = error_of(response)

@@ -301,8 +301,8 @@ def test_unknown_entity_sets_and_wrong_methods(agent: TestClient) -> None:
     assert response.status_code == 405 and "POST" in error_of(response)["details"]["allowed"]
 
 
-def test_the_app_runs_on_the_parametrized_database(client: TestClient, backend: str) -> None:
-    assert client.get("/api/health").json()["database"]["dialect"] == backend
+def test_the_app_runs_on_the_parametrized_database(agent: TestClient, backend: str) -> None:
+    assert agent.get("/api/health").json()["database"]["dialect"] == backend
 
 
 def test_a_repeated_list_query_answers_current_data_and_repeated_errors(agent: TestClient, login) -> None:

@@ -152,7 +152,7 @@ class ListState:
 
     # -- changes that start over at the first page
     def with_search(self, text: str) -> ListState:
-        text = text[:MAX_SEARCH]
+        text = text.replace("\x00", "")[:MAX_SEARCH]  # no stored text holds NUL; the server refuses it in a filter
         if text == self.search:
             return self
         return replace(self, search=text, page=0, selected=(), anchor=None, focus=None, scroll=0)

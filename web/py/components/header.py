@@ -3,7 +3,7 @@ warning and the user settings (with their page-API calls ``getSettingValue``/``s
 
 from __future__ import annotations
 
-from browser import apm_bridge, keyboard
+from browser import apm_bridge, keyboard, signout
 from casework import settings as user_settings
 from casework.settings import SettingError, UserSettings
 from components.close_warning import CloseWarning
@@ -46,5 +46,6 @@ def install(services: Services) -> None:
                               "message": getattr(error, "message", None) or f"{type(error).__name__}: {error}"}}
         return {"result": None}
 
+    signout.install(services)  # the Sign out button (clears this user's saved workspace in this browser)
     apm_bridge.register_call("getSettingValue", 1, get_setting_value)
     apm_bridge.register_async_call("saveSettingValue", 2, save_setting_value)
