@@ -248,7 +248,7 @@ class PageRestore:
                    if "unavailable" in view and tab_id not in self.unavailable_tabs and tab_id in ws.tabs]
         shown = []
         for tab_id in tab_ids:
-            ws.tabs[tab_id].title = titles[tab_id]  # put back, so the retitle below announces itself
+            ws.restore_tab_fields(tab_id, title=titles[tab_id])  # put back, so the retitle below announces itself
             self.unavailable_tabs.add(tab_id)
             if host is not None:
                 host.remount(tab_id, marked.view_state[tab_id])
