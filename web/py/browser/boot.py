@@ -78,8 +78,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
     apm.install(api)
     bus = RecordBus()
     client = RecordClient(FetchTransport(), csrf_token=agent.csrf_token, on_change=bus.publish)
-    services = Services(workspace, client, bus, agent, notices.show, dialogs=Dialogs())
-    services.extras["api"] = api
+    services = Services(workspace, client, bus, agent, notices.show, dialogs=Dialogs(), api=api)
     global SERVICES
     SERVICES = services
     fallback = TabPanelRenderer().render
@@ -98,14 +97,14 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
         restore_testkit.install(host)
     if restore:
         restore.install_unavailable_page(host)
-        services.extras["restore"] = restore
+        services.restore = restore
     view = WorkspaceView(workspace, notices.show, host.render)
     peers: list[PeerPresence] = []  # started after the first paint (a BroadcastChannel and a hello message)
 
     def start_peers() -> None:
         try:
             peers.append(PeerPresence(workspace, host, workspace_id, agent.user_id or agent.username, notices.show))
-            services.extras["peers"] = peers[0]
+            services.peers = peers[0]
         except Exception as error:  # no BroadcastChannel: every tab works alone
             js.console.warn(f"peer edits off: {error!r}")
 
@@ -115,7 +114,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
         view.set_tab_dirty(tab_id, dirty)
 
     host.on_dirty = dirty_changed
-    services.extras["view"] = view
+    services.view = view
     host.defer_hidden = restore is not None  # restored tabs mount when first shown
     js.window.caseworkBoot.mark("mounting")  # bench/restore.py: the session bar and tab strips render from here
     view.mount()

@@ -5,7 +5,7 @@ name) the records it holds unsaved edits on (PageHost pages with ``dirty`` true 
 bookkeeping is ``casework.peers.PeerEdits``. A tab of this browser tab whose record another tab edits gets
 ``data-peer-edit`` on its tab button (a dot, and a tooltip) and one notice names those records.
 
-API for pages (``services.extras["peers"]``, a :class:`PeerPresence`):
+API for pages (``services.peers``, a :class:`PeerPresence`):
 
 * ``edited_elsewhere() -> {(entity_name, entity_id): (workspace ids...)}``: records open here that another live
   browser tab has unsaved edits on.

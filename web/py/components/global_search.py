@@ -259,6 +259,6 @@ class GlobalSearch:
         else:
             opened = open_results_page(self.services, query if query is not None else self.input.value)
         if opened is not None:
-            view = self.services.extras.get("view")
+            view = self.services.view
             if view is not None:
                 view.focus_selected("tab")

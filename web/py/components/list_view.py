@@ -52,9 +52,9 @@ class Action:
 
 def _names(services: Any) -> dict[str, str]:
     """The page-wide cache of lookup names by id (one per page, shared by every list)."""
-    cache = services.extras.get("lookup_names")
+    cache = services.lookup_names
     if cache is None:
-        cache = services.extras["lookup_names"] = {}
+        cache = services.lookup_names = {}
 
         def remember(change: RecordChange) -> None:
             if change.kind == DELETED:

@@ -24,8 +24,8 @@ from __future__ import annotations
 import asyncio
 import traceback
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import js
 
@@ -36,6 +36,15 @@ from casework.entities import entity
 from casework.profile import Agent
 from casework.recordbus import RecordBus
 from casework.records import NotSignedInError, RecordClient, RecordError
+
+if TYPE_CHECKING:  # types only: these modules import this one (or the page's edge), never the other way at run time
+    from apm.facade import Apm
+    from browser.peers import PeerPresence
+    from browser.restore import PageRestore
+    from casework.settings import UserSettings
+    from components.dialog import Dialogs
+    from components.header import HeaderTools
+    from components.workspace_view import WorkspaceView
 
 _BACKGROUND: set[asyncio.Future] = set()
 
@@ -74,7 +83,18 @@ class Services:
         notify: Shows ``(message, code)`` as a notice.
         host: The page host (dirty state of tabs, view states).
         dialogs: Modal dialogs (``components.dialog.Dialogs``).
-        extras: Room for later services (the inbox, presence, the productivity pane) without changing pages.
+        api: The page API (``Microsoft.Apm``'s Python side, ``apm.facade.Apm``).
+        view: The workspace view (session bar, tab strips, panels); focus moves go through it.
+        restore: Session restore of this page (``browser.restore.PageRestore``), ``None`` when off or blocked.
+        peers: Unsaved edits of this agent's other browser tabs (``browser.peers.PeerPresence``), ``None`` until
+            started after the first paint or without BroadcastChannel.
+        settings: The agent's user settings (``casework.settings.UserSettings``), set by the header.
+        header: The header's tools (``components.header.HeaderTools``).
+        lookup_names: Page-wide cache of lookup names by record id (``components.list_view``), made when first used.
+        user_names: ``{systemuserid: fullname}`` read once per page (``components.timeline``), ``None`` until read.
+
+    New shared services get a typed field here (the push connection, presence, the inbox, the productivity pane),
+    never a string key.
     """
 
     workspace: Workspace
@@ -83,8 +103,15 @@ class Services:
     agent: Agent
     notify: Callable[[str, str], None]
     host: PageHost | None = None
-    dialogs: Any = None
-    extras: dict = field(default_factory=dict)
+    dialogs: Dialogs | None = None
+    api: Apm | None = None
+    view: WorkspaceView | None = None
+    restore: PageRestore | None = None
+    peers: PeerPresence | None = None
+    settings: UserSettings | None = None
+    header: HeaderTools | None = None
+    lookup_names: dict[str, str] | None = None
+    user_names: dict[str, str] | None = None
 
     def open(self, target: NavTarget, source: NavSource | str) -> tuple[str, str] | None:
         """Navigate by the navigation rules; a refused navigation (a limit) becomes a notice. Returns

@@ -100,7 +100,7 @@ class SiteMap:
         """Open an entry by its navigation rule; focus moves to the opened tab."""
         self.close(focus_button=True)
         if self.services.open(item.target, item.source) is not None:
-            view = self.services.extras.get("view")
+            view = self.services.view
             if view is not None:
                 view.focus_selected("tab")
 

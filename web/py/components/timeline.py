@@ -39,8 +39,8 @@ def _now() -> dt.datetime:
 
 
 async def user_names(services: Any) -> dict[str, str]:
-    """``{systemuserid: fullname}``, read once per page and shared through ``services.extras``."""
-    names = services.extras.get("user_names")
+    """``{systemuserid: fullname}``, read once per page and shared through ``services.user_names``."""
+    names = services.user_names
     if names is None:
         names = {}
         try:
@@ -48,7 +48,7 @@ async def user_names(services: Any) -> dict[str, str]:
             names = {str(user["systemuserid"]): str(user.get("fullname") or "") for user in page.records}
         except RecordError:
             pass  # shown without names rather than not at all
-        services.extras["user_names"] = names
+        services.user_names = names
     return names
 
 
