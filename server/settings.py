@@ -9,6 +9,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WEB_DIR = REPO_ROOT / "web"
 DEFAULT_DATA_DIR = REPO_ROOT / "data"
+#: Test pages and bench kits (page packages that are not the product), added to /app.zip only with ``--test-kits``.
+TEST_KITS_DIR = REPO_ROOT / "tests" / "pagekits"
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,9 @@ class Settings:
         login_limiter: A ``server.auth.LoginLimiter`` to use (tests pass one with a fake clock).
         query_budget: Seconds a list or search request's queries may run before they are stopped and the request
             answers 503 ``query_timeout`` (``None``: no limit).
+        python_packages: The packages of ``web/py`` that ``/app.zip`` ships (the product).
+        extra_python_dirs: Folders whose contents are added to ``/app.zip`` as well (``--test-kits`` adds
+            :data:`TEST_KITS_DIR` for the e2e tests and benchmarks; empty in a normal start).
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -35,7 +40,8 @@ class Settings:
     production: bool = False
     login_limiter: Any = None
     query_budget: float | None = 10.0
-    python_packages: tuple[str, ...] = field(default=("apm", "casework", "browser", "components"))
+    python_packages: tuple[str, ...] = field(default=("apm", "casework", "browser", "components", "app"))
+    extra_python_dirs: tuple[Path, ...] = ()
 
     @property
     def effective_database_url(self) -> str:

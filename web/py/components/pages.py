@@ -32,6 +32,7 @@ import js
 from apm.errors import ApmError
 from apm.model import Tab, Workspace
 from apm.navigation import NavSource, NavTarget
+from browser.tasks import spawn
 from casework.entities import entity
 from casework.profile import Agent
 from casework.recordbus import RecordBus
@@ -45,31 +46,6 @@ if TYPE_CHECKING:  # types only: these modules import this one (or the page's ed
     from components.dialog import Dialogs
     from components.header import HeaderTools
     from components.workspace_view import WorkspaceView
-
-_BACKGROUND: set[asyncio.Future] = set()
-
-
-def spawn(coroutine: Coroutine, on_error: Callable[[BaseException], None] | None = None) -> asyncio.Future:
-    """Run ``coroutine`` in the background, keep a reference until it ends, and report its failure (never
-    silently drop it): ``on_error`` gets the exception; without one it goes to the console."""
-    task = asyncio.ensure_future(coroutine)
-    _BACKGROUND.add(task)
-
-    def finished(done: asyncio.Future) -> None:
-        _BACKGROUND.discard(done)
-        if done.cancelled():
-            return
-        error = done.exception()
-        if error is None:
-            return
-        if on_error is not None:
-            on_error(error)
-        else:
-            js.console.error("".join(traceback.format_exception(error)))
-
-    task.add_done_callback(finished)
-    return task
-
 
 @dataclass
 class Services:
@@ -217,6 +193,8 @@ class Page:
             unsubscribe()
         self._unsubscribers.clear()
 
+
+__all__ = ["Page", "PageHost", "Services", "is_page_type", "is_record", "spawn"]
 
 Matcher = Callable[[Tab], bool]
 PageFactory = Callable[[Services, str, dict | None], Page]

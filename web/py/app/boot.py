@@ -1,4 +1,5 @@
-"""Boot of the workspace in the page: build the session engine, its API and its view; report readiness.
+"""Boot of the workspace in the page (the composition root's wiring): build the session engine, its API, the record
+client, the pages, the view and the browser adapters, connect them, and report readiness.
 
 Readiness is the contract with tests, benchmarks and page scripts: ``body[data-ready="1"]`` is set only after the
 workspace can be used. Any failure is reported to the boot panel (web/js/boot.js) and the console with its traceback.
@@ -7,6 +8,7 @@ workspace can be used. Any failure is reported to the boot panel (web/js/boot.js
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sys
 from collections.abc import Callable
 
@@ -16,6 +18,7 @@ from pyodide.ffi import create_once_callable
 import apm
 from apm.facade import Apm
 from apm.model import HOME_TAB_ID, Workspace
+from app import handle
 from browser import apm_bridge, keyboard
 from browser.dom import by_id, h
 from browser.peers import PeerPresence
@@ -32,10 +35,9 @@ from components.notices import Notices
 from components.pages import PageHost, Services, spawn
 from components.registry import register_pages
 from components.tab_panel import TabPanelRenderer
+from components.unavailable import UnavailablePage
 from components.workspace_view import WorkspaceView
 
-SERVICES: Services | None = None  # the page's services once booted (for page scripts and tests: browser.boot)
-RESTORE: PageRestore | None = None  # session restore of this page, when on (tests and bench/restore.py)
 #: Restored sessions of these templates wait for presence (the inbox issue releases the gate; until then boot does,
 #: right after the presence/health check).
 PRESENCE_GATE = "presence"
@@ -70,8 +72,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
         except Exception:  # storage blocked by the browser (privacy settings): work on, without restore
             notices.show("This browser blocks storage, so your sessions will not come back after a reload.",
                          "restore_unavailable")
-    global RESTORE
-    RESTORE = restore
+    handle.restore = restore
     workspace = restore.load() if restore else Workspace.from_profile(agent.limits)
     js.window.caseworkBoot.mark("loaded")  # bench/restore.py: the saved workspace is read and rehydrated
     api = Apm(workspace, topic_namespace=workspace_id)
@@ -79,8 +80,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
     bus = RecordBus()
     client = RecordClient(FetchTransport(), csrf_token=agent.csrf_token, on_change=bus.publish)
     services = Services(workspace, client, bus, agent, notices.show, dialogs=Dialogs(), api=api)
-    global SERVICES
-    SERVICES = services
+    handle.services = services
     fallback = TabPanelRenderer().render
 
     def render_fallback(ws: Workspace, tab_id: str, panel: object, refreshed: bool = False) -> None:
@@ -91,12 +91,10 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
 
     host = PageHost(services, render_fallback, restore.view_state if restore else None)
     register_pages(host)
-    if "restore" in list(getattr(js.window, "caseworkTestPages", None) or []):
-        from components import restore_testkit  # tests and bench/restore.py only
-
-        restore_testkit.install(host)
+    for name in list(getattr(js.window, "caseworkExtensions", None) or []):  # only what app.zip holds (app.handle)
+        importlib.import_module(str(name)).install(handle)
     if restore:
-        restore.install_unavailable_page(host)
+        host.register(restore.is_unavailable, UnavailablePage, first=True)  # restored tabs of records that are gone
         services.restore = restore
     view = WorkspaceView(workspace, notices.show, host.render)
     peers: list[PeerPresence] = []  # started after the first paint (a BroadcastChannel and a hello message)
@@ -158,9 +156,9 @@ async def _show_server_connection() -> None:
 
 async def _after_paint(slot: SlotChoice | None) -> None:
     """Work that must not delay the first paint: presence, then conversations; restored records; reopen offer."""
-    restore, services = RESTORE, SERVICES
+    restore, services = handle.restore, handle.services
     if restore is not None and services is not None:
-        spawn(restore.check_records(services), services.report)
+        spawn(restore.check_records(services.client, services.host), services.report)
         if slot is not None and slot.reason == "new":
             spawn(ReopenOfferView(restore, services.notify).offer(), services.report)
     await _show_server_connection()
