@@ -32,6 +32,7 @@ import js
 from apm.errors import ApmError
 from apm.model import Tab, Workspace
 from apm.navigation import NavSource, NavTarget
+from browser.dom import find_by_id
 from browser.tasks import spawn
 from casework.entities import entity
 from casework.profile import Agent
@@ -240,7 +241,7 @@ class PageHost:
         """Replace a tab's page by a fresh one (the registry is asked again), with ``initial_state``; used by
         session restore when a restored record turns out to be gone."""
         page = self.pages.get(tab_id)
-        panel = page.panel if page is not None else js.document.getElementById(f"panel-{tab_id}")
+        panel = page.panel if page is not None else find_by_id(f"panel-{tab_id}")
         if panel is None:
             return
         self._drop(tab_id)
