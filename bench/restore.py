@@ -30,7 +30,8 @@ from server.launch import server_and_browser, sign_in  # noqa: E402
 GENERIC = ("{templateName: 'msdyn_generic_session', sessionContext: {anchorTab: {templateName: 'msdyn_entitylist', "
            "appContext: {entityName: 'task', title: 'Tasks'}}}}")
 # Nine sessions (Home makes ten) of four templates, ten tabs each: anchor, three records, three lists, two searches;
-# the last session has an existing task and a new task with typed drafts (test page, components/restore_testkit.py).
+# the last session has an existing task and a new task with typed drafts (test page,
+# tests/pagekits/testkits/restore_drafts.py).
 BUILD_JS = """async ({cases, accounts, contacts, task}) => {
   const A = Microsoft.Apm;
   const kinds = ["incident", "account", "contact", "task"];
@@ -64,9 +65,9 @@ BUILD_JS = """async ({cases, accounts, contacts, task}) => {
 }""".replace("GENERIC", GENERIC)
 
 SAVES_PY = """
-from browser import boot
+from app import handle
 import js
-restore, ws = boot.RESTORE, boot.SERVICES.workspace
+restore, ws = handle.restore, handle.services.workspace
 tab_ids = [t for t in ws.tabs if t != "home-dashboard"]
 restore.save_ms.clear()
 for n in range(SAVES):
@@ -103,10 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--saves", type=int, default=200, help="measured saves")
     args = parser.parse_args(argv)
     marks_js = "window.caseworkBoot.marks.painted && window.caseworkBoot.marks"
-    with server_and_browser() as (server, browser):
+    with server_and_browser("--test-kits") as (server, browser):
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         sign_in(context, server.url)
-        context.add_init_script("window.caseworkTestPages = ['restore'];")
+        context.add_init_script("window.caseworkExtensions = ['testkits.restore_drafts'];")
         page = context.new_page()
         page.goto(server.url)
         page.wait_for_selector("body[data-ready]", state="attached", timeout=120_000)

@@ -13,7 +13,7 @@ import { loadPyodide } from "pyodide";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const SOURCE_ROOT = join(ROOT, "web", "py");
-const PACKAGES = ["apm", "casework", "browser", "components"];
+const PACKAGES = ["apm", "casework", "browser", "components", "app"];
 const OUT = join(ROOT, "web", "vendor", "pyc");
 const RUNTIME_HOME = "/home/pyodide"; // where PyScript unpacks app.zip: tracebacks name these paths
 

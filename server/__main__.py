@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from server.settings import DEFAULT_DATA_DIR, Settings
+from server.settings import DEFAULT_DATA_DIR, TEST_KITS_DIR, Settings
 
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
@@ -77,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="send e-mail through smtp://[user:password@]host[:port] (default: record it in the outbox, send nothing)",
     )
     parser.add_argument(
+        "--test-kits", action="store_true",
+        help="tests and benchmarks only: add the test pages of tests/pagekits to /app.zip (never in production)",
+    )
+    parser.add_argument(
         "--production", action="store_true",
         help="production mode: never seed, and refuse to start while any user has the demo password",
     )
@@ -104,6 +108,13 @@ def _fail(message: str, code: int = EXIT_FAILURE) -> int:
     return code
 
 
+def settings_from_args(args: argparse.Namespace, data_dir: Path) -> Settings:
+    """The server settings the parsed command line asks for (``data_dir`` already resolved)."""
+    return Settings(data_dir=data_dir, database_url=args.database_url, seed=not args.no_seed,
+                    seed_cases=args.scale, production=args.production, smtp_url=args.smtp_url,
+                    extra_python_dirs=(TEST_KITS_DIR,) if args.test_kits else ())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse flags, prepare the database, bind the port and serve until interrupted."""
     args = build_parser().parse_args(argv)
@@ -111,8 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.database_url is None and (reason := _check_data_dir(data_dir)):
         return _fail(reason)
 
-    settings = Settings(data_dir=data_dir, database_url=args.database_url, seed=not args.no_seed,
-                        seed_cases=args.scale, production=args.production, smtp_url=args.smtp_url)
+    if args.test_kits and args.production:
+        return _fail("--test-kits is for tests and benchmarks; it cannot be used with --production", EXIT_USAGE)
+    settings = settings_from_args(args, data_dir)
     if not (settings.web_dir / "vendor").is_dir():
         print("casework: warning: web/vendor is missing; run scripts/setup first (the page cannot boot without it)",
               file=sys.stderr, flush=True)

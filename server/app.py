@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """Build the Casework server for ``settings`` (defaults: embedded SQLite in ./data, seeded)."""
     settings = settings or Settings()
     static_site = StaticSite(settings.web_dir)
-    app_zip = AppZipCache(settings.web_dir, settings.python_packages)
+    app_zip = AppZipCache(settings.web_dir, settings.python_packages, settings.extra_python_dirs)
 
     async def serve_app_zip(request: Request) -> Response:
         built = app_zip.get()

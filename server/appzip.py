@@ -35,8 +35,9 @@ class BuiltZip:
     precompiled: int
 
 
-def _sources(web_dir: Path, packages: tuple[str, ...]) -> list[tuple[Path, str]]:
-    """``(file, name in the zip)`` for every file to ship, in a stable order."""
+def _sources(web_dir: Path, packages: tuple[str, ...], extra_dirs: tuple[Path, ...] = ()) -> list[tuple[Path, str]]:
+    """``(file, name in the zip)`` for every file to ship, in a stable order (``extra_dirs``' files last, named
+    relative to their folder)."""
     py_root = web_dir / "py"
     files: list[tuple[Path, str]] = []
     entry = web_dir / "main.py"
@@ -50,6 +51,11 @@ def _sources(web_dir: Path, packages: tuple[str, ...]) -> list[tuple[Path, str]]
             relative = path.relative_to(py_root)
             if path.is_file() and not _SKIP_DIRS.intersection(relative.parts) and path.suffix in (".py", ".json"):
                 files.append((path, relative.as_posix()))
+    for folder in extra_dirs:
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(folder)
+            if path.is_file() and not _SKIP_DIRS.intersection(relative.parts) and path.suffix in (".py", ".json"):
+                files.append((path, relative.as_posix()))
     return files
 
 
@@ -60,14 +66,15 @@ def _cache_tag(pyc_dir: Path) -> str | None:
         return None
 
 
-def build_app_zip(web_dir: Path, packages: tuple[str, ...]) -> BuiltZip:
-    """Zip ``web/main.py`` and the given packages of ``web/py``, with matching precompiled bytecode."""
+def build_app_zip(web_dir: Path, packages: tuple[str, ...], extra_dirs: tuple[Path, ...] = ()) -> BuiltZip:
+    """Zip ``web/main.py`` and the given packages of ``web/py`` (plus the files of ``extra_dirs``), with matching
+    precompiled bytecode."""
     pyc_dir = web_dir / "vendor" / "pyc"
     cache_tag = _cache_tag(pyc_dir)
     buffer = io.BytesIO()
     modules = precompiled = 0
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-        for path, name in _sources(web_dir, packages):
+        for path, name in _sources(web_dir, packages, extra_dirs):
             source = path.read_bytes()
             _add(archive, name, source)
             if not name.endswith(".py"):
@@ -93,16 +100,17 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes) -> None:
 class AppZipCache:
     """Rebuilds the zip only when the sources or the bytecode changed (checked by mtimes, cheap next to a build)."""
 
-    def __init__(self, web_dir: Path, packages: tuple[str, ...]) -> None:
+    def __init__(self, web_dir: Path, packages: tuple[str, ...], extra_dirs: tuple[Path, ...] = ()) -> None:
         self.web_dir = web_dir
         self.packages = packages
+        self.extra_dirs = extra_dirs
         self._lock = threading.Lock()
         self._key: tuple | None = None
         self._built: BuiltZip | None = None
 
     def _fingerprint(self) -> tuple:
         pyc_dir = self.web_dir / "vendor" / "pyc"
-        watched = [path for path, _ in _sources(self.web_dir, self.packages)]
+        watched = [path for path, _ in _sources(self.web_dir, self.packages, self.extra_dirs)]
         watched.append(pyc_dir)
         return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in watched if p.exists())
 
@@ -111,6 +119,6 @@ class AppZipCache:
         key = self._fingerprint()
         with self._lock:
             if self._built is None or key != self._key:
-                self._built = build_app_zip(self.web_dir, self.packages)
+                self._built = build_app_zip(self.web_dir, self.packages, self.extra_dirs)
                 self._key = key
             return self._built

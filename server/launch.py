@@ -111,12 +111,13 @@ def chromium_executable(playwright_default: str | None) -> str | None:
 
 
 @contextlib.contextmanager
-def server_and_browser() -> Iterator[tuple[RunningServer, object]]:
-    """For benchmarks: a fresh server (temporary data dir) and a launched Chromium; both stopped on exit."""
+def server_and_browser(*server_args: str) -> Iterator[tuple[RunningServer, object]]:
+    """For benchmarks: a fresh server (temporary data dir, ``server_args`` on its command line) and a launched
+    Chromium; both stopped on exit."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as data_dir:
-        server = start_server(Path(data_dir))
+        server = start_server(Path(data_dir), *server_args)
         try:
             with sync_playwright() as playwright:
                 executable = chromium_executable(playwright.chromium.executable_path)

@@ -9,6 +9,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WEB_DIR = REPO_ROOT / "web"
 DEFAULT_DATA_DIR = REPO_ROOT / "data"
+#: Test pages and bench kits (page packages that are not the product), added to /app.zip only with ``--test-kits``.
+TEST_KITS_DIR = REPO_ROOT / "tests" / "pagekits"
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ class Settings:
             (the demo default) records each message in the outbox table without sending it.
         mail_from: The sender address of e-mail sent from cases.
         password_checks: How many sign-in password checks may run at once (``None``: the core count, 1-4).
+        python_packages: The packages of ``web/py`` that ``/app.zip`` ships (the product).
+        extra_python_dirs: Folders whose contents are added to ``/app.zip`` as well (``--test-kits`` adds
+            :data:`TEST_KITS_DIR` for the e2e tests and benchmarks; empty in a normal start).
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -42,7 +47,8 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = "support@casework.example"
     password_checks: int | None = None
-    python_packages: tuple[str, ...] = field(default=("apm", "casework", "browser", "components"))
+    python_packages: tuple[str, ...] = field(default=("apm", "casework", "browser", "components", "app"))
+    extra_python_dirs: tuple[Path, ...] = ()
 
     @property
     def effective_database_url(self) -> str:

@@ -1,13 +1,13 @@
-"""Casework's composition root (PyScript's entry script).
+"""PyScript's entry script: hands over to the composition root, ``app`` (web/py/app).
 
-Builds the browser edge and hands control to it. Nothing imports this module, so no import runs back up; all
-logic lives in the packages shipped in app.zip (apm, casework, browser, components).
+Nothing imports this module. All logic lives in the packages shipped in app.zip (app, components, browser,
+casework, apm; each imports only the ones after it).
 """
 
 import js
 
 js.window.caseworkBoot.mark("python")  # boot timeline (bench/boot.py): our first line of Python runs
 
-from browser.boot import start  # noqa: E402
+from app.boot import start  # noqa: E402
 
 start()

@@ -48,8 +48,9 @@ def is_loopback(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    """The real server (``python -m server``) on a free port with a temporary data dir, for the whole run."""
-    server = start_server(tmp_path_factory.mktemp("casework-data"))
+    """The real server (``python -m server``) on a free port with a temporary data dir, for the whole run; with the
+    test pages of tests/pagekits in /app.zip (``--test-kits``)."""
+    server = start_server(tmp_path_factory.mktemp("casework-data"), "--test-kits")
     yield server
     server.stop()
 

@@ -77,7 +77,7 @@ def test_close_warning_dialog(page: Page) -> None:
     base = page.url.split("#")[0]
     token = page.request.get(base + "api/me").json()["csrfToken"]
     page.request.delete(base + "api/me/settings/closeSessionWarning", headers={"X-CSRF-Token": token})
-    run_python(page, "from browser import boot\nboot.SERVICES.agent.settings.clear()\nresult = True")
+    run_python(page, "from app import handle\nhandle.services.agent.settings.clear()\nresult = True")
     session_id = page.evaluate("(input) => Microsoft.Apm.createSession(input)",
                                {"templateName": "msdyn_case_session",
                                 "sessionContext": {"caseId": "c-a11y", "anchor": {"ticketnumber": "CAS-A11Y"}}})

@@ -1,6 +1,6 @@
 """The case flow in the real page: the timeline and the case actions, as form extensions in a record form host.
 
-The extensions run in ``components.form_host_testkit`` (the form host contract over a record read from the API),
+The extensions run in ``testkits.form_host`` (tests/pagekits; the form host contract over a record read from the API),
 enabled in the page through Python; the real record form calls the same extensions with itself as the host.
 One booted page serves the module (agent3); each test creates the case and records it uses through the API.
 """
@@ -27,16 +27,16 @@ def api(_module_page: Page, live_server) -> Api:
 @pytest.fixture
 def page(shared_page: Page) -> Page:
     shared_page.evaluate(RESET_JS)
-    run_python(shared_page, "from browser import boot\nfrom components import form_host_testkit\n"
-                            "form_host_testkit.enable(boot.SERVICES.host)\nresult = True")
+    run_python(shared_page, "from app import handle\nfrom testkits import form_host\n"
+                            "form_host.enable(handle.host)\nresult = True")
     return shared_page
 
 
 def open_record(page: Page, logical: str, record_id: str) -> object:
     """Open a record as from Home (a new session); returns its form panel once the record has loaded."""
     session_id, tab_id = run_python(page, (
-        "from browser import boot\nfrom apm.navigation import NavSource\n"
-        f"result = list(boot.SERVICES.open_record({logical!r}, {record_id!r}, NavSource.HOME, title='Case'))"))
+        "from app import handle\nfrom apm.navigation import NavSource\n"
+        f"result = list(handle.services.open_record({logical!r}, {record_id!r}, NavSource.HOME, title='Case'))"))
     panel = page.locator(f"#panel-{tab_id}")
     expect(panel.locator(".testkit-form")).to_be_visible()
     expect(panel.locator(".testkit-fields")).not_to_be_empty()
@@ -154,8 +154,8 @@ def test_timeline_follows_changes_made_elsewhere_in_the_page(page: Page, api: Ap
     panel = open_record(page, "incident", case_id)
     expect(panel.locator(".tl-status")).to_have_text("Nothing on the timeline yet.")
     run_python(page, (
-        "import asyncio\nfrom browser import boot\n"
-        "asyncio.ensure_future(boot.SERVICES.client.create('appointments', {'subject': 'Site visit', "
+        "import asyncio\nfrom app import handle\n"
+        "asyncio.ensure_future(handle.services.client.create('appointments', {'subject': 'Site visit', "
         f"'regardingobjectid': {case_id!r}, 'regardingobjecttypecode': 'incident'}}))\nresult = True"))
     expect(items(panel)).to_have_count(1)
     expect(items(panel).first.locator(".tl-open")).to_have_text("Site visit")
@@ -177,7 +177,7 @@ def test_opening_an_activity_opens_a_new_tab_in_the_focused_session(page: Page, 
 
     panel.get_by_role("button", name="Check the logs").click()
     focused = run_python(page, (
-        "from browser import boot\nws = boot.SERVICES.workspace\ntab = ws.tab(ws.focused_tab_id)\n"
+        "from app import handle\nws = handle.services.workspace\ntab = ws.tab(ws.focused_tab_id)\n"
         "result = {'session': ws.focused_session_id, 'tabs': len(ws.focused_session.tab_ids), "
         "'params': dict(tab.params)}"))
     assert focused["session"] == panel.session_id  # the case's own session, not a new one
@@ -290,8 +290,8 @@ def test_assign_and_route_show_the_servers_refusal_to_an_agent(page: Page, api: 
 
 def test_a_supervisor_assigns_and_routes(pages, api: Api) -> None:
     supervisor_page = pages.open(user="supervisor")
-    run_python(supervisor_page, "from browser import boot\nfrom components import form_host_testkit\n"
-                                "form_host_testkit.enable(boot.SERVICES.host)\nresult = True")
+    run_python(supervisor_page, "from app import handle\nfrom testkits import form_host\n"
+                                "form_host.enable(handle.host)\nresult = True")
     case_id = api.new_case("Route and assign")["incidentid"]
     queue = api.get("queues", **{"$orderby": "name asc", "$top": 1})["value"][0]
     agent5 = api.get("systemusers", **{"$filter": "domainname eq 'agent5'"})["value"][0]
@@ -344,7 +344,7 @@ def test_resolve_after_someone_else_changed_the_case_overwrites_nothing(page: Pa
 def test_an_action_waits_for_the_form_to_save_and_stops_when_it_does_not(page: Page, api: Api) -> None:
     case_id = api.new_case("Unsaved edits")["incidentid"]
     panel = open_record(page, "incident", case_id)
-    run_python(page, "from components import form_host_testkit as kit\n"
+    run_python(page, "from testkits import form_host as kit\n"
                      f"kit.HOSTS[{panel.tab_id!r}].ensure_saved_answer = False\nresult = True")
     commands(panel).get_by_role("button", name="Resolve case").click()
     expect(panel).to_have_attribute("data-ensure-saved-calls", "1")

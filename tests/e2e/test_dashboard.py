@@ -64,8 +64,8 @@ def supervisor_api(browser: Browser, live_server: RunningServer) -> Iterator[Api
 
 
 RESET_LISTS = """
-from browser import boot
-for page in boot.SERVICES.host.pages.values():
+from app import handle
+for page in handle.services.host.pages.values():
     for view in getattr(page, "lists", {}).values():
         view._change(view.spec.default_state())
 result = True
@@ -100,8 +100,8 @@ def titles(lst: Locator) -> list[str]:
 
 
 def saved_scroll(page: Page, name: str) -> int:
-    return run_python(page, "from browser import boot\n"
-                      f"result = boot.SERVICES.host.page('home-dashboard').view_state()['lists']['{name}']['scroll']")
+    return run_python(page, "from app import handle\n"
+                      f"result = handle.services.host.page('home-dashboard').view_state()['lists']['{name}']['scroll']")
 
 
 def focus_home(page: Page) -> None:
@@ -337,8 +337,8 @@ def test_a_change_made_elsewhere_refreshes_the_lists_at_once(page: Page, api: Ap
     expect(list_rows(cases).first.locator("td[data-column='title']")).to_have_text(f"{token} before")
     # visible list: a write through the page's record client (as a form in another tab does) shows at once
     run_python(page, f"""
-from browser import boot
-client = boot.SERVICES.client
+from app import handle
+client = handle.services.client
 record = await client.get("incidents", "{case['incidentid']}")
 await client.update("incidents", record, {{"title": "{token} after", "prioritycode": 1}})
 result = True
@@ -348,8 +348,8 @@ result = True
     # hidden list: a change while another session is in front shows when Home comes back
     open_other_session(page)
     run_python(page, f"""
-from browser import boot
-client = boot.SERVICES.client
+from app import handle
+client = handle.services.client
 record = await client.get("incidents", "{case['incidentid']}")
 await client.update("incidents", record, {{"title": "{token} while away"}})
 result = True

@@ -40,8 +40,8 @@ def list_in(page: Page, tab_id: str) -> Locator:
 
 def focused(page: Page) -> dict:
     return run_python(page, """
-from browser import boot
-workspace = boot.SERVICES.workspace
+from app import handle
+workspace = handle.services.workspace
 tab = workspace.tab(workspace.focused_tab_id)
 result = {"session": workspace.focused_session.session_id, "title": workspace.focused_session.title,
           "tab": tab.tab_id, "params": dict(tab.params)}
@@ -151,8 +151,8 @@ def test_list_state_survives_switching_and_a_change_elsewhere_refreshes_it(page:
     # away to Home; change a case there through the page's record client (as a form in another tab would)
     page.evaluate("async () => Microsoft.Apm.getSession('home').focus()")
     run_python(page, f"""
-from browser import boot
-client = boot.SERVICES.client
+from app import handle
+client = handle.services.client
 record = await client.get("incidents", "{made[0]['incidentid']}")
 await client.update("incidents", record, {{"title": "{token} item 9 renamed"}})
 result = True

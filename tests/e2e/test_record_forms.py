@@ -220,10 +220,10 @@ def test_a_change_saved_elsewhere_refreshes_the_form_or_offers_a_review(page: Pa
     case = api.case("Forms: refresh me")
     open_case(page, case)
     write = """
-from browser import boot
+from app import handle
 from components.pages import spawn
 async def change():
-    client = boot.SERVICES.client
+    client = handle.services.client
     record = await client.get("incidents", "{id}")
     await client.update("incidents", record, {changes}, key="incidentid")
 spawn(change())

@@ -2,8 +2,8 @@
 aside; several browser tabs each keep their own slot; records that are gone are marked; conversations wait for
 presence.
 
-Drafts come from a small test page (components/restore_testkit.py: entity-record tabs of ``task`` get one text box),
-installed before boot by the init script ``window.caseworkTestPages = ["restore"]``.
+Drafts come from a small test page (tests/pagekits/testkits/restore_drafts.py: entity-record tabs of ``task`` get one
+text box), installed before boot by the init script ``window.caseworkExtensions = ["testkits.restore_drafts"]``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from server.launch import RunningServer
 from tests.e2e.conftest import GuardedPages, wait_ready
 
-TESTKIT = "window.caseworkTestPages = ['restore'];"
+TESTKIT = "window.caseworkExtensions = ['testkits.restore_drafts'];"
 # A generic session anchored on a task list (generic sessions need an anchor tab).
 GENERIC = ("{templateName: 'msdyn_generic_session', sessionContext: {anchorTab: {templateName: 'msdyn_entitylist', "
            "appContext: {entityName: 'task', title: 'Tasks'}}}}")

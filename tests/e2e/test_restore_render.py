@@ -10,11 +10,11 @@ from tests.e2e.support import run_python
 
 COMPARE_PY = """
 import js
-from browser import boot
+from app import handle
 from components.workspace_dom import build_workspace_dom
 from components.workspace_view import WorkspaceView
 
-ws = boot.SERVICES.workspace
+ws = handle.services.workspace
 canon = js.Function.new("el", '''
   const walk = (n) => n.nodeType === 3 ? JSON.stringify(n.data) : n.tagName + "[" +
     [...n.attributes].map((a) => a.name + "=" + JSON.stringify(a.value)).sort().join(" ") + "](" +

@@ -28,7 +28,7 @@ def page(shared_page: Page) -> Page:
     shared_page.request.delete(shared_page.url.split("#")[0] + "api/me/settings/closeSessionWarning",
                                headers={"X-CSRF-Token": csrf(shared_page)})
     shared_page.evaluate(RESET_JS)
-    run_python(shared_page, "from browser import boot\nboot.SERVICES.agent.settings.clear()\nresult = True")
+    run_python(shared_page, "from app import handle\nhandle.services.agent.settings.clear()\nresult = True")
     shared_page.keyboard.press("Escape")
     return shared_page
 
@@ -147,7 +147,7 @@ def test_results_page_filters_and_opens_a_result_in_the_focused_session(page: Pa
     expect(panel.get_by_role("status")).to_contain_text("in knowledge articles")
     kinds = set(panel.locator(".search-result-open").evaluate_all("(els) => els.map((e) => e.dataset.entity)"))
     assert kinds == {"knowledgearticle"}
-    view_state = run_python(page, f"from browser import boot\nresult = boot.SERVICES.host.page("
+    view_state = run_python(page, f"from app import handle\nresult = handle.services.host.page("
                                   f"{results_tab['tabId']!r}).view_state()")
     assert view_state["query"] == "printer" and view_state["entity"] == "knowledgearticle"
     first = panel.locator(".search-result-open").first
@@ -246,9 +246,9 @@ def open_case(page: Page, case_id: str) -> str:
 def make_dirty(page: Page, session_id: str) -> None:
     """Give the session's anchor a page holding unsaved edits (what a form does when the agent types)."""
     run_python(page, f"""
-from browser import boot
+from app import handle
 from components.pages import Page
-services = boot.SERVICES
+services = handle.services
 tab_id = services.workspace.session({session_id!r}).tab_ids[0]
 probe = Page(services, tab_id)
 services.host.pages[tab_id] = probe
@@ -313,9 +313,9 @@ def test_a_tab_with_unsaved_changes_asks_before_closing_a_clean_one_closes_at_on
     }""")
     dirty_tab, clean_tab = tab_ids
     run_python(page, f"""
-from browser import boot
+from app import handle
 from components.pages import Page
-services = boot.SERVICES
+services = handle.services
 probe = Page(services, {dirty_tab!r})
 services.host.pages[{dirty_tab!r}] = probe
 probe.set_dirty(True)

@@ -837,3 +837,33 @@ def test_to_dict_renders_sessions_in_bar_order_with_camel_case_keys(ws):
         "params": {"entityName": "incident", "entityId": "case-1"},
         "isAnchor": True,
     }
+
+
+# --- Restore verbs: the only way restore and the presence gate change the model -------------------------------
+
+
+def test_restore_verbs_refuse_what_would_break_the_model() -> None:
+    from apm.errors import ApmError
+    from apm.model import HOME_TAB_ID, Session
+
+    ws = Workspace()
+    with pytest.raises(ApmError):
+        ws.add_restored_session(Session("home", "", "Again"))
+    with pytest.raises(ApmError):
+        ws.restore_tab_fields(HOME_TAB_ID, is_anchor=False)  # not a field a saved workspace may set
+    with pytest.raises(ApmError):
+        ws.restore_focus("home", {"home": "no-such-tab"})
+    assert ws.problems() == []
+
+
+def test_restored_focus_follows_the_focus_rule() -> None:
+    from apm import NavSource
+
+    ws = Workspace()
+    session_id, _ = ws.open_record("incident", "c-9", NavSource.HOME, title="Case 9")
+    ws.focus_session("home")
+    ws.request_focus(session_id)
+    assert ws.session(session_id).notification
+    ws.restore_focus(session_id, {})
+    assert ws.focused_session_id == session_id and not ws.session(session_id).notification
+    assert ws.problems() == []

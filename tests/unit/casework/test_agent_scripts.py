@@ -3,8 +3,6 @@ default script chosen by a rule over the session context; progress restored defe
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from casework.agent_scripts import (
@@ -22,6 +20,7 @@ from casework.agent_scripts import (
 )
 from casework.macros import MacroContext, MacroRun
 from casework.productivity_format import FormatError
+from tests.support.aio import run
 
 HIGH = {"left": "${anchor.prioritycode}", "operator": "equals", "right": "1"}
 
@@ -78,9 +77,9 @@ def test_a_macro_step_shows_the_last_run_cross_then_tick() -> None:
         names.append(name)
         return next(outcomes)
 
-    failed = asyncio.run(run_step(Progress("standard"), STANDARD, 1, runner))
+    failed = run(run_step(Progress("standard"), STANDARD, 1, runner))
     assert failed.states == {1: FAILED} and failed.messages == {1: "stopped at step 2"}
-    again = asyncio.run(run_step(failed, STANDARD, 1, runner))
+    again = run(run_step(failed, STANDARD, 1, runner))
     assert again.states == {1: DONE} and again.messages == {1: "ran"} and names == ["Ask for details"] * 2
 
 
@@ -88,7 +87,7 @@ def test_a_macro_that_cannot_start_is_a_failed_step() -> None:
     async def broken(name: str) -> MacroRun:
         raise LookupError("No macro named 'Ask for details'")
 
-    progress = asyncio.run(run_step(Progress("standard"), STANDARD, 1, broken))
+    progress = run(run_step(Progress("standard"), STANDARD, 1, broken))
     assert progress.states == {1: FAILED} and "No macro named" in progress.messages[1]
 
 

@@ -81,3 +81,28 @@ def test_other_templates_are_not_held() -> None:
     before = ws.to_dict()
     held = hold_sessions(ws, ["msdyn_nothing"])
     assert not held and ws.to_dict() == before
+
+
+def test_focus_falling_back_to_a_session_that_asked_for_attention_clears_its_indicator() -> None:
+    """The focus rule holds when a held session gives the focus away: the focused session never shows the dot."""
+    from apm.snapshot import dehydrate, rehydrate, workspace_problems
+
+    ws = Workspace()
+    case_session, _ = ws.open_record("incident", "c-1", NavSource.HOME, title="Case 1")
+    ws.create_session(CHAT, {"customerName": "Ann", "conversationId": "w-1"})
+    ws.request_focus(case_session)  # the case wants attention while the chat is focused
+    restored = rehydrate(dehydrate(ws, saved_at="2026-01-01T00:00:00Z")).workspace
+    held = hold_sessions(restored, [CHAT])
+    assert restored.focused_session_id == case_session
+    assert restored.session(case_session).notification is False
+    assert workspace_problems(restored) == []
+    reinstate(restored, held)
+    assert workspace_problems(restored) == []
+
+
+def test_reinstated_sessions_are_checked_against_the_records_open_meanwhile() -> None:
+    ws, case_session, chat_session = workspace_with_chat()
+    held = hold_sessions(ws, [CHAT])
+    assert ws.problems() == []
+    reinstate(ws, held)
+    assert ws.problems() == [] and chat_session in ws.sessions

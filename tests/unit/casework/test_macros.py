@@ -3,12 +3,11 @@ its branch, a failing step stops the macro naming the step and listing the write
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from casework.macros import MacroContext, evaluate, fill, run_macro
 from casework.productivity_format import ACTIONS, FormatError, check_macro
+from tests.support.aio import run as run_coroutine
 
 CASE_ID = "5a1d0c3e-1111-4222-8333-444455556666"
 
@@ -52,7 +51,7 @@ def context() -> MacroContext:
 
 def run(definition: dict, host=None, ctx=None, name="Test macro"):
     host = host or RecordingHost()
-    result = asyncio.run(run_macro(name, definition, host, ctx or context()))
+    result = run_coroutine(run_macro(name, definition, host, ctx or context()))
     return result, host
 
 
@@ -232,11 +231,11 @@ def test_an_invalid_definition_runs_no_step() -> None:
 def test_a_host_without_an_action_fails_that_step_clearly() -> None:
     class Minimal:
         pass
-    result = asyncio.run(run_macro("M", macro({"action": "save_record"}), Minimal()))
+    result = run_coroutine(run_macro("M", macro({"action": "save_record"}), Minimal()))
     assert not result.ok and "cannot 'Save the record' yet" in result.message
 
 
 def test_the_log_is_reported_as_it_grows() -> None:
     seen = []
-    asyncio.run(run_macro("M", macro({"action": "save_record"}), RecordingHost(), context(), on_step=seen.append))
+    run(run_macro("M", macro({"action": "save_record"}), RecordingHost(), context(), on_step=seen.append))
     assert [e.action for e in seen] == ["start", "save_record"]

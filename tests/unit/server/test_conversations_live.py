@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from server.app import create_app, prepare_database
 from server.db import schema
 from server.seed import DemoCredentialsError
+from tests.support.aio import run as run_coroutine
 from tests.support.fake_channel import FakeAdapter, sign
 from tests.support.live_server import serve
 from tests.unit.server.conftest import BOTH_DATABASES
@@ -95,17 +96,17 @@ def test_push_resumes_after_a_dropped_socket_with_nothing_lost_or_doubled(app):
         chat = json.loads(raw)
         conversation_id, token = chat["conversation"]["conversationid"], chat["token"]
         # The offer came before the socket: connecting from id 0 replays it.
-        first = asyncio.run(_collect(ws_url + "?after=0", base, cookie, 2))
+        first = run_coroutine(_collect(ws_url + "?after=0", base, cookie, 2))
         assert [e["type"] for e in first] == ["presence.changed", "offer.created"]
         assert _post(base, f"/api/conversations({conversation_id})/accept", b"", agent_headers)[0] == 200
         for n in range(5):  # while no socket is open
             _post(base, "/api/chat/messages", json.dumps({"text": f"m{n}", "clientId": f"c{n}"}).encode(),
                   {"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
         # Drop after two events, resume from the last id seen: the rest arrive once each, in order.
-        part = asyncio.run(_collect(ws_url + f"?after={first[-1]['id']}", base, cookie, 2))
+        part = run_coroutine(_collect(ws_url + f"?after={first[-1]['id']}", base, cookie, 2))
         # accept: conversation.updated, presence.changed (Busy), conversation.assigned; then 5 messages
         rest_needed = 8 - len(part)
-        rest = asyncio.run(_collect(ws_url + f"?after={part[-1]['id']}", base, cookie, rest_needed))
+        rest = run_coroutine(_collect(ws_url + f"?after={part[-1]['id']}", base, cookie, rest_needed))
         events = part + rest
         ids = [e["id"] for e in events]
         assert ids == sorted(set(ids))
@@ -130,8 +131,8 @@ def test_push_refuses_another_origin_and_no_session(app):
     with serve(app) as base:
         url = base.replace("http://", "ws://") + "/api/push"
         cookie, _ = _login(base, "agent2")
-        assert asyncio.run(attempt(url, "http://evil.example", {"Cookie": cookie})) == 403
-        assert asyncio.run(attempt(url, base, {})) == 403
+        assert run_coroutine(attempt(url, "http://evil.example", {"Cookie": cookie})) == 403
+        assert run_coroutine(attempt(url, base, {})) == 403
 
 
 def test_production_refuses_demo_channel_secrets(app, settings):

@@ -23,6 +23,7 @@ from sqlalchemy import insert, select
 
 from server.conversations.service import ConversationService
 from server.db import open_database, schema
+from tests.support.aio import run as run_coroutine
 from tests.support.live_server import free_port
 from tests.unit.server.conftest import BOTH_DATABASES
 
@@ -175,7 +176,7 @@ def test_agent_and_customer_on_two_processes_of_one_postgresql(settings):
                     got = await _read_until(cws, lambda e, _: e.get("type") == "message.created")
                     assert _texts(got) == ["reply from A"] and "senderid" not in got[-1]["data"]
 
-        asyncio.run(scenario())
+        run_coroutine(scenario())
 
 
 @BOTH_DATABASES
@@ -204,7 +205,7 @@ def test_a_server_restart_mid_conversation_loses_nothing(settings):
                          {"Authorization": f"Bearer {token}"})
                 return await _read_until(ws, lambda e, seen: _texts(seen) == ["one"])
 
-        seen = asyncio.run(first_part())
+        seen = run_coroutine(first_part())
     # The server is down; the customer's next messages go to the restarted server before the agent reconnects.
     with server_process(settings, port) as base:
         for n, text in enumerate(("two", "three")):
@@ -217,6 +218,6 @@ def test_a_server_restart_mid_conversation_loses_nothing(settings):
                 await ws.recv()
                 return await _read_until(ws, lambda e, got: len(_texts(got)) == 2)
 
-        rest = asyncio.run(second_part())
+        rest = run_coroutine(second_part())
         assert _texts(rest) == ["two", "three"]
         assert all(e["id"] > seen[-1]["id"] for e in rest)

@@ -29,6 +29,7 @@ from .errors import (
     ANCHOR_CLOSE_MESSAGE,
     HOME_CLOSE_MESSAGE,
     HOME_TITLE_MESSAGE,
+    ApmError,
     CannotCloseError,
     LimitError,
     ValidationError,
@@ -186,6 +187,29 @@ class Session:
             "tabIds": list(self.tab_ids),
             "focusedTabId": self.focused_tab_id,
         }
+
+
+@dataclass
+class HeldSessions:
+    """Sessions taken out of a restored workspace by :meth:`Workspace.hold_sessions` until a gate opens.
+
+    Attributes:
+        sessions: The held sessions with their tabs, in bar order.
+        focus: ``(session_id, tab_id)`` when the restored focus was in a held session, else ``None``.
+        focus_while_held: The focus given instead; focus goes back to ``focus`` on reinstate only if the agent
+            has not moved it meanwhile.
+    """
+
+    sessions: list[tuple[Session, list[Tab]]] = field(default_factory=list)
+    focus: tuple[str, str] | None = None
+    focus_while_held: tuple[str, str] | None = None
+
+    @property
+    def session_ids(self) -> list[str]:
+        return [session.session_id for session, _ in self.sessions]
+
+    def __bool__(self) -> bool:
+        return bool(self.sessions)
 
 
 @dataclass(frozen=True)
@@ -975,6 +999,181 @@ class Workspace:
         )
         return self.open(target, source)
 
+    # --- Restore, held sessions and invariants -------------------------------
+    #
+    # Session restore rebuilds a workspace and the presence gate holds some of its sessions back; both go through
+    # these verbs so that no module outside the model sets its fields or repeats its focus rule. Rebuilding and
+    # holding happen before anything is painted and announce nothing (a restore emits no events, see
+    # ``apm.snapshot.rehydrate``); :meth:`reinstate_sessions` announces what comes back with the usual events.
+
+    def add_restored_session(self, session: Session) -> None:
+        """Appends a session rebuilt from saved data (no tabs yet: add them with :meth:`add_restored_tab`).
+
+        Silent (restore emits no events). Raises ``invalid_input`` for a taken id or a full session bar.
+        """
+        if session.session_id in self.sessions or session.session_id in self.tabs:
+            raise invalid_input(f"The session id {session.session_id!r} is taken.")
+        if len(self.sessions) >= self.max_sessions:
+            raise invalid_input(f"No room for session {session.session_id!r}: the limit is {self.max_sessions}.")
+        session.tab_ids = []
+        self.sessions[session.session_id] = session
+
+    def add_restored_tab(self, session_id: str, tab_id: str, spec: TabSpec, *, is_anchor: bool) -> Tab:
+        """Appends a tab rebuilt from saved data to a session's strip (indexed for record dedupe). Silent."""
+        session = self.session(session_id)
+        if tab_id in self.tabs or tab_id in self.sessions:
+            raise invalid_input(f"The tab id {tab_id!r} is taken.")
+        return self._add_tab(session, tab_id, spec, is_anchor=is_anchor)
+
+    def restore_session_fields(self, session_id: str, **values: object) -> None:
+        """Sets saved fields of a rebuilt session (``title``, ``notification``, ``context``...). Silent."""
+        self._set_fields(self.session(session_id), values, ("title", "notification", "context", "can_close"))
+
+    def restore_tab_fields(self, tab_id: str, **values: object) -> None:
+        """Sets saved fields of a rebuilt tab (``title``, ``can_close``). Silent."""
+        self._set_fields(self.tab(tab_id), values, ("title", "can_close"))
+
+    def restore_focus(self, session_id: str, focused_tabs: Mapping[str, str]) -> None:
+        """Gives every session its restored focused tab and the workspace its focused session, by the focus
+        rule (the focused session never shows the attention indicator). Silent."""
+        for sid, tab_id in focused_tabs.items():
+            session = self.session(sid)
+            if tab_id not in session.tab_ids:
+                raise invalid_input(f"Session {sid!r} does not hold tab {tab_id!r}.")
+            session.focused_tab_id = tab_id
+        session = self.session(session_id)
+        self._focus(session_id, session.focused_tab_id, [],
+                    previous_session_id=session_id, previous_tab_id=session.focused_tab_id)
+
+    def hold_sessions(self, template_names: Iterable[str]) -> HeldSessions:
+        """Takes the sessions of ``template_names`` out (Home never), before the first paint; no events.
+
+        When the focused session is held, the focus moves as if it had been closed (the previous session in bar
+        order, else Home), by the focus rule (which clears that session's attention indicator); it is given back
+        by :meth:`reinstate_sessions`.
+        """
+        names = set(template_names)
+        held = HeldSessions()
+        order = list(self.sessions)
+        focused = (self.focused_session_id, self.focused_tab_id)
+        for session_id in order:
+            session = self.sessions[session_id]
+            if session_id == HOME_SESSION_ID or session.template_name not in names:
+                continue
+            tabs = [self.tabs[tab_id] for tab_id in session.tab_ids]
+            for tab in tabs:
+                self._drop_tab(tab.tab_id)
+            del self.sessions[session_id]
+            held.sessions.append((session, tabs))
+        if held and self.focused_session_id not in self.sessions:
+            held.focus = focused
+            index = order.index(self.focused_session_id)
+            previous = next((sid for sid in reversed(order[:index]) if sid in self.sessions), HOME_SESSION_ID)
+            self._focus(previous, self.sessions[previous].focused_tab_id, [],
+                        previous_session_id=focused[0], previous_tab_id=focused[1])
+            held.focus_while_held = (previous, self.focused_tab_id)
+        return held
+
+    def reinstate_sessions(self, held: HeldSessions) -> list[str]:
+        """Puts held sessions back at the end of the session bar (saved order kept), with ``session.created`` and
+        ``tab.created`` events; the focus goes back to them (``session.focused``/``tab.focused``) when it was
+        theirs and has not moved meanwhile.
+
+        A session no longer fits when the agent opened others meanwhile up to the session limit, and a tab is left
+        out when its record is open elsewhere now (the agent opened it meanwhile); each such case is a note.
+
+        Returns:
+            Notes for a notice (empty when everything came back).
+        """
+        notes: list[str] = []
+        events: list = []
+        for session, tabs in held.sessions:
+            if session.session_id in self.sessions or len(self.sessions) >= self.max_sessions:
+                notes.append(f"Session {session.title!r} could not come back: the limit is {self.max_sessions} "
+                             "sessions.")
+                continue
+            anchor = tabs[0] if tabs else None
+            if anchor is None or self._taken(anchor):
+                notes.append(f"Session {session.title!r} could not come back: its record is open in another session.")
+                continue
+            kept = [anchor]
+            for tab in tabs[1:]:
+                if self._taken(tab):
+                    notes.append(f"Tab {tab.title!r} of {session.title!r} did not come back: its record is open "
+                                 "elsewhere.")
+                else:
+                    kept.append(tab)
+            session.tab_ids = [tab.tab_id for tab in kept]
+            if session.focused_tab_id not in session.tab_ids:
+                session.focused_tab_id = anchor.tab_id
+            self.sessions[session.session_id] = session
+            events.append(SessionCreated(session.session_id, session.template_name, session.title))
+            for tab in kept:
+                self.tabs[tab.tab_id] = tab
+                self._index(tab)
+                events.append(TabCreated(session.session_id, tab.tab_id, tab.template_name, tab.title))
+        if held.focus is not None and held.focus_while_held == (self.focused_session_id, self.focused_tab_id):
+            session_id, _tab_id = held.focus
+            if session_id in self.sessions:
+                self._focus(session_id, self.sessions[session_id].focused_tab_id, events)
+        held.sessions = []
+        self._emit(events)
+        return notes
+
+    def title_is_explicit(self, session_id: str) -> bool:
+        """Whether the session's title was set explicitly (so a context update no longer re-resolves it).
+
+        The model empties ``title_template`` once the title is set explicitly; a template without title
+        candidates has an empty one too, and then "explicit" makes no difference on restore.
+        """
+        session = self.session(session_id)
+        if session.title_template or session.is_default:
+            return False
+        try:
+            return bool(self.templates.session_template(session.template_name).title_candidates)
+        except ApmError:
+            return False
+
+    def problems(self) -> list[str]:
+        """Returns the model invariants this workspace breaks (empty when it is consistent).
+
+        The same invariants the model's state-machine test checks after every call: limits, Home first and only
+        default, one anchor first in every strip, every tab in exactly one session, focus inside the focused
+        session, the focused session without the attention indicator, no record open twice.
+        """
+        problems = []
+        sessions = list(self.sessions.values())
+        if not sessions or sessions[0].session_id != HOME_SESSION_ID or not sessions[0].is_default:
+            problems.append("Home is not first")
+        if any(s.is_default for s in sessions[1:]):
+            problems.append("more than one default session")
+        if sessions and sessions[0].can_close:
+            problems.append("Home is closable")
+        if len(sessions) > self.max_sessions:
+            problems.append("too many sessions")
+        listed = [t for s in sessions for t in s.tab_ids]
+        if len(listed) != len(set(listed)) or set(listed) != set(self.tabs):
+            problems.append("tabs do not belong to exactly one session")
+        for session in sessions:
+            if len(session.tab_ids) > self.max_tabs:
+                problems.append(f"too many tabs in {session.session_id}")
+            if session.focused_tab_id not in session.tab_ids:
+                problems.append(f"{session.session_id} focuses a tab it does not hold")
+            tabs = [self.tabs.get(t) for t in session.tab_ids]
+            if any(t is None or t.session_id != session.session_id for t in tabs):
+                problems.append(f"{session.session_id} lists a tab that is not its own")
+                continue
+            if [t.tab_id for t in tabs if t.is_anchor] != session.tab_ids[:1]:
+                problems.append(f"{session.session_id} does not start with its only anchor")
+        if self.focused_session_id not in self.sessions:
+            problems.append("the focused session does not exist")
+        elif self.sessions[self.focused_session_id].notification:
+            problems.append("the focused session shows the attention indicator")
+        records = {t.tab_id: t.record for t in self.tabs.values() if t.record is not None}
+        if len(set(records.values())) != len(records) or self._records != {r: t for t, r in records.items()}:
+            problems.append("a record is open twice or the record index disagrees")
+        return problems
+
     # --- Internals -----------------------------------------------------------
 
     def _emit(self, events: list) -> None:
@@ -1006,6 +1205,17 @@ class Workspace:
         session.tab_ids.append(tab_id)
         self._index(tab)
         return tab
+
+    def _taken(self, tab: Tab) -> bool:
+        return tab.tab_id in self.tabs or (tab.record is not None and tab.record in self._records)
+
+    @staticmethod
+    def _set_fields(target: object, values: Mapping[str, object], allowed: tuple[str, ...]) -> None:
+        unknown = set(values) - set(allowed)
+        if unknown:
+            raise invalid_input(f"Not a restorable field: {', '.join(sorted(unknown))}.")
+        for name, value in values.items():
+            setattr(target, name, value)
 
     def _drop_tab(self, tab_id: str) -> None:
         self._unindex(self.tabs.pop(tab_id))

@@ -169,14 +169,7 @@ def _same(value: object, where: str = "") -> object:
 
 
 def _title_is_explicit(workspace: Workspace, session: Session) -> bool:
-    # The model empties title_template once the title is set explicitly; a template without title
-    # candidates has an empty one too, and then "explicit" makes no difference on restore.
-    if session.title_template or session.is_default:
-        return False
-    try:
-        return bool(workspace.templates.session_template(session.template_name).title_candidates)
-    except ApmError:
-        return False
+    return workspace.title_is_explicit(session.session_id)
 
 
 _INF = float("inf")
@@ -629,29 +622,28 @@ class _Rebuild:
         for header, anchor, raw_tabs in accepted:
             rest = self.rest_tabs(raw_tabs, header["label"], ws.max_tabs - 1)
             session = self.session_fields(header, anchor.spec.title)
-            ws.sessions[session.session_id] = session
+            ws.add_restored_session(session)
             for plan in (anchor, *rest):
-                ws._add_tab(session, plan.tab_id, plan.spec, is_anchor=plan.is_anchor)
+                ws.add_restored_tab(session.session_id, plan.tab_id, plan.spec, is_anchor=plan.is_anchor)
             saved_focus[session.session_id] = (header["raw"].get("focused_tab_id"), header["raw"].get("tabs"))
+        focused_tabs = {}
         for session in ws.sessions.values():
             focus, strip = saved_focus.get(session.session_id, (None, []))
-            session.focused_tab_id = self.pick_tab(session, focus, strip)
-        ws.focused_session_id = self.pick_session(data.get("focused_session_id"), raw_sessions)
-        focused = ws.sessions[ws.focused_session_id]
-        if focused.notification:
-            focused.notification = False  # the focused session never shows the indicator
+            focused_tabs[session.session_id] = self.pick_tab(session, focus, strip)
+        # The focus rule: the focused session never shows the indicator.
+        ws.restore_focus(self.pick_session(data.get("focused_session_id"), raw_sessions), focused_tabs)
         kept = [home_raw] if isinstance(home_raw, dict) else []
         return ws, *self.views_and_extras([*kept, *(header["raw"] for header, _, _ in accepted)])
 
     def restore_home(self, home: Session, raw: dict) -> tuple[object, list]:
         label = "Home"
         if isinstance(raw.get("title"), str):
-            home.title = raw["title"]
-        home.notification = raw.get("notification") is True
+            self.ws.restore_session_fields(home.session_id, title=raw["title"])
+        self.ws.restore_session_fields(home.session_id, notification=raw.get("notification") is True)
         context = raw.get("context")
         try:
             if isinstance(context, dict):
-                home.context = json_copy(context)
+                self.ws.restore_session_fields(home.session_id, context=json_copy(context))
         except ApmError:
             self.notes.add("Home: its context was not a JSON object and was cleared.")
         raw_tabs = raw.get("tabs")
@@ -660,20 +652,19 @@ class _Rebuild:
             raw_tabs = []
         rest = list(raw_tabs)
         if rest and isinstance(rest[0], dict) and rest[0].get("tab_id") == HOME_TAB_ID:
-            dashboard = self.ws.tabs[HOME_TAB_ID]
             saved = rest.pop(0)
             # Only what an agent can change on the dashboard comes back; the rest is today's template.
             if isinstance(saved.get("title"), str):
-                dashboard.title = saved["title"]
+                self.ws.restore_tab_fields(HOME_TAB_ID, title=saved["title"])
             if isinstance(saved.get("can_close"), bool):
-                dashboard.can_close = saved["can_close"]
+                self.ws.restore_tab_fields(HOME_TAB_ID, can_close=saved["can_close"])
         elif isinstance(raw.get("tabs"), list):
             # A saved Home always lists its dashboard first: without it the data was edited or damaged, and whatever
             # else Home had open may be missing from it too (an emptied list loses them without a trace otherwise).
             self.notes.add("Home: its saved tabs did not start with its dashboard (damaged data); Home may be missing "
                            "tabs it had open.")
         for plan in self.rest_tabs(rest, label, self.ws.max_tabs - 1):
-            self.ws._add_tab(home, plan.tab_id, plan.spec, is_anchor=False)
+            self.ws.add_restored_tab(home.session_id, plan.tab_id, plan.spec, is_anchor=False)
         return raw.get("focused_tab_id"), raw_tabs
 
     def pick_tab(self, session: Session, focus: object, strip: object) -> str:
@@ -840,44 +831,8 @@ def rehydrate(
 
 
 def workspace_problems(ws: Workspace) -> list[str]:
-    """Returns the model invariants ``ws`` breaks (empty when it is consistent).
-
-    The same invariants the model's state-machine test checks after every call:
-    limits, Home first and only default, one anchor first in every strip, every tab in
-    exactly one session, focus inside the focused session, no record open twice.
-    """
-    problems = []
-    sessions = list(ws.sessions.values())
-    if not sessions or sessions[0].session_id != HOME_SESSION_ID or not sessions[0].is_default:
-        problems.append("Home is not first")
-    if any(s.is_default for s in sessions[1:]):
-        problems.append("more than one default session")
-    if sessions and sessions[0].can_close:
-        problems.append("Home is closable")
-    if len(sessions) > ws.max_sessions:
-        problems.append("too many sessions")
-    listed = [t for s in sessions for t in s.tab_ids]
-    if len(listed) != len(set(listed)) or set(listed) != set(ws.tabs):
-        problems.append("tabs do not belong to exactly one session")
-    for session in sessions:
-        if len(session.tab_ids) > ws.max_tabs:
-            problems.append(f"too many tabs in {session.session_id}")
-        if session.focused_tab_id not in session.tab_ids:
-            problems.append(f"{session.session_id} focuses a tab it does not hold")
-        tabs = [ws.tabs.get(t) for t in session.tab_ids]
-        if any(t is None or t.session_id != session.session_id for t in tabs):
-            problems.append(f"{session.session_id} lists a tab that is not its own")
-            continue
-        if [t.tab_id for t in tabs if t.is_anchor] != session.tab_ids[:1]:
-            problems.append(f"{session.session_id} does not start with its only anchor")
-    if ws.focused_session_id not in ws.sessions:
-        problems.append("the focused session does not exist")
-    elif ws.sessions[ws.focused_session_id].notification:
-        problems.append("the focused session shows the attention indicator")
-    records = {t.tab_id: t.record for t in ws.tabs.values() if t.record is not None}
-    if len(set(records.values())) != len(records) or ws._records != {r: t for t, r in records.items()}:
-        problems.append("a record is open twice or the record index disagrees")
-    return problems
+    """Returns the model invariants ``ws`` breaks (empty when it is consistent): ``Workspace.problems()``."""
+    return ws.problems()
 
 
 # --- Records that may have gone -----------------------------------------------------------
@@ -952,7 +907,7 @@ def mark_unavailable(
         view = dict(views.get(tab.tab_id, {}))
         previous = view.get("unavailable")
         old_title = previous["title"] if isinstance(previous, dict) and "title" in previous else tab.title
-        tab.title = UNAVAILABLE_TITLE
+        result.workspace.restore_tab_fields(tab.tab_id, title=UNAVAILABLE_TITLE)
         view["unavailable"] = {
             "reason": reasons[record],
             "entityName": tab.params.get("entityName"),

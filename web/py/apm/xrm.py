@@ -6,7 +6,7 @@ session, from another session a new tab in it). What this module answers (JSON, 
 
 * ``{"inline": {"sessionId", "tabId"}}``: opened in the workspace (target 1, the default);
 * ``{"dialog": {...}}``: to be shown as a modal dialog by the page (target 2, or ``useQuickCreateForm``); the
-  browser side (``browser/xrm_bridge.py``) shows it and settles the Promise when it closes.
+  browser side (``components/xrm_host.py``) shows it and settles the Promise when it closes.
 
 Refusals raise :class:`~apm.errors.ApmError` (``invalid_input`` for a malformed input, plus the model's own codes such
 as ``session_limit_reached``).

@@ -4,6 +4,11 @@
 ``document.createElement`` and ``createTextNode``; attribute values are set with ``setAttribute`` (strings only).
 Event handlers are attached by the caller with :func:`on`, which keeps the proxy alive for the element's life.
 
+The small helpers every component needs live here too, so no component hand-rolls them: :func:`unique_id` (ids for
+``for``/``aria-*`` references), :func:`find` / :func:`find_by_id` (``None`` when nothing matches: JS ``null`` arrives
+as a falsy ``jsnull``, not ``None``), :func:`active_element`, :func:`scroll_into_view`, :func:`next_frame` and
+:func:`soon` (a callback in the next animation frame / the next task).
+
 :func:`build` makes a whole tree in one call from a nested list (``["li", {"class": "row"}, "Case ", ["b", None,
 title]]``), for the large trees of the open path (a record form): each Python→JS call costs microseconds in
 Pyodide, and ``h`` makes several per element. The tree crosses as one JSON string to web/js/dom.js, which uses only
@@ -17,10 +22,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import js
-from pyodide.ffi import create_proxy, to_js
+from pyodide.ffi import create_once_callable, create_proxy, jsnull, to_js
 
 document = js.document
 _HANDLERS: list[Any] = []
+_JS_NULL = type(jsnull)
+_ids = [0]
 #: Phase marks for bench/workspace.py --phases: on when the page defines ``window.caseworkPerfMarks`` before boot
 #: (read once, so an unmarked page pays one bool test per mark).
 PERF_MARKS = bool(getattr(js.window, "caseworkPerfMarks", False))
@@ -113,3 +120,50 @@ def by_id(element_id: str) -> Any:
     if element is None:
         raise LookupError(f"the page has no element #{element_id}")
     return element
+
+
+def unique_id(prefix: str) -> str:
+    """A page-wide unique element id ``<prefix>-<n>``."""
+    _ids[0] += 1
+    return f"{prefix}-{_ids[0]}"
+
+
+def found(element: Any) -> Any:
+    """``element``, or ``None`` for JS ``null``/``undefined`` (a DOM query that matched nothing)."""
+    return None if element is None or type(element) is _JS_NULL else element
+
+
+def find(root: Any, selector: str) -> Any:
+    """``root.querySelector(selector)``, ``None`` when nothing matches."""
+    return found(root.querySelector(selector))
+
+
+def find_by_id(element_id: str) -> Any:
+    """``document.getElementById``, ``None`` when the page has no such element (see :func:`by_id` to require it)."""
+    return found(document.getElementById(element_id))
+
+
+def active_element() -> Any:
+    """The element that has the keyboard focus (``document.activeElement``)."""
+    return document.activeElement
+
+
+_NEAREST: Any = None
+
+
+def scroll_into_view(element: Any) -> None:
+    """Scroll ``element``'s containers just enough to show it (``{block: "nearest"}``)."""
+    global _NEAREST
+    if _NEAREST is None:
+        _NEAREST = to_js({"block": "nearest"}, dict_converter=js.Object.fromEntries)
+    element.scrollIntoView(_NEAREST)
+
+
+def next_frame(callback: Callable[[], Any]) -> None:
+    """Call ``callback()`` in the next animation frame (where the browser lays out anyway)."""
+    js.requestAnimationFrame(create_once_callable(lambda _time: callback()))
+
+
+def soon(callback: Callable[[], Any]) -> None:
+    """Call ``callback()`` in the next task (``setTimeout(…, 0)``), after the current DOM changes took effect."""
+    js.setTimeout(create_once_callable(callback), 0)

@@ -9,14 +9,13 @@ Closing a session or a tab from the keyboard goes through ``WorkspaceView.reques
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import js
 
 from apm.model import Workspace
 from browser.dom import on
 from casework import shortcuts
-from components.workspace_view import WorkspaceView
 
 
 def _key_name(event: Any) -> str:
@@ -67,7 +66,19 @@ def _roving(workspace: Workspace, event: Any) -> str | None:
     return None
 
 
-def install(workspace: Workspace, view: WorkspaceView) -> None:
+class KeyboardView(Protocol):
+    """What the keyboard needs of the workspace view (``components.workspace_view.WorkspaceView``)."""
+
+    def attempt(self, action: Callable[[], object]) -> object: ...
+
+    def request_close_session(self, session_id: str) -> object: ...
+
+    def request_close_tab(self, tab_id: str) -> object: ...
+
+    def focus_selected(self, kind: str) -> object: ...
+
+
+def install(workspace: Workspace, view: KeyboardView) -> None:
     """Listen for shortcuts on the whole document."""
 
     def on_key(event: Any) -> None:

@@ -5,7 +5,7 @@ name) the records it holds unsaved edits on (PageHost pages with ``dirty`` true 
 bookkeeping is ``casework.peers.PeerEdits``. A tab of this browser tab whose record another tab edits gets
 ``data-peer-edit`` on its tab button (a dot, and a tooltip) and one notice names those records.
 
-API for pages (``services.extras["peers"]``, a :class:`PeerPresence`):
+API for pages (``services.peers``, a :class:`PeerPresence`):
 
 * ``edited_elsewhere() -> {(entity_name, entity_id): (workspace ids...)}``: records open here that another live
   browser tab has unsaved edits on.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Protocol
 
 import js
 from pyodide.ffi import create_proxy
@@ -23,9 +24,14 @@ from pyodide.ffi import create_proxy
 from apm.model import Workspace
 from casework.peers import BYE, EDITS, HELLO, PeerEdits, Record, bye_message, edits_message
 from casework.statedb import escape_part
-from components.pages import PageHost
 
 PEER_EDIT_TITLE = "Another browser tab has unsaved edits on this record"
+
+
+class DirtyTabs(Protocol):
+    """What peer presence needs of the page host (``components.pages.PageHost``): which tabs hold unsaved edits."""
+
+    def is_dirty(self, tab_id: str) -> bool: ...
 
 
 class PeerPresence:
@@ -39,7 +45,7 @@ class PeerPresence:
         notify: Shows ``(message, code)``.
     """
 
-    def __init__(self, workspace: Workspace, host: PageHost, workspace_id: str, user: str,
+    def __init__(self, workspace: Workspace, host: DirtyTabs, workspace_id: str, user: str,
                  notify: Callable[[str, str], None]) -> None:
         self.workspace = workspace
         self.host = host

@@ -10,23 +10,29 @@ lifecycle. Saving is debounced and runs from a timer, never inside the interacti
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 import js
 from pyodide.ffi import create_proxy
 
 from apm.model import Workspace
 from apm.snapshot import UNAVAILABLE_TITLE, RestoreResult, mark_unavailable
-from browser.dom import h
 from browser.storage import LocalStorageConnector
 from casework.availability import missing_records, not_guids, record_queries
 from casework.deferred import HeldSessions, hold_sessions, reinstate
 from casework.profile import Agent
-from casework.records import RecordError
+from casework.records import RecordClient, RecordError
 from casework.statedb import Debouncer, RestoreStore, dropped_message, restore_key
-from components.pages import Page, PageHost, Services
 
 SAVE_SAMPLES = 500
+
+
+class RestoredPages(Protocol):
+    """What restore needs of the page host (``components.pages.PageHost``): view states and replacing a page."""
+
+    def view_states(self) -> dict[str, dict]: ...
+
+    def remount(self, tab_id: str, initial_state: dict | None = None) -> None: ...
 
 
 class PageRestore:
@@ -202,11 +208,11 @@ class PageRestore:
 
     # -- records that may be gone -----------------------------------------------------------------------------
 
-    def install_unavailable_page(self, host: PageHost) -> None:
-        """Show tabs of records that are gone with :class:`UnavailablePage` (registered before every other page)."""
-        host.register(lambda tab: tab.tab_id in self.unavailable_tabs, UnavailablePage, first=True)
+    def is_unavailable(self, tab: Any) -> bool:
+        """Whether a tab shows a record that is gone (the page matcher of ``components.unavailable``)."""
+        return tab.tab_id in self.unavailable_tabs
 
-    async def check_records(self, services: Services) -> dict[tuple[str, str], str]:
+    async def check_records(self, client: RecordClient, host: RestoredPages | None) -> dict[tuple[str, str], str]:
         """Ask the server whether the restored record tabs' records still exist and are visible to the agent
         (one ``$filter=<key> eq .. or ..`` request per entity set and 25 records); mark the others "no longer
         available" with ONE notice. Runs after the first paint; nothing else is affected.
@@ -222,7 +228,7 @@ class PageRestore:
         missing: dict[tuple[str, str], str] = not_guids(pairs)
         for query in record_queries(pairs):
             try:
-                page = await services.client.list(query.entity_set, filter=query.filter, select=[query.key],
+                page = await client.list(query.entity_set, filter=query.filter, select=[query.key],
                                                   top=len(query.ids))
             except RecordError as error:
                 if error.status == 403:
@@ -230,10 +236,10 @@ class PageRestore:
                 continue  # another failure says nothing about the records: leave them alone
             missing.update(missing_records(query, page.records))
         if missing:
-            self.mark(services.host, missing)
+            self.mark(host, missing)
         return missing
 
-    def mark(self, host: PageHost | None, missing: dict[tuple[str, str], str]) -> list[str]:
+    def mark(self, host: RestoredPages | None, missing: dict[tuple[str, str], str]) -> list[str]:
         """Turn the open tabs of ``missing`` records into "no longer available" tabs (after the first paint):
         retitled (with events, so the strip repaints and the next save keeps it), their page replaced, one notice.
 
@@ -248,7 +254,7 @@ class PageRestore:
                    if "unavailable" in view and tab_id not in self.unavailable_tabs and tab_id in ws.tabs]
         shown = []
         for tab_id in tab_ids:
-            ws.tabs[tab_id].title = titles[tab_id]  # put back, so the retitle below announces itself
+            ws.restore_tab_fields(tab_id, title=titles[tab_id])  # put back, so the retitle below announces itself
             self.unavailable_tabs.add(tab_id)
             if host is not None:
                 host.remount(tab_id, marked.view_state[tab_id])
@@ -258,28 +264,3 @@ class PageRestore:
             self.notify(f"No longer available (deleted, or you may no longer see them): {', '.join(shown)}. "
                         "Those tabs keep any unsaved text; close them when done.", "records_unavailable")
         return tab_ids
-
-
-class UnavailablePage(Page):
-    """A restored tab whose record was deleted or is no longer visible to the agent: says so, and shows any unsaved
-    draft as text so it can be copied out. Its view state (``unavailable`` and the draft) is kept across reloads."""
-
-    def mount(self, panel: Any) -> None:
-        info = self.initial_state.get("unavailable") or {}
-        reason = info.get("reason")
-        why = ("you may no longer see it" if reason == "forbidden" else "it was deleted, or you may no longer see it")
-        what = f"{info.get('entityName') or 'record'} {info.get('entityId') or ''}".strip()
-        children = [
-            h("h2", None, "Record no longer available"),
-            h("p", None, f"{info.get('title') or what} ({what}) cannot be opened: {why}."),
-        ]
-        draft = self.initial_state.get("draft")
-        if draft:
-            import json
-
-            children.append(h("p", None, "Your unsaved changes are below; copy what you need before closing the tab."))
-            children.append(h("pre", {"class": "unavailable-draft"}, json.dumps(draft, indent=2, ensure_ascii=False)))
-        panel.appendChild(h("div", {"class": "record-unavailable", "role": "note"}, *children))
-
-    def view_state(self) -> dict | None:
-        return dict(self.initial_state) or None

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import js
 
 from browser.dom import h, on
+from browser.tasks import spawn
 from casework.peers import (
     ReopenOffer,
     SlotChoice,
@@ -19,7 +20,6 @@ from casework.peers import (
     offer_text,
     reopen_offers,
 )
-from components.pages import spawn
 
 
 def _slots() -> object:

@@ -29,7 +29,7 @@ from typing import Any
 
 from apm.errors import ApmError
 from apm.model import Session, Tab, Workspace
-from apm.snapshot import _title_is_explicit, json_copy, tab_record
+from apm.snapshot import json_copy, tab_record
 
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False).encode
 
@@ -118,7 +118,7 @@ def _tab_entry(tab: Tab, entry: tuple | None) -> tuple:
 
 
 def _session_head(workspace: Workspace, session: Session, entry: tuple | None) -> tuple:
-    explicit = _title_is_explicit(workspace, session)
+    explicit = workspace.title_is_explicit(session.session_id)
     if (entry is not None and entry[0] is session and entry[1] == session.title and entry[2] is explicit
             and entry[3] is session.can_close and entry[4] is session.notification
             and entry[5] == session.focused_tab_id and entry[6] == session.template_name

@@ -19,18 +19,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from browser.dom import build, clear, h, on
+from browser.dom import build, clear, h, on, unique_id
 from casework import case_actions as ca
 from casework.records import ConflictError, RecordError
 from components.pages import spawn
 
-_counter = [0]
 SEARCH_DELAY_S = 0.15
-
-
-def _uid(prefix: str) -> str:
-    _counter[0] += 1
-    return f"{prefix}-{_counter[0]}"
 
 
 def _field(label: str, control: Any, error_id: str | None = None, hint: str | None = None) -> Any:
@@ -41,7 +35,7 @@ def _field(label: str, control: Any, error_id: str | None = None, hint: str | No
 
 
 def _select(options: tuple[tuple[object, str], ...] | list[tuple[object, str]], **attrs: Any) -> Any:
-    return h("select", {"id": _uid("ca-select"), "class": "ca-input", **attrs},
+    return h("select", {"id": unique_id("ca-select"), "class": "ca-input", **attrs},
              [h("option", {"value": str(value)}, label) for value, label in options])
 
 
@@ -174,12 +168,12 @@ class CaseActions:
 
     # -- the commands -----------------------------------------------------------------------------------------
     async def _resolve(self) -> None:
-        errors = {name: _uid(f"ca-{name}-error") for name in ("subject", "description", "statuscode")}
-        subject = h("input", {"id": _uid("ca-resolution"), "class": "ca-input", "type": "text", "maxlength": "300",
+        errors = {name: unique_id(f"ca-{name}-error") for name in ("subject", "description", "statuscode")}
+        subject = h("input", {"id": unique_id("ca-resolution"), "class": "ca-input", "type": "text", "maxlength": "300",
                               "autocomplete": "off", "aria-required": "true",
                               "aria-describedby": errors["subject"]})
         reason = _select(ca.RESOLVE_REASONS, **{"aria-describedby": errors["statuscode"]})
-        description = h("textarea", {"id": _uid("ca-description"), "class": "ca-input", "rows": "4",
+        description = h("textarea", {"id": unique_id("ca-description"), "class": "ca-input", "rows": "4",
                                      "aria-describedby": errors["description"]})
         error_box = h("p", {"class": "ca-error", "role": "alert"})
         body = h("div", {"class": "ca-form"},
@@ -230,7 +224,7 @@ class CaseActions:
             self.services.notify(error.message, error.code)
             return
         current = (self.host.record or {}).get("queueid")
-        error_id = _uid("ca-queue-error")
+        error_id = unique_id("ca-queue-error")
         picker = _select([("", "Choose a queue…")] + [(q["queueid"], q["name"]) for q in queues],
                          **{"aria-required": "true", "aria-describedby": error_id})
         if current:
@@ -281,8 +275,8 @@ class UserPicker:
         self.selected_id: str | None = None
         self.selected_name = ""
         self._generation = 0
-        list_id, error_id = _uid("ca-users"), _uid("ca-user-error")
-        self.input = h("input", {"id": _uid("ca-user-search"), "class": "ca-input", "type": "text",
+        list_id, error_id = unique_id("ca-users"), unique_id("ca-user-error")
+        self.input = h("input", {"id": unique_id("ca-user-search"), "class": "ca-input", "type": "text",
                                  "role": "combobox", "aria-autocomplete": "list", "aria-expanded": "true",
                                  "aria-controls": list_id, "autocomplete": "off", "aria-required": "true",
                                  "aria-describedby": error_id, "placeholder": "Type a name"})

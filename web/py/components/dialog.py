@@ -12,16 +12,14 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import js
-
-from browser.dom import h, on
+from browser.dom import active_element, document, h, on
 
 
 class Dialogs:
     """Opens modal dialogs in ``host`` (the page body by default); one at a time is the normal case."""
 
     def __init__(self, host: Any = None) -> None:
-        self.host = host if host is not None else js.document.body
+        self.host = host if host is not None else document.body
         self.open_count = 0
 
     def show(self, title: str, body: Any, buttons: Sequence[tuple], *, on_open: Callable[[Any], None] | None = None,
@@ -38,7 +36,7 @@ class Dialogs:
             label: Extra class on the dialog (for styling and tests).
         """
         future: asyncio.Future = asyncio.get_event_loop().create_future()
-        previous = js.document.activeElement
+        previous = active_element()
         heading_id = f"dialog-title-{self.open_count + 1}"
         dialog = h("dialog", {"class": f"dialog {label or ''}".strip(), "aria-labelledby": heading_id})
         form = h("form", {"method": "dialog", "class": "dialog-form"})

@@ -19,12 +19,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import js
-from pyodide.ffi import to_js
-
 from apm.errors import ApmError
 from apm.navigation import NavSource, NavTarget
-from browser.dom import by_id, clear, h, on
+from browser.dom import active_element, by_id, clear, h, on, scroll_into_view
 from casework.search import (
     SEARCHABLE,
     SUGGESTION_TOP,
@@ -188,7 +185,7 @@ class GlobalSearch:
         count = len(self.hits)
         self.status.textContent = f"{count} suggestion{'' if count == 1 else 's'}. Enter shows all results."
         self._set_active(-1)
-        if js.document.activeElement == self.input:
+        if active_element() == self.input:
             self._open()
 
     def _option(self, index: int, hit: Hit) -> Any:
@@ -213,7 +210,7 @@ class GlobalSearch:
             option.setAttribute("aria-selected", "true")
             option.classList.add("is-active")
             self.input.setAttribute("aria-activedescendant", option.id)
-            option.scrollIntoView(to_js({"block": "nearest"}, dict_converter=js.Object.fromEntries))
+            scroll_into_view(option)
         else:
             self.input.removeAttribute("aria-activedescendant")
 
@@ -259,6 +256,6 @@ class GlobalSearch:
         else:
             opened = open_results_page(self.services, query if query is not None else self.input.value)
         if opened is not None:
-            view = self.services.extras.get("view")
+            view = self.services.view
             if view is not None:
                 view.focus_selected("tab")

@@ -3,9 +3,12 @@ warning and the user settings (with their page-API calls ``getSettingValue``/``s
 
 from __future__ import annotations
 
-from browser import apm_bridge, keyboard, signout
+from dataclasses import dataclass
+
+from browser import apm_bridge, keyboard
 from casework import settings as user_settings
 from casework.settings import SettingError, UserSettings
+from components import signout
 from components.close_warning import CloseWarning
 from components.global_search import GlobalSearch
 from components.pages import Services
@@ -13,19 +16,29 @@ from components.shortcut_help import ShortcutHelp
 from components.sitemap import SiteMap
 
 
+@dataclass
+class HeaderTools:
+    """The header's tools of one page (``services.header``)."""
+
+    search: GlobalSearch
+    sitemap: SiteMap
+    shortcut_help: ShortcutHelp
+    close_warning: CloseWarning
+
+
 def install(services: Services) -> None:
     """Build the header's tools and register their shortcuts, page-API calls and the close hook."""
     settings = user_settings.install(UserSettings(services.agent.settings, services.client.set_setting))
-    services.extras["settings"] = settings
+    services.settings = settings
     search = GlobalSearch(services)
     sitemap = SiteMap(services)
     shortcut_help = ShortcutHelp(services)
     close_warning = CloseWarning(services, settings)
-    services.extras.update(search=search, sitemap=sitemap, shortcut_help=shortcut_help, close_warning=close_warning)
+    services.header = HeaderTools(search, sitemap, shortcut_help, close_warning)
     keyboard.register_action("focus_search", search.focus)
     keyboard.register_action("open_sitemap", lambda: sitemap.open(0))
     keyboard.register_action("show_shortcuts", shortcut_help.show)
-    view = services.extras.get("view")
+    view = services.view
     if view is not None:
         view.close_session_request = close_warning.request_close
         view.close_tab_request = close_warning.request_close_tab

@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import js
-from pyodide.ffi import create_once_callable
 
-from browser.dom import h, on, text
+from browser.dom import active_element, found, h, on, soon, text
 from casework.entities import entity
 from casework.listcatalog import cell_text, column_label, column_width, lookup_queries, record_title
 from casework.listview import PAGE_SIZES, ListSpec, ListState
@@ -52,9 +51,9 @@ class Action:
 
 def _names(services: Any) -> dict[str, str]:
     """The page-wide cache of lookup names by id (one per page, shared by every list)."""
-    cache = services.extras.get("lookup_names")
+    cache = services.lookup_names
     if cache is None:
-        cache = services.extras["lookup_names"] = {}
+        cache = services.lookup_names = {}
 
         def remember(change: RecordChange) -> None:
             if change.kind == DELETED:
@@ -319,7 +318,7 @@ class ListView:
         key = tuple((r.get(self.spec.key), r.get("@odata.etag")) for r in self.records)
         if key != self._rendered_key:  # rows changed: rebuild them (the rest of the list stays as it is)
             self._rendered_key = key
-            had_focus = self.body.contains(js.document.activeElement)
+            had_focus = self.body.contains(active_element())
             self._lookup_cells = []
             rows = [self._row(index, record) for index, record in enumerate(self.records)]
             self.body.replaceChildren(*rows)
@@ -389,7 +388,7 @@ class ListView:
             choices = self.spec.filterable[field_name]
             select.value = next((str(i) for i, (v, _) in enumerate(choices) if chosen is not None and v == chosen),
                                 "")
-        if self.search_box.value != state.search and js.document.activeElement != self.search_box:
+        if self.search_box.value != state.search and active_element() != self.search_box:
             self.search_box.value = state.search
         ids = self._ids()
         chosen = [i for i in ids if i in state.selected]
@@ -477,7 +476,7 @@ class ListView:
         if self.stale:
             self.reload()
         self._put_scroll_back()
-        js.setTimeout(create_once_callable(self._put_scroll_back), 0)
+        soon(self._put_scroll_back)
 
     def _put_scroll_back(self) -> None:
         if self._restore_scroll is None and self.scroller.scrollTop != self.state.scroll:
@@ -492,8 +491,8 @@ class ListView:
         return [r for r in self.records if str(r.get(self.spec.key)) in self.state.selected]
 
     def _row_click(self, event: Any) -> None:
-        row = event.target.closest("tr[data-id]")
-        if not row:  # JS null arrives as a falsy jsnull, not None
+        row = found(event.target.closest("tr[data-id]"))
+        if row is None:
             return
         row_id = row.dataset.id
         if event.target.closest("a.list-open"):

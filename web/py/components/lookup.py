@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from apm.navigation import NavSource
-from browser.dom import build, clear, h, on
+from browser.dom import build, clear, h, on, scroll_into_view
 from casework.entities import BY_SET, ENTITIES, FormField, entity
 from casework.records import RecordError, odata_literal
 
@@ -253,7 +253,7 @@ class Lookup:
             item.classList.toggle("is-active", selected)
             if selected:
                 self.input.setAttribute("aria-activedescendant", item.id)
-                item.scrollIntoView(js_options())
+                scroll_into_view(item)
         if self.active < 0:
             self.input.removeAttribute("aria-activedescendant")
 
@@ -324,8 +324,3 @@ class Lookup:
         self.services.open_record(value["type"], value["id"], NavSource.FORM_LOOKUP, title=value.get("name"))
 
 
-def js_options() -> Any:
-    import js
-    from pyodide.ffi import to_js
-
-    return to_js({"block": "nearest"}, dict_converter=js.Object.fromEntries)

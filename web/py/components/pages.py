@@ -24,43 +24,29 @@ from __future__ import annotations
 import asyncio
 import traceback
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import js
 
 from apm.errors import ApmError
 from apm.model import Tab, Workspace
 from apm.navigation import NavSource, NavTarget
+from browser.dom import find_by_id
+from browser.tasks import spawn
 from casework.entities import entity
 from casework.profile import Agent
 from casework.recordbus import RecordBus
 from casework.records import NotSignedInError, RecordClient, RecordError
 
-_BACKGROUND: set[asyncio.Future] = set()
-
-
-def spawn(coroutine: Coroutine, on_error: Callable[[BaseException], None] | None = None) -> asyncio.Future:
-    """Run ``coroutine`` in the background, keep a reference until it ends, and report its failure (never
-    silently drop it): ``on_error`` gets the exception; without one it goes to the console."""
-    task = asyncio.ensure_future(coroutine)
-    _BACKGROUND.add(task)
-
-    def finished(done: asyncio.Future) -> None:
-        _BACKGROUND.discard(done)
-        if done.cancelled():
-            return
-        error = done.exception()
-        if error is None:
-            return
-        if on_error is not None:
-            on_error(error)
-        else:
-            js.console.error("".join(traceback.format_exception(error)))
-
-    task.add_done_callback(finished)
-    return task
-
+if TYPE_CHECKING:  # types only: these modules import this one (or the page's edge), never the other way at run time
+    from apm.facade import Apm
+    from browser.peers import PeerPresence
+    from browser.restore import PageRestore
+    from casework.settings import UserSettings
+    from components.dialog import Dialogs
+    from components.header import HeaderTools
+    from components.workspace_view import WorkspaceView
 
 @dataclass
 class Services:
@@ -74,7 +60,18 @@ class Services:
         notify: Shows ``(message, code)`` as a notice.
         host: The page host (dirty state of tabs, view states).
         dialogs: Modal dialogs (``components.dialog.Dialogs``).
-        extras: Room for later services (the inbox, presence, the productivity pane) without changing pages.
+        api: The page API (``Microsoft.Apm``'s Python side, ``apm.facade.Apm``).
+        view: The workspace view (session bar, tab strips, panels); focus moves go through it.
+        restore: Session restore of this page (``browser.restore.PageRestore``), ``None`` when off or blocked.
+        peers: Unsaved edits of this agent's other browser tabs (``browser.peers.PeerPresence``), ``None`` until
+            started after the first paint or without BroadcastChannel.
+        settings: The agent's user settings (``casework.settings.UserSettings``), set by the header.
+        header: The header's tools (``components.header.HeaderTools``).
+        lookup_names: Page-wide cache of lookup names by record id (``components.list_view``), made when first used.
+        user_names: ``{systemuserid: fullname}`` read once per page (``components.timeline``), ``None`` until read.
+
+    New shared services get a typed field here (the push connection, presence, the inbox, the productivity pane),
+    never a string key.
     """
 
     workspace: Workspace
@@ -83,8 +80,15 @@ class Services:
     agent: Agent
     notify: Callable[[str, str], None]
     host: PageHost | None = None
-    dialogs: Any = None
-    extras: dict = field(default_factory=dict)
+    dialogs: Dialogs | None = None
+    api: Apm | None = None
+    view: WorkspaceView | None = None
+    restore: PageRestore | None = None
+    peers: PeerPresence | None = None
+    settings: UserSettings | None = None
+    header: HeaderTools | None = None
+    lookup_names: dict[str, str] | None = None
+    user_names: dict[str, str] | None = None
 
     def open(self, target: NavTarget, source: NavSource | str) -> tuple[str, str] | None:
         """Navigate by the navigation rules; a refused navigation (a limit) becomes a notice. Returns
@@ -191,6 +195,8 @@ class Page:
         self._unsubscribers.clear()
 
 
+__all__ = ["Page", "PageHost", "Services", "is_page_type", "is_record", "spawn"]
+
 Matcher = Callable[[Tab], bool]
 PageFactory = Callable[[Services, str, dict | None], Page]
 
@@ -235,7 +241,7 @@ class PageHost:
         """Replace a tab's page by a fresh one (the registry is asked again), with ``initial_state``; used by
         session restore when a restored record turns out to be gone."""
         page = self.pages.get(tab_id)
-        panel = page.panel if page is not None else js.document.getElementById(f"panel-{tab_id}")
+        panel = page.panel if page is not None else find_by_id(f"panel-{tab_id}")
         if panel is None:
             return
         self._drop(tab_id)

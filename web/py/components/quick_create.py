@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import js
-
 from apm.navigation import NavSource
-from browser.dom import h, on
+from browser.dom import active_element, document, find_by_id, h, on
 from casework.entities import entity
 from casework.forms import FormState, new_record_base, server_field_errors
 from casework.records import RecordError
@@ -30,8 +28,8 @@ QUICK_FIELDS: dict[str, tuple[str, ...]] = {
 
 def install(services: Services) -> None:
     """Wire the header's quick-create button (``#quick-create-button``) to its menu."""
-    button = js.document.getElementById("quick-create-button")
-    if not button:  # JS null arrives as a falsy jsnull
+    button = find_by_id("quick-create-button")
+    if button is None:
         return
     menu = h("div", {"class": "quick-create-menu", "id": "quick-create-menu", "role": "menu",
                      "aria-label": "Quick create", "hidden": True})
@@ -60,7 +58,8 @@ def install(services: Services) -> None:
 
     def menu_keys(event: Any) -> None:
         key = event.key
-        current = items.index(js.document.activeElement) if js.document.activeElement in items else -1
+        active = active_element()
+        current = items.index(active) if active in items else -1
         if key in ("ArrowDown", "ArrowUp", "Home", "End"):
             event.preventDefault()
             index = {"ArrowDown": current + 1, "ArrowUp": current - 1, "Home": 0, "End": -1}[key]
@@ -81,7 +80,7 @@ def install(services: Services) -> None:
     on(button, "keydown", lambda event: (event.preventDefault(), set_open(True))
        if event.key in ("ArrowDown", "Enter", " ") and menu.hidden else None)
     on(menu, "keydown", menu_keys)
-    on(js.document, "mousedown", outside)
+    on(document, "mousedown", outside)
 
 
 async def quick_create(services: Services, logical: str, initial: dict | None = None) -> dict | None:

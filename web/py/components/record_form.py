@@ -31,7 +31,7 @@ from typing import Any
 import js
 
 from apm.errors import ApmError
-from browser.dom import build, clear, h, mark, on
+from browser.dom import build, clear, h, mark, on, unique_id
 from casework.entities import (
     ACTIVITY_PRIORITY,
     ACTIVITY_STATE,
@@ -82,14 +82,7 @@ HEADER_FIELDS: dict[str, tuple[FormField, ...]] = {
                          FormField("knowledgearticleviews", "Views", "readonly")),
 }
 
-_ids = 0
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-
-
-def _next_id(prefix: str) -> str:
-    global _ids
-    _ids += 1
-    return f"{prefix}-{_ids}"
 
 
 def _now_ms() -> int:
@@ -109,7 +102,7 @@ class FieldControl:
                  deferred: bool = False) -> None:
         self.field = field
         self.on_input = on_input
-        self.input_id = _next_id(f"field-{field.name}")
+        self.input_id = unique_id(f"field-{field.name}")
         self.error_id = self.input_id + "-error"
         self.lookup: Lookup | None = None
         self._has_empty_choice = False
@@ -406,7 +399,7 @@ class RecordFormPage(Page):
         """Every section and field in one ``build`` call; one listener per edit event for all fields."""
         sections = []
         for section in self.entity.sections:
-            heading_id = _next_id("section")
+            heading_id = unique_id("section")
             fields = []
             for f in section.fields:
                 control = FieldControl(self.services, f, self._edited, deferred=True)
@@ -442,7 +435,7 @@ class RecordFormPage(Page):
                 continue
             if f.kind == "lookup" and base.get(f.name):
                 # labelled by its own aria-label: the <dt> beside it is not a <label>
-                lookup = Lookup(self.services, f, _next_id("fact"), lambda _v: None, readonly=True, deferred=True,
+                lookup = Lookup(self.services, f, unique_id("fact"), lambda _v: None, readonly=True, deferred=True,
                                 label=f.label)
                 lookups.append((lookup, base[f.name]))
                 value: Any = lookup.spec
@@ -691,7 +684,7 @@ class RecordFormPage(Page):
 
     def _show_conflict(self, theirs: dict) -> None:
         conflict: Conflict = self.state.compare(theirs)
-        heading_id = _next_id("conflict")
+        heading_id = unique_id("conflict")
         rows = h("tbody")
         for change in conflict.changes:
             f = self.state.form_field(change.name)

@@ -14,10 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import js
-
 from apm.navigation import NavSource, NavTarget
-from browser.dom import by_id, h, on
+from browser.dom import active_element, by_id, document, h, on
 from components.pages import Services
 
 MENU_ID = "sitemap-menu"
@@ -76,7 +74,7 @@ class SiteMap:
         on(self.button, "click", lambda _event: self.close(focus_button=True) if self.is_open else self.open())
         on(self.button, "keydown", self._on_button_key)
         on(self.menu, "keydown", self._on_menu_key)
-        on(js.document, "pointerdown", self._on_outside)
+        on(document, "pointerdown", self._on_outside)
 
     @property
     def is_open(self) -> bool:
@@ -100,7 +98,7 @@ class SiteMap:
         """Open an entry by its navigation rule; focus moves to the opened tab."""
         self.close(focus_button=True)
         if self.services.open(item.target, item.source) is not None:
-            view = self.services.extras.get("view")
+            view = self.services.view
             if view is not None:
                 view.focus_selected("tab")
 
@@ -110,7 +108,7 @@ class SiteMap:
         self.items[index].focus()
 
     def _current(self) -> int:
-        active = js.document.activeElement
+        active = active_element()
         for position, element in enumerate(self.items):
             if element == active:
                 return position

@@ -17,7 +17,7 @@ import datetime as dt
 from typing import Any
 
 from apm.navigation import NavSource
-from browser.dom import build, clear, mark, on
+from browser.dom import build, clear, mark, on, unique_id
 from casework import timeline as tl
 from casework.recordbus import DELETED, RecordChange
 from casework.records import RecordError
@@ -26,12 +26,6 @@ from components.pages import spawn
 
 TIMELINE_ENTITIES = ("incident", "account", "contact")
 _UNKNOWN = object()  # the record's state before the host read it
-_counter = [0]
-
-
-def _uid(prefix: str) -> str:
-    _counter[0] += 1
-    return f"{prefix}-{_counter[0]}"
 
 
 def _now() -> dt.datetime:
@@ -39,8 +33,8 @@ def _now() -> dt.datetime:
 
 
 async def user_names(services: Any) -> dict[str, str]:
-    """``{systemuserid: fullname}``, read once per page and shared through ``services.extras``."""
-    names = services.extras.get("user_names")
+    """``{systemuserid: fullname}``, read once per page and shared through ``services.user_names``."""
+    names = services.user_names
     if names is None:
         names = {}
         try:
@@ -48,7 +42,7 @@ async def user_names(services: Any) -> dict[str, str]:
             names = {str(user["systemuserid"]): str(user.get("fullname") or "") for user in page.records}
         except RecordError:
             pass  # shown without names rather than not at all
-        services.extras["user_names"] = names
+        services.user_names = names
     return names
 
 
@@ -82,8 +76,8 @@ class TimelinePanel:
     # -- building ---------------------------------------------------------------------------------------------
     def _build(self) -> None:
         """The panel in one ``build`` call, with one click listener for all its buttons (see ``_clicked``)."""
-        title_id = _uid("timeline-title")
-        form_id = _uid("timeline-draft")
+        title_id = unique_id("timeline-title")
+        form_id = unique_id("timeline-draft")
         kinds = list(tl.DRAFT_KINDS.values())
         self.root, refs = build(
             ["section", {"class": "timeline", "aria-labelledby": title_id},
@@ -114,8 +108,8 @@ class TimelinePanel:
         self.host.side.appendChild(self.root)
 
     def _draft_spec(self, form_id: str) -> list:
-        subject_id, text_id, phone_id = _uid("tl-subject"), _uid("tl-text"), _uid("tl-phone")
-        self.error_ids = errors = {name: _uid(f"tl-{name}-error") for name in ("subject", "text", "phone", "form")}
+        subject_id, text_id, phone_id = unique_id("tl-subject"), unique_id("tl-text"), unique_id("tl-phone")
+        self.error_ids = errors = {name: unique_id(f"tl-{name}-error") for name in ("subject", "text", "phone", "form")}
         return [
             "form", {"class": "tl-draft", "id": form_id, "hidden": True, "novalidate": True, "$ref": "draft"},
             ["div", {"class": "tl-field"}, ["label", {"for": subject_id, "$ref": "subject-label"}, "Subject"],

@@ -17,12 +17,12 @@ from collections.abc import Callable
 from typing import Any
 
 import js
-from pyodide.ffi import create_once_callable, create_proxy
+from pyodide.ffi import create_proxy
 
 from apm.errors import ApmError
 from apm.events import Event
 from apm.model import HOME_TAB_ID, Workspace
-from browser.dom import by_id, clear, h, mark, on
+from browser.dom import by_id, clear, find, h, mark, next_frame, on
 from components.workspace_dom import build_workspace_dom
 
 
@@ -246,11 +246,11 @@ class WorkspaceView:
             return
         item.classList.toggle("is-dirty", dirty)
         button = item.firstChild
-        marker = button.querySelector(".tab-dirty")
-        if dirty and not marker:  # querySelector gives jsnull (falsy), not None, in this Pyodide
+        marker = find(button, ".tab-dirty")
+        if dirty and marker is None:
             button.appendChild(h("span", {"class": "tab-dirty", "title": "Unsaved changes"}, "●"))
             button.setAttribute("aria-description", "Unsaved changes")
-        elif not dirty and marker:
+        elif not dirty and marker is not None:
             marker.remove()
             button.removeAttribute("aria-description")
 
@@ -305,7 +305,7 @@ class WorkspaceView:
             # Measuring the strip forces a layout: do it in the next frame, where the browser lays out anyway,
             # rather than in the middle of the DOM changes of a switch or an open (a strip of one tab has nothing
             # to scroll to: a new session's first frame skips it).
-            js.requestAnimationFrame(create_once_callable(lambda _time: self._reveal(item)))
+            next_frame(lambda: self._reveal(item))
 
     @staticmethod
     def _reveal(item: Any) -> None:

@@ -2,11 +2,12 @@
 
 It implements exactly the host contract the record form offers its extensions (toolbar, side, record, record_id,
 entity, services, tab_id, on_record, ensure_saved, apply_record, add_disposer) over a record read from the API,
-and shows a few read-only fields. Nothing registers it at boot: a test enables it in the page with
+and shows a few read-only fields. Not in the product (served only with ``--test-kits``); a test enables it in the
+page with
 
-    from browser import boot
-    from components import form_host_testkit
-    form_host_testkit.enable(boot.SERVICES.host)
+    from app import handle
+    from testkits import form_host
+    form_host.enable(handle.host)
 
 which puts it FIRST in the page registry for entity-record tabs of cases, accounts and contacts (ahead of the real
 form, so extension tests keep testing the extensions). ``HOSTS`` finds a mounted host by tab id; a test may set
@@ -25,6 +26,7 @@ from components.form_extensions import extensions_for
 from components.pages import Page, PageHost, is_record
 
 HOSTS: dict[str, FormHostTestkit] = {}
+_ENABLED: set[int] = set()  # page hosts (by id) the kit is enabled on
 SHOWN_FIELDS = {"incident": ("ticketnumber", "title", "statecode", "statuscode", "ownerid", "queueid"),
                 "account": ("name", "accountnumber"), "contact": ("fullname", "emailaddress1")}
 _STATE = {0: "Active", 1: "Resolved", 2: "Cancelled"}
@@ -112,7 +114,7 @@ class FormHostTestkit(Page):
 
 def enable(page_host: PageHost, entities: tuple[str, ...] = ("incident", "account", "contact")) -> None:
     """Show record tabs of ``entities`` with the test host, ahead of any registered page (once per host)."""
-    if getattr(page_host, "_form_host_testkit", False):
+    if id(page_host) in _ENABLED:
         return
-    page_host._form_host_testkit = True
-    page_host._registry.insert(0, (is_record(*entities), FormHostTestkit))  # first match wins
+    _ENABLED.add(id(page_host))
+    page_host.register(is_record(*entities), FormHostTestkit, first=True)  # first match wins

@@ -1,8 +1,9 @@
 """A tiny record page for session-restore tests and bench/restore.py: one text box whose text is its draft.
 
-Not registered in production. Tests install it before boot with ``window.caseworkTestPages = ["restore"]`` (a
-Playwright init script); boot.py then registers it first for entity-record tabs of ``task``, so restore's tests do
-not depend on the real record forms. Its view state is ``{"draft": {"text": ...}, "touched_at": ms}`` while the box
+Not in the product (served only with ``--test-kits``). Tests install it before boot with
+``window.caseworkExtensions = ["testkits.restore_drafts"]`` (a Playwright init script); app.boot then calls
+:func:`install`, which registers it first for entity-record tabs of ``task``, so restore's tests do not depend on
+the real record forms. Its view state is ``{"draft": {"text": ...}, "touched_at": ms}`` while the box
 holds text, and it is dirty then (so other browser tabs see its record as edited).
 """
 
@@ -42,6 +43,8 @@ class DraftTestPage(Page):
         return {"draft": {"text": text}, "touched_at": self.touched_at} if text else None
 
 
-def install(host: PageHost) -> None:
-    """Register the test page first, for ``task`` record tabs (new-record forms included)."""
+def install(handle: Any) -> None:
+    """Register the test page first, for ``task`` record tabs (new-record forms included); ``handle`` is
+    ``app.handle``."""
+    host: PageHost = handle.host
     host.register(is_record("task"), DraftTestPage, first=True)

@@ -14,8 +14,8 @@ import js
 
 from browser.dom import h, on
 from browser.storage import LocalStorageConnector
+from browser.tasks import spawn
 from casework.statedb import forget_user
-from components.pages import spawn
 
 
 def install(services: Any) -> None:
@@ -28,7 +28,7 @@ def install(services: Any) -> None:
 
 async def sign_out(services: Any) -> None:
     """Sign out (see the module docstring); the sign-in page comes next whether or not the server answered."""
-    restore = getattr(services, "restore", None) or services.extras.get("restore")
+    restore = services.restore
     if restore is not None:
         restore.stop_saving()
     agent = services.agent

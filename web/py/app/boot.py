@@ -1,4 +1,5 @@
-"""Boot of the workspace in the page: build the session engine, its API and its view; report readiness.
+"""Boot of the workspace in the page (the composition root's wiring): build the session engine, its API, the record
+client, the pages, the view and the browser adapters, connect them, and report readiness.
 
 Readiness is the contract with tests, benchmarks and page scripts: ``body[data-ready="1"]`` is set only after the
 workspace can be used. Any failure is reported to the boot panel (web/js/boot.js) and the console with its traceback.
@@ -7,6 +8,7 @@ workspace can be used. Any failure is reported to the boot panel (web/js/boot.js
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sys
 from collections.abc import Callable
 
@@ -16,7 +18,8 @@ from pyodide.ffi import create_once_callable
 import apm
 from apm.facade import Apm
 from apm.model import HOME_TAB_ID, Workspace
-from browser import apm_bridge, keyboard, xrm_bridge
+from app import handle
+from browser import apm_bridge, keyboard
 from browser.dom import by_id, h
 from browser.peers import PeerPresence
 from browser.restore import PageRestore
@@ -26,16 +29,15 @@ from casework.peers import SlotChoice
 from casework.profile import Agent, parse_me
 from casework.recordbus import RecordBus
 from casework.records import RecordClient
-from components import header
+from components import header, xrm_host
 from components.dialog import Dialogs
 from components.notices import Notices
 from components.pages import PageHost, Services, spawn
 from components.registry import register_pages
 from components.tab_panel import TabPanelRenderer
+from components.unavailable import UnavailablePage
 from components.workspace_view import WorkspaceView
 
-SERVICES: Services | None = None  # the page's services once booted (for page scripts and tests: browser.boot)
-RESTORE: PageRestore | None = None  # session restore of this page, when on (tests and bench/restore.py)
 #: Restored sessions of these templates wait for presence (the inbox issue releases the gate; until then boot does,
 #: right after the presence/health check).
 PRESENCE_GATE = "presence"
@@ -70,18 +72,15 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
         except Exception:  # storage blocked by the browser (privacy settings): work on, without restore
             notices.show("This browser blocks storage, so your sessions will not come back after a reload.",
                          "restore_unavailable")
-    global RESTORE
-    RESTORE = restore
+    handle.restore = restore
     workspace = restore.load() if restore else Workspace.from_profile(agent.limits)
     js.window.caseworkBoot.mark("loaded")  # bench/restore.py: the saved workspace is read and rehydrated
     api = Apm(workspace, topic_namespace=workspace_id)
     apm.install(api)
     bus = RecordBus()
     client = RecordClient(FetchTransport(), csrf_token=agent.csrf_token, on_change=bus.publish)
-    services = Services(workspace, client, bus, agent, notices.show, dialogs=Dialogs())
-    services.extras["api"] = api
-    global SERVICES
-    SERVICES = services
+    services = Services(workspace, client, bus, agent, notices.show, dialogs=Dialogs(), api=api)
+    handle.services = services
     fallback = TabPanelRenderer().render
 
     def render_fallback(ws: Workspace, tab_id: str, panel: object, refreshed: bool = False) -> None:
@@ -92,20 +91,18 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
 
     host = PageHost(services, render_fallback, restore.view_state if restore else None)
     register_pages(host)
-    if "restore" in list(getattr(js.window, "caseworkTestPages", None) or []):
-        from components import restore_testkit  # tests and bench/restore.py only
-
-        restore_testkit.install(host)
+    for name in list(getattr(js.window, "caseworkExtensions", None) or []):  # only what app.zip holds (app.handle)
+        importlib.import_module(str(name)).install(handle)
     if restore:
-        restore.install_unavailable_page(host)
-        services.extras["restore"] = restore
+        host.register(restore.is_unavailable, UnavailablePage, first=True)  # restored tabs of records that are gone
+        services.restore = restore
     view = WorkspaceView(workspace, notices.show, host.render)
     peers: list[PeerPresence] = []  # started after the first paint (a BroadcastChannel and a hello message)
 
     def start_peers() -> None:
         try:
             peers.append(PeerPresence(workspace, host, workspace_id, agent.user_id or agent.username, notices.show))
-            services.extras["peers"] = peers[0]
+            services.peers = peers[0]
         except Exception as error:  # no BroadcastChannel: every tab works alone
             js.console.warn(f"peer edits off: {error!r}")
 
@@ -115,7 +112,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
         view.set_tab_dirty(tab_id, dirty)
 
     host.on_dirty = dirty_changed
-    services.extras["view"] = view
+    services.view = view
     host.defer_hidden = restore is not None  # restored tabs mount when first shown
     js.window.caseworkBoot.mark("mounting")  # bench/restore.py: the session bar and tab strips render from here
     view.mount()
@@ -123,7 +120,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
     js.window.caseworkBoot.mark("mounted")  # bench/restore.py: every session, tab and page is in the DOM
     workspace.subscribe("*", view.handle)  # the DOM first, so page scripts see it updated ...
     apm_bridge.attach(api, on_limit=notices.show)  # ... when their DOM and BroadcastChannel events arrive
-    xrm_bridge.install(api, services)  # window.Xrm: Navigation and Utility.getGlobalContext()
+    xrm_host.install(api, services)  # window.Xrm: Navigation and Utility.getGlobalContext()
     keyboard.install(workspace, view)
     header.install(services)  # search, site map, shortcut help, close-session warning, settings
     if restore:
@@ -160,9 +157,9 @@ async def _show_server_connection() -> None:
 
 async def _after_paint(slot: SlotChoice | None) -> None:
     """Work that must not delay the first paint: presence, then conversations; restored records; reopen offer."""
-    restore, services = RESTORE, SERVICES
+    restore, services = handle.restore, handle.services
     if restore is not None and services is not None:
-        spawn(restore.check_records(services), services.report)
+        spawn(restore.check_records(services.client, services.host), services.report)
         if slot is not None and slot.reason == "new":
             spawn(ReopenOfferView(restore, services.notify).offer(), services.report)
     await _show_server_connection()
