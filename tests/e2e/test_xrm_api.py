@@ -29,7 +29,7 @@ def page(shared_page: Page) -> Page:
     token = shared_page.request.get(base(shared_page) + "api/me").json()["csrfToken"]
     for key in SETTINGS:
         shared_page.request.delete(base(shared_page) + "api/me/settings/" + key, headers={"X-CSRF-Token": token})
-    run_python(shared_page, "from browser import boot\nboot.SERVICES.agent.settings.clear()\nresult = True")
+    run_python(shared_page, "from app import handle\nhandle.services.agent.settings.clear()\nresult = True")
     shared_page.keyboard.press("Escape")
     shared_page.evaluate(RESET_JS)
     return shared_page
