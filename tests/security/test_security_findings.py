@@ -403,6 +403,7 @@ def test_13_production_cookies_are_host_prefixed_and_secure_and_hsts_is_sent(set
     with database.engine.begin() as conn:
         conn.execute(update(schema.systemusers).values(
             passwordhash=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash("s3cret-pass")))
+        conn.execute(update(schema.channelaccounts).values(isdisabled=True))  # no demo channel secret in use either
     database.close()
     production = dataclasses.replace(settings, production=True, seed=False)
     with TestClient(create_app(production)) as client:  # plain http: Secure regardless
