@@ -31,6 +31,7 @@ from itertools import combinations
 
 from sqlalchemy.engine import Connection
 
+from server.db.budget import check_deadline
 from server.db.search import Candidate, SearchEngine
 
 # Common English function words: the FTS5 porter tokenizer indexes them (PostgreSQL drops its own list). Not
@@ -249,6 +250,7 @@ class Ranker:
         stems = self.stems(conn, {raw.lower() for words in texts for raw, _ in words})
         docs = []
         for words in texts:
+            check_deadline()  # the rerank is Python work inside the request's time budget
             counts: Counter[str] = Counter()
             first: dict[str, str] = {}
             length = 0.0

@@ -84,6 +84,10 @@ def test_every_state_changing_route_needs_the_csrf_header(client: TestClient) ->
             continue
         if "{rest" in route.path:
             continue
+        # The customer's chat (a bearer token it keeps, fetched with credentials omitted) and the providers'
+        # webhooks (signed bodies) carry no cookie authority, so there is nothing for a forged request to ride on.
+        if route.path.startswith(("/api/chat/", "/api/channels/")):
+            continue
         for method in sorted((route.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}):
             response = client.request(method, _sample_path(route), json={}, headers={"If-Match": 'W/"1"'})
             assert response.status_code == 403 and response.json()["error"]["code"] == "csrf_failed", (

@@ -237,5 +237,5 @@ def test_a_host_without_an_action_fails_that_step_clearly() -> None:
 
 def test_the_log_is_reported_as_it_grows() -> None:
     seen = []
-    run(run_macro("M", macro({"action": "save_record"}), RecordingHost(), context(), on_step=seen.append))
+    run_coroutine(run_macro("M", macro({"action": "save_record"}), RecordingHost(), context(), on_step=seen.append))
     assert [e.action for e in seen] == ["start", "save_record"]
