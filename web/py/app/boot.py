@@ -19,7 +19,7 @@ import apm
 from apm.facade import Apm
 from apm.model import HOME_TAB_ID, Workspace
 from app import handle
-from browser import apm_bridge, keyboard
+from browser import apm_bridge, keyboard, push_socket
 from browser.dom import by_id, h
 from browser.peers import PeerPresence
 from browser.restore import PageRestore
@@ -162,6 +162,9 @@ async def _after_paint(slot: SlotChoice | None) -> None:
         spawn(restore.check_records(services.client, services.host), services.report)
         if slot is not None and slot.reason == "new":
             spawn(ReopenOfferView(restore, services.notify).offer(), services.report)
+    if services is not None:
+        services.push = push_socket.connect()  # offers, messages, typing, presence, record changes
+        services.push.on_error = services.report
     await _show_server_connection()
     if restore is not None:
         restore.release(PRESENCE_GATE)  # the inbox issue takes this over once presence really loads
