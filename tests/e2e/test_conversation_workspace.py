@@ -61,6 +61,7 @@ def test_offer_accept_chat_both_ways_wrap_up_and_close(pages: GuardedPages) -> N
         expect(session).to_have_count(1)
         expect(agent.locator(".conversation-page:visible .conversation-status")).to_have_text("Live chat · Active")
         expect(customer.locator("#chat-status")).to_have_text("An agent is with you.")
+        expect(agent.get_by_label("Presence")).to_have_value("Busy")  # pushed: capacity partly used
         transcript = agent.locator(".conversation-page:visible .transcript li")
         expect(transcript).to_have_count(1)
         expect(transcript.nth(0).locator(".text")).to_have_text("My <b>router</b> blinks red")
@@ -155,7 +156,7 @@ def test_a_conversation_session_comes_back_after_a_reload(pages: GuardedPages) -
 
         agent.reload()
         agent.wait_for_selector("body[data-ready]", state="attached")
-        expect(agent.get_by_label("Presence")).to_have_value("Available")
+        expect(agent.get_by_label("Presence")).to_have_value("Busy")  # one of three units in use
         expect(session).to_have_count(1)
         session.click()
         transcript = agent.locator(".conversation-page:visible .transcript li")
