@@ -8,10 +8,12 @@ loaded; presence in the header and through Microsoft.CIFramework; Microsoft.Omni
 
 from __future__ import annotations
 
+import os
 import re
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.a11y import assert_accessible
 from tests.e2e.conftest import GuardedPages
 
 AGENT = "agent5"  # General support (the demo chat queue)
@@ -36,6 +38,17 @@ def _agent(pages: GuardedPages) -> Page:
     return agent
 
 
+def _shot(page: Page, name: str) -> None:
+    """Screenshots for review when CASEWORK_SHOTS names a folder (1440x900 and 1024x700)."""
+    folder = os.environ.get("CASEWORK_SHOTS")
+    if not folder:
+        return
+    for width, height in ((1440, 900), (1024, 700)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=os.path.join(folder, f"conversation-{name}-{width}.png"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
 def _set_offline(agent: Page) -> None:
     agent.evaluate("Microsoft.CIFramework.setPresence('Offline')")
 
@@ -53,6 +66,8 @@ def test_offer_accept_chat_both_ways_wrap_up_and_close(pages: GuardedPages) -> N
         expect(offer).to_contain_text("General support")
         expect(offer.locator(".offer-countdown")).to_have_text(re.compile(r"Accept within \d+ s"))
         expect(agent.locator("#offers-live")).to_contain_text("Incoming conversation from Rita <i>Customer</i>")
+        assert_accessible(agent, "#offers")
+        _shot(agent, "offer")
         offer.get_by_role("button", name="Accept").click()
         expect(offer).to_have_count(0)
 
@@ -77,6 +92,9 @@ def test_offer_accept_chat_both_ways_wrap_up_and_close(pages: GuardedPages) -> N
         expect(transcript).to_have_count(2)
         expect(transcript.nth(1).locator(".text")).to_have_text("Still blinking")
         expect(agent.locator(".conversation-page:visible .typing-indicator")).to_have_text("")
+        assert_accessible(agent, ".conversation-page:not([hidden])")
+        assert_accessible(agent, "#presence")
+        _shot(agent, "conversation")
 
         # agent → customer, with typing; Enter sends, the delivery mark follows the customer's read
         box = agent.get_by_label("Message", exact=True)
@@ -114,6 +132,8 @@ def test_offer_accept_chat_both_ways_wrap_up_and_close(pages: GuardedPages) -> N
         expect(wrapup.locator(".wrapup-status")).to_have_text("Note saved.")
         wrapup.get_by_role("button", name="Link the customer's contact").click()
         expect(wrapup.locator(".wrapup-status")).to_have_text("Contact linked.")
+        assert_accessible(agent, ".wrapup")
+        _shot(agent, "wrapup")
         wrapup.get_by_role("button", name="Close conversation").click()
         expect(session).to_have_count(0)
         closed = agent.evaluate("Microsoft.Omnichannel.getConversations({status: [4]})")

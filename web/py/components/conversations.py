@@ -285,7 +285,7 @@ class ConversationPage(Page):
         self._typing_timer: Any = None
         self._items: dict[int, Any] = {}
         self.status = h("p", {"class": "conversation-status", "role": "status"}, "Loading…")
-        self.log = h("ol", {"class": "transcript", "role": "log", "aria-label": "Transcript", "aria-live": "polite"})
+        self.log = h("ol", {"class": "transcript"})
         self.typing = h("p", {"class": "typing-indicator", "aria-live": "polite"})
         self.box = h("textarea", {"class": "composer-input", "rows": "2", "aria-label": "Message",
                                   "placeholder": "Type a message; Enter sends, Shift+Enter adds a line"})
@@ -295,7 +295,10 @@ class ConversationPage(Page):
         self.wrapup = h("section", {"class": "wrapup", "aria-label": "Wrap-up", "hidden": True})
         panel.appendChild(h("div", {"class": "conversation-page"},
                             h("h2", {"class": "conversation-title"}, self.tab.title or "Conversation"),
-                            self.status, self.log, self.typing, self.composer, self.wrapup))
+                            self.status,
+                            h("div", {"class": "transcript-log", "role": "log", "aria-label": "Transcript",
+                                      "aria-live": "polite"}, self.log),
+                            self.typing, self.composer, self.wrapup))
         on(self.box, "keydown", self._keydown)
         on(self.box, "input", lambda _e: self._typed())
         on(self.send_button, "click", lambda _e: self.send_box())
