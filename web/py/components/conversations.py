@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 import js
-from pyodide.ffi import create_proxy
+from pyodide.ffi import create_once_callable, create_proxy
 
 from apm.errors import ApmError
 from apm.model import Tab
@@ -353,7 +353,9 @@ class ConversationPage(Page):
         position = self.transcript.position(sequence)
         after = self.log.children.item(position) if position < self.log.children.length else None
         self.log.insertBefore(item, after)
-        item.scrollIntoView({"block": "nearest"}) if hasattr(item, "scrollIntoView") else None
+        scroller = self.log.parentElement  # the role=log region scrolls; the newest message shows
+        if scroller is not None and after is None:
+            scroller.scrollTop = scroller.scrollHeight
 
     @staticmethod
     def _mark_text(message: dict) -> str:
@@ -384,7 +386,7 @@ class ConversationPage(Page):
             self._typing_timer = None
         text(self.typing, "The customer is typing…" if typing else "")
         if typing:
-            self._typing_timer = js.setTimeout(create_proxy(lambda: self._show_typing(False)),
+            self._typing_timer = js.setTimeout(create_once_callable(lambda: self._show_typing(False)),
                                                cv.TYPING_SHOWN_MS)
 
     def _keydown(self, event: Any) -> None:
