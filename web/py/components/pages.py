@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # types only: these modules import this one (or the page's ed
     from casework.settings import UserSettings
     from components.dialog import Dialogs
     from components.header import HeaderTools
+    from components.productivity_pane import ProductivityPane
     from components.workspace_view import WorkspaceView
 
 @dataclass
@@ -69,6 +70,7 @@ class Services:
         header: The header's tools (``components.header.HeaderTools``).
         lookup_names: Page-wide cache of lookup names by record id (``components.list_view``), made when first used.
         user_names: ``{systemuserid: fullname}`` read once per page (``components.timeline``), ``None`` until read.
+        pane: The productivity pane (``components.productivity_pane.ProductivityPane``), set at boot.
 
     New shared services get a typed field here (the push connection, presence, the inbox, the productivity pane),
     never a string key.
@@ -89,6 +91,7 @@ class Services:
     header: HeaderTools | None = None
     lookup_names: dict[str, str] | None = None
     user_names: dict[str, str] | None = None
+    pane: ProductivityPane | None = None
 
     def open(self, target: NavTarget, source: NavSource | str) -> tuple[str, str] | None:
         """Navigate by the navigation rules; a refused navigation (a limit) becomes a notice. Returns
