@@ -69,6 +69,21 @@ def test_rail_shows_the_profiles_tools_and_smart_assist_suggests_articles_for_a_
     shot(page, "smart-assist")
     assert_accessible(page, "#productivity-pane")
 
+    # the knowledge tool finds the article by full text and links it to the case (a note on its timeline)
+    tool(page, "Knowledge search").click()
+    page.locator("#pane-body .kb-query").fill("printer offline driver")
+    page.locator("#pane-body .kb-form button[type=submit]").click()
+    hit = page.locator("#pane-body .kb-hit").first
+    expect(hit.locator(".kb-open")).to_contain_text("Print")
+    hit.locator(".kb-link").click()
+    expect(hit.locator(".kb-link")).to_have_text("Unlink")
+    notes = api.get("annotations", **{"$filter": f"objectid eq {case['incidentid']}"})["value"]
+    assert [n["subject"].startswith("Linked article: ") for n in notes] == [True]
+    tool(page, "Smart Assist").click()
+    articles = page.locator("#pane-body .sa-articles .sa-card")
+    first = articles.first
+    expect(first).to_be_visible()
+
     # No replaces the card: the suggestion is gone for this case
     dropped = first.get_attribute("data-id")
     first.locator(".sa-no").click()

@@ -277,9 +277,10 @@ class SmartAssist:
         ws.create_tab("msdyn_entityrecord", {"entityName": entity_name, "entityId": item["id"],
                                              "title": item.get("title") or ""})
 
-    async def link(self, kind: str, item: dict, button: Any) -> None:
+    async def link(self, kind: str, item: dict, button: Any, case: str | None = None) -> None:
         """Link: a note on the case naming the suggestion (unlink removes it)."""
         services = self.pane.services
+        case = case or self.case
         linked = getattr(button, "_note", None)
         if button.getAttribute("aria-pressed") == "true" and linked:
             await api_json(services, "DELETE", f"/annotations({linked})")
@@ -288,7 +289,7 @@ class SmartAssist:
             return
         note = await services.client.create("annotations", {
             "subject": f"Linked {'case' if kind == 'case' else 'article'}: {item.get('title')}",
-            "notetext": f"{kind}:{item['id']}", "objectid": self.case, "objecttypecode": "incident"})
+            "notetext": f"{kind}:{item['id']}", "objectid": case, "objecttypecode": "incident"})
         button._note = note.get("annotationid")
         button.setAttribute("aria-pressed", "true")
         button.textContent = "Unlink"
@@ -462,7 +463,7 @@ class KnowledgeTool:
             spawn(self.search(), self.pane.services.report)
 
     async def search(self) -> None:
-        hits = await self.pane.services.client.search(self.query, ["knowledgearticles"], top=10)
+        hits = await self.pane.services.client.search(self.query, ["knowledgearticle"], top=10)
         clear(self.results)
         if not hits:
             self.results.appendChild(h("li", {"class": "pane-empty"}, "No knowledge articles found."))
@@ -470,6 +471,12 @@ class KnowledgeTool:
             open_button = h("button", {"type": "button", "class": "link-button kb-open"}, hit.get("title") or "")
             copy = h("button", {"type": "button", "class": "kb-copy"}, "Copy link")
             item = h("li", {"class": "kb-hit"}, open_button, copy)
+            case = self.pane.focused_case()
+            if case is not None:
+                link = h("button", {"type": "button", "class": "kb-link", "aria-pressed": "false"}, "Link to case")
+                item.appendChild(link)
+                on(link, "click", lambda _e, x=hit, b=link, c=case: spawn(
+                    self.pane.assist.link("article", x, b, c), self.pane.services.report))
             on(open_button, "click", lambda _e, x=hit: self.pane.services.workspace.create_tab(
                 "msdyn_entityrecord", {"entityName": "knowledgearticle", "entityId": x["id"],
                                        "title": x.get("title") or ""}))
