@@ -29,7 +29,7 @@ from casework.peers import SlotChoice
 from casework.profile import Agent, parse_me
 from casework.recordbus import RecordBus
 from casework.records import RecordClient
-from components import header, xrm_host
+from components import console, header, xrm_host
 from components.dialog import Dialogs
 from components.notices import Notices
 from components.pages import PageHost, Services, spawn
@@ -91,6 +91,8 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
 
     host = PageHost(services, render_fallback, restore.view_state if restore else None)
     register_pages(host)
+    console.install(services, {"apm": apm, "client": client, "handle": handle, "services": services,
+                               "workspace": workspace}, host.register)  # the developer console (issue 19)
     for name in list(getattr(js.window, "caseworkExtensions", None) or []):  # only what app.zip holds (app.handle)
         importlib.import_module(str(name)).install(handle)
     if restore:
