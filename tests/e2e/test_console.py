@@ -44,7 +44,7 @@ def run(panel, source: str, entries_before: int | None = None):
     box.fill(source)  # as pasted; Control+Enter runs it whatever its shape
     box.press("Control+Enter")
     expect(box).to_have_value("")
-    expect(panel.locator(".console-input")).not_to_have_attribute("readonly", "")
+    expect(box).not_to_have_attribute("readonly", "", timeout=30_000)  # the first input loads packages
     expect(output.nth(before)).to_have_class("console-entry console-in")
     return output, before
 
@@ -159,3 +159,50 @@ def test_agents_get_neither_the_entry_nor_the_shortcut(pages):
     agent_page.keyboard.press("Escape")
     agent_page.locator("body").press("Control+Shift+P")
     assert agent_page.locator(".console-input").count() == 0
+
+
+def test_requests_reaches_our_api_with_the_session_cookie(page: Page):
+    panel = open_console(page)
+    output, before = run(panel, 'r = requests.get(base_url + "api/incidents?$top=1")\n'
+                                'print(r.status_code, r.json()["value"][0]["ticketnumber"])')
+    answer = output.nth(before + 1)
+    expect(answer).to_have_class("console-entry console-out")
+    assert answer.inner_text().startswith("200 ")
+    output, before = run(panel, 'import urllib.request, json\n'
+                                'json.load(urllib.request.urlopen(base_url + "api/me"))["user"]["domainname"]')
+    expect(output.nth(before + 1)).to_have_text("'supervisor'")
+
+
+def test_micropip_installs_the_bundled_wheel_offline_and_an_absent_one_fails_clearly(page: Page):
+    panel = open_console(page)
+    output, before = run(panel, 'await micropip.install("tabulate")\n'
+                                'import tabulate\nprint(tabulate.tabulate([["a", 1]], headers=["k", "v"]))')
+    answer = output.nth(before + 1)
+    expect(answer).to_have_class("console-entry console-out", timeout=30_000)
+    assert answer.inner_text().split("\n")[0].split() == ["k", "v"]
+    output, before = run(panel, 'await micropip.install("casework-no-such-package")')
+    error = output.nth(before + 1)
+    expect(error).to_have_class("console-entry console-error", timeout=15_000)
+    assert "ValueError: Can't fetch metadata for 'casework-no-such-package'" in error.inner_text()
+
+
+def test_a_named_snippet_is_saved_on_the_server_and_runs_again_after_a_reload(page: Page):
+    panel = open_console(page)
+    box = panel.locator(".console-input")
+    box.fill('print("snippet says", 6 * 7)')
+    panel.locator(".console-snippet-name").fill("answer")
+    panel.get_by_role("button", name="Save input as snippet").click()
+    expect(panel.locator(".console-note").last).to_have_text("Saved snippet 'answer'.")
+    me = page.request.get(page.url.split("#")[0] + "api/me").json()
+    assert me["settings"]["consoleSnippets"]["answer"] == 'print("snippet says", 6 * 7)'
+    page.reload()
+    page.wait_for_selector("body[data-ready]", state="attached")
+    panel = open_console(page)
+    panel.locator(".console-snippets").select_option("answer")
+    before = panel.locator(".console-entry").count()
+    panel.get_by_role("button", name="Run snippet").click()
+    expect(panel.locator(".console-entry").nth(before + 1)).to_have_text("snippet says 42", timeout=30_000)
+    panel.get_by_role("button", name="Delete snippet").click()
+    expect(panel.locator(".console-note").last).to_have_text("Deleted snippet 'answer'.")
+    assert "answer" not in page.request.get(page.url.split("#")[0] + "api/me").json()["settings"].get(
+        "consoleSnippets", {})

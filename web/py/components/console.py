@@ -26,14 +26,19 @@ from browser import keyboard
 from browser.dom import h, on
 from browser.storage import LocalStorageConnector
 from casework.console import (
+    SNIPPETS_SETTING,
     History,
     Interpreter,
     Result,
+    SnippetError,
     common_prefix,
     history_key,
     is_complete,
+    parse_snippets,
+    validate_snippet,
     word_before,
 )
+from casework.records import RecordError
 from components.pages import Page, Services, is_page_type
 
 TEMPLATE = "casework_console"
@@ -129,7 +134,7 @@ class ConsolePage(Page):
                  self.input, self.run_button)
         on(form, "submit", self._on_submit)
         on(self.input, "keydown", self._on_key)
-        self.toolbar = h("div", {"class": "console-toolbar"})
+        self.toolbar = self._snippet_bar()
         panel.appendChild(h(
             "div", {"class": "console-page"},
             h("div", {"class": "panel-header"},
@@ -139,6 +144,75 @@ class ConsolePage(Page):
                 "Pre-imported: " + ", ".join(sorted(_names)) + ".")),
             self.toolbar, self.output, self.candidates, form))
         self._write("console-note", "Python in this page: top-level await works; print() and values show here.")
+
+    # -- snippets: named inputs saved on the server (the user setting ``consoleSnippets``) and run again
+    def _snippet_bar(self) -> Any:
+        self.snippet_name = h("input", {"type": "text", "class": "console-snippet-name", "maxlength": "64",
+                                        "aria-label": "Snippet name", "placeholder": "Snippet name"})
+        save = h("button", {"type": "button", "class": "button-secondary"}, "Save input as snippet")
+        self.snippet_list = h("select", {"class": "console-snippets", "aria-label": "Saved snippets"})
+        run = h("button", {"type": "button", "class": "button-secondary"}, "Run snippet")
+        delete = h("button", {"type": "button", "class": "button-secondary"}, "Delete snippet")
+        on(save, "click", lambda _e: self.spawn(self.save_snippet(str(self.snippet_name.value),
+                                                                  str(self.input.value))))
+        on(run, "click", lambda _e: self.spawn(self.run_snippet(str(self.snippet_list.value))))
+        on(delete, "click", lambda _e: self.spawn(self.delete_snippet(str(self.snippet_list.value))))
+        self._fill_snippets()
+        return h("div", {"class": "console-toolbar", "role": "group", "aria-label": "Snippets"},
+                 self.snippet_name, save, self.snippet_list, run, delete)
+
+    def snippets(self) -> dict[str, str]:
+        settings = self.services.settings
+        return parse_snippets(settings.get(SNIPPETS_SETTING) if settings is not None else None)
+
+    def _fill_snippets(self) -> None:
+        self.snippet_list.replaceChildren()
+        names = sorted(self.snippets())
+        if not names:
+            self.snippet_list.appendChild(h("option", {"value": ""}, "No saved snippets"))
+        for name in names:
+            self.snippet_list.appendChild(h("option", {"value": name}, name))
+
+    async def save_snippet(self, name: str, source: str) -> None:
+        """Save ``source`` (the input, else the last one run) as ``name`` on the server."""
+        saved = self.snippets()
+        if not source.strip() and self.history.entries:
+            source = self.history.entries[-1]
+        try:
+            name, source = validate_snippet(name, source, saved)
+            await self._store_snippets({**saved, name: source})
+        except (SnippetError, RecordError) as error:
+            self._write("console-error", f"Snippet not saved: {getattr(error, 'message', None) or error}")
+            return
+        self.snippet_name.value = ""
+        self._fill_snippets()
+        self.snippet_list.value = name
+        self._write("console-note", f"Saved snippet {name!r}.")
+
+    async def run_snippet(self, name: str) -> Result | None:
+        source = self.snippets().get(name)
+        if source is None:
+            return None
+        return await self.submit(source)
+
+    async def delete_snippet(self, name: str) -> None:
+        saved = self.snippets()
+        if name not in saved:
+            return
+        del saved[name]
+        try:
+            await self._store_snippets(saved)
+        except RecordError as error:
+            self._write("console-error", f"Snippet not deleted: {error.message or error}")
+            return
+        self._fill_snippets()
+        self._write("console-note", f"Deleted snippet {name!r}.")
+
+    async def _store_snippets(self, snippets: dict[str, str]) -> None:
+        settings = self.services.settings
+        if settings is None:
+            raise SnippetError("settings are not loaded yet")
+        await settings.set(SNIPPETS_SETTING, snippets)
 
     # -- running
     def _on_submit(self, event: Any) -> None:
@@ -153,8 +227,15 @@ class ConsolePage(Page):
         self.input.readOnly = True
         self._hide_candidates()
         try:
+            self._echo(source)
+            self.history.add(source)
+            self._save_history()
+            self.input.value = ""
             if not self.prepared:
                 self.prepared = True
+                if _prepare:
+                    self.output.appendChild(h("p", {"class": "console-loading"},
+                                              "Loading micropip, requests and pyodide-http (once)…"))
                 for step in _prepare:
                     try:
                         outcome = step(self.interpreter.namespace)
@@ -162,10 +243,6 @@ class ConsolePage(Page):
                             await outcome
                     except Exception as error:  # shown, the console still works
                         self._write("console-error", f"console setup: {type(error).__name__}: {error}")
-            self._echo(source)
-            self.history.add(source)
-            self._save_history()
-            self.input.value = ""
             result = await self.interpreter.run(source)
             if result.output:
                 self._write("console-out", result.output.rstrip("\n"))
