@@ -2,11 +2,13 @@
 
 1. A half-typed timeline note, task or phone call is an unsaved change: it marks the tab, the close warning asks,
    and it comes back after a reload.
+2. Search results and lookup options show what tells look-alike records apart (case number, customer, status...).
 """
 
 from __future__ import annotations
 
 import tempfile
+import uuid
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -121,3 +123,48 @@ def test_a_timeline_task_draft_in_a_hidden_tab_counts_as_unsaved_before_it_is_sh
     page.locator(f"#{case_session}").click()
     expect(panel(page).get_by_label("Subject (required)")).to_have_value("Ship the adapter")
     expect(focused_tab(page).locator(".tab-dirty")).to_be_visible()
+
+
+# -- 2. look-alike search rows and lookup options ------------------------------------------------------------------
+
+def two_look_alike_cases(api: Api, title: str) -> list[dict]:
+    accounts = [api.post("accounts", {"name": f"{name} {uuid.uuid4().hex[:4]}", "accountnumber": "F" + uuid.uuid4().hex[:8]})
+                for name in ("Tailspin", "Wingtip")]
+    return [api.post("incidents", {"title": title, "customerid": account["accountid"],
+                                    "customeridtype": "account", "prioritycode": 2}) for account in accounts]
+
+
+def test_look_alike_cases_are_told_apart_in_search_results_and_the_regarding_lookup(pages: GuardedPages) -> None:
+    page = pages.open()
+    api = api_of(page, pages)
+    title = f"Cancel an order {uuid.uuid4().hex[:6]}"
+    cases = two_look_alike_cases(api, title)
+    numbers = [case["ticketnumber"] for case in cases]
+
+    page.evaluate("(q) => Microsoft.Apm.createTab({templateName: 'msdyn_search', appContext: {searchText: q}})", title)
+    results = panel(page).locator(".search-result")
+    expect(results).to_have_count(2)
+    for number in numbers:  # each row says which case it is, its customer, status and owner
+        row = results.filter(has_text=number)
+        expect(row).to_have_count(1)
+        expect(row.locator(".search-result-facts")).to_contain_text("In progress")
+        expect(row.locator(".search-result-facts")).to_contain_text("Owner Agent 3 Patel")
+    expect(results.filter(has_text="Tailspin")).to_have_count(1)
+    expect(results.filter(has_text="Wingtip")).to_have_count(1)
+    shots(page, "search-results-facts")
+    assert_accessible(page)
+
+    page.evaluate("() => Microsoft.Apm.openRecord({entityName: 'task', source: 'CREATE_RECORD'})")
+    regarding = panel(page).locator(".form-field[data-field='regardingobjectid'] input").first
+    regarding.click()
+    regarding.press_sequentially(title.split()[-1], delay=20)
+    listbox = page.locator("#" + regarding.get_attribute("aria-controls"))
+    options = listbox.locator(".lookup-option")
+    expect(options).to_have_count(2)
+    for number in numbers:
+        expect(options.filter(has_text=number)).to_have_count(1)
+    shots(page, "regarding-lookup-facts")
+    assert_accessible(page)
+    options.filter(has_text=numbers[1]).dispatch_event("mousedown")
+    expect(regarding).to_have_value(title)
+    expect(listbox).to_be_hidden()
