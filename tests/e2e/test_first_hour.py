@@ -128,7 +128,8 @@ def test_a_timeline_task_draft_in_a_hidden_tab_counts_as_unsaved_before_it_is_sh
 # -- 2. look-alike search rows and lookup options ------------------------------------------------------------------
 
 def two_look_alike_cases(api: Api, title: str) -> list[dict]:
-    accounts = [api.post("accounts", {"name": f"{name} {uuid.uuid4().hex[:4]}", "accountnumber": "F" + uuid.uuid4().hex[:8]})
+    accounts = [api.post("accounts", {"name": f"{name} {uuid.uuid4().hex[:4]}",
+                                      "accountnumber": "F" + uuid.uuid4().hex[:8]})
                 for name in ("Tailspin", "Wingtip")]
     return [api.post("incidents", {"title": title, "customerid": account["accountid"],
                                     "customeridtype": "account", "prioritycode": 2}) for account in accounts]
