@@ -61,7 +61,7 @@ def test_page_imports_the_bytecode_compiled_at_setup(workspace_page: Page) -> No
 
 
 def test_server_reports_connection_after_boot(workspace_page: Page) -> None:
-    expect(workspace_page.locator("#presence")).to_have_attribute("data-presence", "online")
+    expect(workspace_page.locator("#presence-select")).to_have_value("Available")  # the first socket: Available
 
 
 @pytest.mark.allow_page_errors

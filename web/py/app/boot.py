@@ -19,7 +19,7 @@ import apm
 from apm.facade import Apm
 from apm.model import HOME_TAB_ID, Workspace
 from app import handle
-from browser import apm_bridge, keyboard
+from browser import apm_bridge, keyboard, push_socket
 from browser.dom import by_id, h
 from browser.peers import PeerPresence
 from browser.restore import PageRestore
@@ -29,7 +29,7 @@ from casework.peers import SlotChoice
 from casework.profile import Agent, parse_me
 from casework.recordbus import RecordBus
 from casework.records import RecordClient
-from components import header, xrm_host
+from components import conversations, header, xrm_host
 from components.dialog import Dialogs
 from components.notices import Notices
 from components.pages import PageHost, Services, spawn
@@ -91,6 +91,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
 
     host = PageHost(services, render_fallback, restore.view_state if restore else None)
     register_pages(host)
+    conversations.register(host)  # the conversation session's tabs
     for name in list(getattr(js.window, "caseworkExtensions", None) or []):  # only what app.zip holds (app.handle)
         importlib.import_module(str(name)).install(handle)
     if restore:
@@ -140,21 +141,6 @@ def _show_agent(agent: Agent) -> None:
     avatar.setAttribute("aria-label", label)
 
 
-async def _show_server_connection() -> None:
-    """Show whether the server answers (the presence indicator's place until presence exists)."""
-    from pyodide.http import pyfetch  # imported here: not needed before the first paint
-
-    indicator = by_id("presence")
-    try:
-        response = await pyfetch("api/health", cache="no-store")
-        online = response.ok
-    except Exception:  # offline, refused: shown, not raised
-        online = False
-    indicator.dataset.presence = "online" if online else "offline"
-    indicator.setAttribute("title", "Connected to the server" if online else "The server does not answer")
-    indicator.querySelector(".presence-label").textContent = "Online" if online else "Offline"
-
-
 async def _after_paint(slot: SlotChoice | None) -> None:
     """Work that must not delay the first paint: presence, then conversations; restored records; reopen offer."""
     restore, services = handle.restore, handle.services
@@ -162,9 +148,12 @@ async def _after_paint(slot: SlotChoice | None) -> None:
         spawn(restore.check_records(services.client, services.host), services.report)
         if slot is not None and slot.reason == "new":
             spawn(ReopenOfferView(restore, services.notify).offer(), services.report)
-    await _show_server_connection()
+    if services is not None:
+        services.push = push_socket.connect()  # offers, messages, typing, presence, record changes
+        services.push.on_error = services.report
+        await conversations.start(services)  # presence loaded into the header, offers shown
     if restore is not None:
-        restore.release(PRESENCE_GATE)  # the inbox issue takes this over once presence really loads
+        restore.release(PRESENCE_GATE)  # conversation sessions come back once presence is loaded
 
 
 _background: set[asyncio.Task] = set()

@@ -175,6 +175,11 @@ class RecordClient:
         """Remove one of the signed-in user's settings (back to the default)."""
         await self._call("DELETE", f"/me/settings/{quote(key, safe='')}")
 
+    async def call_json(self, method: str, path: str, body: Any = None) -> Any:
+        """Any JSON endpoint under the API base (conversation actions, presence): the answer's body."""
+        _, _, payload = await self._call(method, path, body=body)
+        return payload
+
     # -- records
     async def list(self, entity_set: str, *, filter: str | None = None, select: list[str] | None = None,
                    orderby: str | None = None, top: int | None = None, skip: int | None = None,

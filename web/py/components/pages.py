@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # types only: these modules import this one (or the page's ed
     from apm.facade import Apm
     from browser.peers import PeerPresence
     from browser.restore import PageRestore
+    from casework.push import PushClient
     from casework.settings import UserSettings
     from components.dialog import Dialogs
     from components.header import HeaderTools
@@ -69,6 +70,10 @@ class Services:
         header: The header's tools (``components.header.HeaderTools``).
         lookup_names: Page-wide cache of lookup names by record id (``components.list_view``), made when first used.
         user_names: ``{systemuserid: fullname}`` read once per page (``components.timeline``), ``None`` until read.
+        push: The agent's push connection (``casework.push.PushClient`` over ``browser.push_socket``), ``None``
+            until started after the first paint.
+        conversations: The conversation desk (``components.conversations.ConversationDesk``: presence, offers,
+            conversation sessions), ``None`` until started after the first paint.
 
     New shared services get a typed field here (the push connection, presence, the inbox, the productivity pane),
     never a string key.
@@ -89,6 +94,8 @@ class Services:
     header: HeaderTools | None = None
     lookup_names: dict[str, str] | None = None
     user_names: dict[str, str] | None = None
+    push: PushClient | None = None
+    conversations: Any = None
 
     def open(self, target: NavTarget, source: NavSource | str) -> tuple[str, str] | None:
         """Navigate by the navigation rules; a refused navigation (a limit) becomes a notice. Returns

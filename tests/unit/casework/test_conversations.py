@@ -1,0 +1,71 @@
+"""Conversation logic of the workspace: countdowns, transcripts in order, typing throttle, page-API filters."""
+
+from __future__ import annotations
+
+import pytest
+
+from casework import conversations as cv
+
+NOW = cv.parse_time_ms("2026-12-01T10:00:00Z")
+
+
+def test_countdown_and_wait_from_server_times():
+    assert cv.seconds_left("2026-12-01T10:00:45Z", NOW) == 45
+    assert cv.seconds_left("2026-12-01T10:00:00.500+00:00", NOW) == 1  # a part second still counts
+    assert cv.seconds_left("2026-12-01T09:59:00Z", NOW) == 0
+    assert cv.seconds_left(None, NOW) == 0
+    assert cv.duration_text("2026-12-01T09:59:30Z", NOW) == "30 s"
+    assert cv.duration_text("2026-12-01T09:57:00Z", NOW) == "3 min"
+    assert cv.duration_text("2026-12-01T07:55:00Z", NOW) == "2 h 5 min"
+    assert cv.duration_text("garbage", NOW) == ""
+
+
+def test_transcript_keeps_each_message_once_in_sequence_order():
+    t = cv.Transcript()
+    assert t.add({"sequence": 2, "text": "b"})
+    assert t.add({"sequence": 1, "text": "a"})
+    assert not t.add({"sequence": 2, "text": "b again"})
+    assert t.position(3) == 2 and t.position(1) == 0
+    assert [m["text"] for m in t.ordered()] == ["a", "b"]
+
+
+def test_delivery_marks_move_forward_only():
+    t = cv.Transcript()
+    t.add({"sequence": 1, "deliverystate": "sent"})
+    assert t.mark(1, "read")
+    assert not t.mark(1, "delivered")  # a late "delivered" after "read"
+    assert t.messages[1]["deliverystate"] == "read"
+    assert t.mark(1, "failed")
+    assert not t.mark(9, "read")
+
+
+def test_typing_is_sent_at_most_every_two_seconds():
+    throttle = cv.TypingThrottle()
+    assert throttle.should_send(0)
+    assert not throttle.should_send(1500)
+    assert throttle.should_send(2000)
+    throttle.reset()  # a message was sent: the next keystroke announces typing again
+    assert throttle.should_send(2100)
+
+
+def test_session_context_names_the_customer():
+    context = cv.session_context({"conversationid": "c-1", "customername": "", "customerhandle": "+155501",
+                                  "channel": "sms"})
+    assert context["customerName"] == "+155501" and context["conversationId"] == "c-1"
+
+
+def test_get_conversations_filter():
+    assert cv.conversations_filter({"status": [3, 2]}, "u-1") == \
+        "ownerid eq 'u-1' and (statuscode eq 3 or statuscode eq 2)"
+    assert cv.conversations_filter(None, None) == ""
+    with pytest.raises(ValueError):
+        cv.conversations_filter({"agentId": "x' or 1 eq 1"}, None)
+    with pytest.raises(ValueError):
+        cv.conversations_filter({"status": "2"}, None)
+
+
+def test_omnichannel_shape_has_the_reference_defaults():
+    shaped = cv.omnichannel_conversation({"conversationid": "c", "channel": "chat", "statuscode": 2,
+                                          "createdon": "t"}, "session-3")
+    assert shaped["msdyn_ocliveworkitemid"] == "c" and shaped["msdyn_lastsessionid"] == "session-3"
+    assert shaped["StatusCode"] == 2 and shaped["CreatedOn"] == "t"

@@ -1,0 +1,145 @@
+"""Conversations in the workspace, pure: presence statuses, offers' countdowns, transcripts, the session context,
+and the ``Microsoft.Omnichannel`` answers' shapes. The page side is ``components.conversations``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+#: The reference's base presence statuses, in the header's order.
+PRESENCES = ("Available", "Busy", "Busy - DND", "Away", "Offline")
+DND = "Busy - DND"
+SESSION_TEMPLATE = "msdyn_chat_session"  # every channel's session template today (one per channel later)
+CONVERSATION_TAB = "msdyn_conversation"
+SUMMARY_TAB = "msdyn_customersummary"
+STATUS_NAMES = {1: "Open", 2: "Active", 3: "Waiting", 4: "Closed", 5: "Wrap-up"}
+CHANNEL_NAMES = {"chat": "Live chat", "sms": "SMS", "whatsapp": "WhatsApp", "facebook": "Facebook",
+                 "line": "LINE", "wechat": "WeChat", "teams": "Microsoft Teams"}
+TYPING_SHOWN_MS = 4000
+TYPING_SEND_EVERY_MS = 2000
+
+
+def parse_time_ms(iso: str | None) -> float | None:
+    """Milliseconds since the epoch of an ISO time from the server (``Z`` or an offset), ``None`` if absent."""
+    if not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000
+    except ValueError:
+        return None
+
+
+def seconds_left(expires_on: str | None, now_ms: float) -> int:
+    """Whole seconds until an offer expires (never negative; 0 when unknown)."""
+    at = parse_time_ms(expires_on)
+    return 0 if at is None else max(0, int((at - now_ms + 999) // 1000))
+
+
+def duration_text(since: str | None, now_ms: float) -> str:
+    """``45 s``, ``3 min``, ``2 h 5 min`` since ``since``."""
+    at = parse_time_ms(since)
+    if at is None:
+        return ""
+    seconds = max(0, int((now_ms - at) // 1000))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+def channel_name(channel: str | None) -> str:
+    return CHANNEL_NAMES.get(channel or "", channel or "")
+
+
+def session_context(conversation: dict) -> dict:
+    """The chat session's context: the template resolves its title and tabs from it."""
+    return {"entityId": conversation["conversationid"], "conversationId": conversation["conversationid"],
+            "customerName": conversation.get("customername") or conversation.get("customerhandle") or "Customer",
+            "channel": conversation.get("channel") or ""}
+
+
+@dataclass
+class Transcript:
+    """A conversation's messages by sequence: each once, in order, with delivery states moving forward only."""
+
+    messages: dict[int, dict] = field(default_factory=dict)
+
+    STATES = ("queued", "sent", "delivered", "read")
+
+    def add(self, message: dict) -> bool:
+        """Add a message (from the transcript or a push); ``False`` when its sequence is already there."""
+        sequence = message.get("sequence")
+        if not isinstance(sequence, int) or sequence in self.messages:
+            return False
+        self.messages[sequence] = dict(message)
+        return True
+
+    def mark(self, sequence: int, state: str) -> bool:
+        """Move a message's delivery state forward (``failed`` always applies); ``True`` when it changed."""
+        message = self.messages.get(sequence)
+        if message is None or message.get("deliverystate") == state:
+            return False
+        old = message.get("deliverystate")
+        if state != "failed" and old in self.STATES and state in self.STATES and \
+                self.STATES.index(state) < self.STATES.index(old):
+            return False
+        message["deliverystate"] = state
+        return True
+
+    def ordered(self) -> list[dict]:
+        return [self.messages[k] for k in sorted(self.messages)]
+
+    def position(self, sequence: int) -> int:
+        """Where a message of ``sequence`` goes among those shown (the count of smaller sequences)."""
+        return sum(1 for k in self.messages if k < sequence)
+
+
+class TypingThrottle:
+    """Send "the agent is typing" at most every ``every_ms`` (time passed in)."""
+
+    def __init__(self, every_ms: float = TYPING_SEND_EVERY_MS) -> None:
+        self.every_ms = every_ms
+        self._last: float | None = None
+
+    def should_send(self, now_ms: float) -> bool:
+        if self._last is not None and now_ms - self._last < self.every_ms:
+            return False
+        self._last = now_ms
+        return True
+
+    def reset(self) -> None:
+        self._last = None
+
+
+def omnichannel_conversation(conversation: dict, session_id: str | None = None) -> dict:
+    """One conversation as ``Microsoft.Omnichannel.getConversations`` answers it (the reference's default
+    attributes, plus ours)."""
+    return {"msdyn_ocliveworkitemid": conversation.get("conversationid"),
+            "msdyn_liveworkstreamid": conversation.get("channel"),
+            "msdyn_lastsessionid": session_id,
+            "StatusCode": conversation.get("statuscode"),
+            "CreatedOn": conversation.get("createdon"),
+            **conversation}
+
+
+def conversations_filter(query: object, own_id: str | None) -> str:
+    """The OData ``$filter`` for ``getConversations(input)``: ``agentId`` (required by the reference; ours
+    defaults to the signed-in agent) and ``status`` (a list of status codes)."""
+    query = query if isinstance(query, dict) else {}
+    agent = query.get("agentId") or own_id
+    parts = []
+    if isinstance(agent, str) and agent:
+        if not all(c.isalnum() or c == "-" for c in agent):
+            raise ValueError("agentId is a user id.")
+        parts.append(f"ownerid eq '{agent}'")
+    statuses = query.get("status")
+    if statuses is not None:
+        if not isinstance(statuses, list) or not all(isinstance(s, int) and not isinstance(s, bool)
+                                                     for s in statuses):
+            raise ValueError("status is a list of status codes (1 Open, 2 Active, 3 Waiting, 4 Closed, 5 Wrap-up).")
+        if statuses:
+            parts.append("(" + " or ".join(f"statuscode eq {s}" for s in statuses) + ")")
+    return " and ".join(parts)
