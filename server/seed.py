@@ -209,7 +209,7 @@ def _profiles(rng: random.Random, users: list[dict]) -> dict[str, list[dict]]:
                              "msdyn_generic_session"],
         "tabTemplates": ["msdyn_entityrecord", "msdyn_search", "msdyn_dashboard"],
         "channels": ["phone", "email"],
-        "productivityTools": ["smartassist", "knowledge", "notes"],
+        "productivityTools": ["smartassist", "agentscripts", "macros", "knowledge", "notes"],
         "inboxViews": ["my-active-cases"],
         "sessionRestore": True,
         "maxSessions": 10,

@@ -321,3 +321,11 @@ const Apm = {
 
 window.Microsoft = window.Microsoft || {};
 window.Microsoft.Apm = Apm;
+// runMacro(name): a Promise resolved with the success message or rejected with the error message (a string), as
+// documented; the macro runs in the focused session (components/productivity_pane.py).
+window.Microsoft.ProductivityMacros = {
+  runMacro: (macroName) => callAsync("runMacro", macroName).then((answer) => {
+    if (answer.ok) return answer.message;
+    throw answer.message;
+  }),
+};

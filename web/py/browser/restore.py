@@ -62,6 +62,8 @@ class PageRestore:
         self.workspace: Workspace | None = None
         self.view_state: dict[str, dict] = {}  # restored per-tab view state, for the pages as they open
         self.view_state_provider: Callable[[], dict] | None = None  # the pages' current view state, for saving
+        self.extras: dict[str, dict] = {}  # restored per-session extras (the productivity pane's state)
+        self.extras_provider: Callable[[], dict] | None = None  # the current per-session extras, for saving
         self.unavailable_tabs: set[str] = set()  # tabs shown as "no longer available"
         self.save_ms: list[float] = []  # how long the last saves took (for bench/restore.py)
         self._gates: dict[str, tuple[str, ...]] = {}
@@ -118,6 +120,7 @@ class PageRestore:
             self.notify(dropped_message(result.dropped), "restore_dropped")
         self.workspace = result.workspace
         self.view_state = dict(result.view_state or {})
+        self.extras = dict(getattr(result, "extras", None) or {})
         tabs = result.workspace.tabs
         self.unavailable_tabs = {tab_id for tab_id, view in self.view_state.items()
                                  if isinstance(view, dict) and "unavailable" in view and tab_id in tabs}
@@ -168,10 +171,11 @@ class PageRestore:
             return
         started = js.performance.now()
         views = self.view_state_provider() if self.view_state_provider is not None else None
+        extras = self.extras_provider() if self.extras_provider is not None else None
         if not self._slot_exists and len(ws.sessions) == 1 and len(ws.tabs) == 1 and not views:
             self.debouncer.done()  # a new browser tab with nothing open: no slot to litter the reopen offers
             return
-        result = self.store.save(ws, view_state=views)
+        result = self.store.save(ws, view_state=views, extras=extras)
         self.debouncer.done()
         if result:
             self._slot_exists = True

@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # types only: these modules import this one (or the page's ed
     from casework.settings import UserSettings
     from components.dialog import Dialogs
     from components.header import HeaderTools
+    from components.productivity_pane import ProductivityPane
     from components.workspace_view import WorkspaceView
 
 @dataclass
@@ -74,6 +75,7 @@ class Services:
             until started after the first paint.
         conversations: The conversation desk (``components.conversations.ConversationDesk``: presence, offers,
             conversation sessions), ``None`` until started after the first paint.
+        pane: The productivity pane (``components.productivity_pane.ProductivityPane``), set at boot.
 
     New shared services get a typed field here (the push connection, presence, the inbox, the productivity pane),
     never a string key.
@@ -96,6 +98,7 @@ class Services:
     user_names: dict[str, str] | None = None
     push: PushClient | None = None
     conversations: Any = None
+    pane: ProductivityPane | None = None
 
     def open(self, target: NavTarget, source: NavSource | str) -> tuple[str, str] | None:
         """Navigate by the navigation rules; a refused navigation (a limit) becomes a notice. Returns
