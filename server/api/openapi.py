@@ -167,7 +167,8 @@ def build_document() -> dict:
         "responses": {"200": _json({"type": "object", "required": ["value"], "properties": {"value": {
             "type": "array", "items": {"type": "object", "required": ["entity", "id", "title", "score", "snippet"],
                                        "properties": {"snippet": {"type": "array", "items": {
-                                           "type": "object", "required": ["text", "match"]}}}}}}}),
+                                           "type": "object", "required": ["text", "match"]}},
+                                           "details": {"type": "object"}}}}}}),
             "400": _error("Invalid query"), "503": _error("Query stopped: over the time budget"), **COMMON_ERRORS},
     }}
     card = {"type": "object", "required": ["id", "title", "confidence", "keyphrases", "summary"], "properties": {

@@ -1,5 +1,6 @@
 """``GET /api/search?q=...&entities=incident,account,contact,knowledgearticle&top=10``: relevance-ranked hits with
-snippets as text segments (``[{"text", "match"}]``), never HTML."""
+snippets as text segments (``[{"text", "match"}]``), never HTML, and ``details``: the facts that tell hits apart
+(``server.db.search_details``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from starlette.routing import Route
 
 from server.api.common import Call, FastJSONResponse, budgeted, endpoint
 from server.db.search import SOURCES, engine_for
+from server.db.search_details import hit_details
 from server.errors import ApiError
 
 MAX_TOP = 50
@@ -33,8 +35,10 @@ def search(call: Call) -> Response:
     database = call.database
     with database.engine.connect() as conn, budgeted(database, conn):
         hits = engine_for(database.dialect).search(conn, q, list(dict.fromkeys(entities)), int(top_text))
+        details = hit_details(conn, hits)
     return FastJSONResponse({"value": [
-        {"entity": h.entity, "id": h.id, "title": h.title, "score": round(h.score, 6), "snippet": h.snippet}
+        {"entity": h.entity, "id": h.id, "title": h.title, "score": round(h.score, 6), "snippet": h.snippet,
+         "details": details.get((h.entity, h.id), {})}
         for h in hits
     ]}, headers={"Cache-Control": "no-store"})
 

@@ -44,6 +44,7 @@ class FormHostTestkit(Page):
         self.ensure_saved_calls = 0
         self._callbacks: list[Callable[[dict | None], None]] = []
         self._disposers: list[Callable[[], None]] = []
+        self._view_states: list[Callable[[], dict | None]] = []
         self.toolbar: Any = None
         self.side: Any = None
 
@@ -62,6 +63,18 @@ class FormHostTestkit(Page):
 
     def add_disposer(self, callback: Callable[[], None]) -> None:
         self._disposers.append(callback)
+
+    def set_extension_dirty(self, key: str, dirty: bool) -> None:
+        self.set_dirty(dirty)
+
+    def add_view_state(self, getter: Callable[[], dict | None]) -> None:
+        self._view_states.append(getter)
+
+    def view_state(self) -> dict | None:
+        state: dict = {}
+        for getter in self._view_states:
+            state.update(getter() or {})
+        return state or None
 
     # -- the page
     def mount(self, panel: Any) -> None:

@@ -7,6 +7,7 @@ import asyncio
 from hypothesis import given
 from hypothesis import strategies as st
 
+from casework import search
 from casework.search import (
     MAX_TOP,
     PAGE_SIZE,
@@ -154,3 +155,32 @@ def test_a_snippet_that_is_the_title_highlights_the_title_instead():
     other = parse_hit(raw("knowledgearticle", "k-1", "Fix printers", [{"text": "the printer", "match": True}]))
     assert same.snippet_is_title and not other.snippet_is_title
     assert not parse_hit(raw("incident", "c-2", "X", [])).snippet_is_title
+
+
+# -- what tells look-alike hits apart ------------------------------------------------------------------------------
+def test_a_case_hit_shows_number_customer_status_owner_and_date() -> None:
+    hit = search.parse_hit({"entity": "incident", "id": "c1", "title": "Printer shows offline", "snippet": [],
+                            "details": {"number": "CAS-01001-AB", "customer": "Contoso", "statecode": 0,
+                                        "statuscode": 2, "owner": "Agent 6 Rossi",
+                                        "modifiedon": "2026-10-20T04:01:00Z"}})
+    assert hit is not None
+    assert hit.facts == ("CAS-01001-AB", "Contoso", "On hold", "Owner Agent 6 Rossi", "20 Oct 2026")
+
+
+def test_a_closed_case_shows_its_state_and_empty_facts_are_left_out() -> None:
+    assert search.facts_of("incident", {"number": "CAS-2", "statecode": 1, "statuscode": 5, "owner": ""}) == (
+        "CAS-2", "Resolved")
+
+
+def test_contacts_accounts_and_articles_show_what_tells_them_apart() -> None:
+    assert search.facts_of("contact", {"account": "Fabrikam", "email": "ana@fabrikam.example"}) == (
+        "Fabrikam", "ana@fabrikam.example")
+    assert search.facts_of("account", {"number": "ACC-7", "city": "Lyon", "email": None}) == ("ACC-7", "Lyon")
+    assert search.facts_of("knowledgearticle", {"number": "KA-1", "statecode": 3}) == ("KA-1", "Published")
+
+
+def test_malformed_details_show_no_facts() -> None:
+    assert search.facts_of("incident", None) == ()
+    assert search.facts_of("incident", {"number": 5, "statecode": True, "modifiedon": "yesterday"}) == ()
+    hit = search.parse_hit({"entity": "account", "id": "a", "title": "A", "details": "x"})
+    assert hit is not None and hit.facts == ()

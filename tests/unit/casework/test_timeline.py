@@ -174,3 +174,44 @@ def test_draft_bodies_pass_the_servers_own_validation() -> None:
     for kind in tl.DRAFT_KINDS:
         entity_set, body = tl.draft_body(kind, "incident", guid, "Subject", "Text", "+1 555")
         validate_body(ENTITY_SETS[entity_set], body, creating=True)  # raises on a field the server refuses
+
+
+# -- unsaved drafts of the add bar -----------------------------------------------------------------------------------
+CASE_ID = "7b1c0d5e-0000-4000-8000-000000000001"
+
+
+def test_an_empty_draft_is_not_unsaved_and_keeps_nothing() -> None:
+    draft = tl.TimelineDraft("note", "  ", "\n", "", CASE_ID)
+    assert not draft.unsaved and draft.to_state() is None
+    assert not tl.TimelineDraft("task", phone="555", record_id=CASE_ID).unsaved  # a phone only counts for a call
+    assert tl.TimelineDraft("phonecall", phone="555", record_id=CASE_ID).unsaved
+
+
+def test_a_typed_draft_round_trips_through_the_view_state() -> None:
+    draft = tl.TimelineDraft("phonecall", "Call back", "about the refund", "+1 555 0100", CASE_ID)
+    state = draft.to_state()
+    assert state is not None and tl.holds_unsaved(state)
+    assert tl.parse_timeline_draft(state, CASE_ID.upper()) == tl.TimelineDraft(
+        "phonecall", "Call back", "about the refund", "+1 555 0100", CASE_ID.upper())
+
+
+def test_a_note_keeps_no_phone_number() -> None:
+    state = tl.TimelineDraft("note", "", "half a note", "555", CASE_ID).to_state()
+    assert state == {"timeline_draft": {"kind": "note", "subject": "", "text": "half a note", "phone": "",
+                                        "id": CASE_ID}}
+
+
+def test_a_draft_for_another_record_or_malformed_is_dropped() -> None:
+    state = tl.TimelineDraft("note", "", "text", "", CASE_ID).to_state()
+    assert tl.parse_timeline_draft(state, "another-id") is None
+    assert tl.parse_timeline_draft(state, None) is None
+    for bad in (None, [], {"timeline_draft": "x"}, {"timeline_draft": {"kind": "letter", "text": "x", "id": CASE_ID}},
+                {"timeline_draft": {"kind": "note", "text": 5, "id": CASE_ID}}):
+        assert tl.parse_timeline_draft(bad, CASE_ID) is None
+    long = tl.parse_timeline_draft({"timeline_draft": {"kind": "task", "subject": "s" * 1000, "id": CASE_ID}}, CASE_ID)
+    assert long is not None and len(long.subject) == 300
+
+
+def test_holds_unsaved_knows_form_and_timeline_drafts() -> None:
+    assert tl.holds_unsaved({"draft": {}}) and tl.holds_unsaved({"timeline_draft": {}})
+    assert not tl.holds_unsaved({"scroll": 4}) and not tl.holds_unsaved(None)

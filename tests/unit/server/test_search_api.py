@@ -96,3 +96,20 @@ def test_a_whole_word_ranks_its_own_matches_and_a_partial_word_still_finds_longe
     assert {"Qzv Bakery North", "Qzv Bakery South"} <= whole
     if backend == "sqlite":
         assert "Qzv Bakeryworks" not in whole  # the exact word filled the candidates; no prefix merge was needed
+
+
+def test_each_hit_carries_the_facts_that_tell_look_alike_records_apart(agent: TestClient) -> None:
+    hits = search(agent, q="printer offline", entities="incident", top=20)
+    cases = [h for h in hits if h["entity"] == "incident"]
+    assert len(cases) >= 2
+    numbers = {h["details"]["number"] for h in cases}
+    assert len(numbers) == len(cases)  # every case by its own number
+    for hit in cases:
+        details = hit["details"]
+        assert details["number"].startswith("CAS-") and details["customer"] and "owner" in details
+        assert isinstance(details["statuscode"], int) and details["modifiedon"].endswith("Z")
+    name = agent.get("/api/contacts", params={"$top": 1, "$select": "fullname"}).json()["value"][0]["fullname"]
+    contacts = search(agent, q=name, entities="contact", top=5)
+    assert contacts and all("email" in h["details"] and "account" in h["details"] for h in contacts)
+    accounts = search(agent, q="contos", entities="account")
+    assert accounts and all(h["details"]["number"] for h in accounts)

@@ -9,9 +9,10 @@ how many hits it shows in :class:`ResultsState`, which is also its saved view st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 
-from casework.entities import entity
+from casework.entities import ARTICLE_STATE, CASE_STATE, CASE_STATUS, entity
 
 MIN_QUERY = 2  # one letter matches half the database: suggestions start at two
 MAX_QUERY = 200  # the server's limit (server/api/search.py)
@@ -69,10 +70,17 @@ class Hit:
     title: str
     score: float
     snippet: tuple[tuple[str, bool], ...]
+    facts: tuple[str, ...] = field(default=())  # what tells it apart from look-alikes (see ``facts_of``)
 
     @property
     def key(self) -> str:
         return f"{self.entity}:{self.id}"
+
+    @property
+    def snippet_text(self) -> str:
+        """The snippet as plain text, at most 140 characters (a lookup option shows it under its facts)."""
+        text = " ".join("".join(part for part, _ in self.snippet).split())
+        return text if len(text) <= 140 else text[:139].rstrip() + "…"
 
     @property
     def snippet_is_title(self) -> bool:
@@ -99,7 +107,8 @@ def parse_hit(raw: object) -> Hit | None:
     title = raw.get("title")
     score = raw.get("score")
     return Hit(name, record_id, title if isinstance(title, str) and title else entity(name).singular,
-               float(score) if isinstance(score, int | float) else 0.0, tuple(segments))
+               float(score) if isinstance(score, int | float) else 0.0, tuple(segments),
+               facts_of(name, raw.get("details")))
 
 
 def parse_hits(raw: object) -> list[Hit]:
@@ -226,3 +235,54 @@ def results_target_context(query: str) -> dict:
 def results_title(query: str) -> str:
     """The results tab's title."""
     return f"Search: {normalize_query(query)}"
+
+
+# -- what tells look-alike hits apart ------------------------------------------------------------------------------
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _text(details: dict, key: str) -> str:
+    value = details.get(key)
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def _label(choices: tuple, value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return ""
+    return next((label for code, label in choices if code == value), "")
+
+
+def _date(value: object) -> str:
+    if not isinstance(value, str):
+        return ""
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
+
+
+def facts_of(logical: str, details: object) -> tuple[str, ...]:
+    """The short facts a result row or lookup option shows after the title, in this order: a case's number,
+    customer, status (the state when it is not active, else the status reason), owner and last change; a contact's
+    account and e-mail; an account's number, city and e-mail; an article's number and state. Empty facts are left
+    out; anything malformed is ignored."""
+    if not isinstance(details, dict):
+        return ()
+    if logical == "incident":
+        state = details.get("statecode")
+        status = (_label(CASE_STATUS, details.get("statuscode")) if state == 0
+                  else _label(CASE_STATE, state)) or _label(CASE_STATE, state)
+        owner = _text(details, "owner")
+        values = [_text(details, "number"), _text(details, "customer"), status,
+                  f"Owner {owner}" if owner else "", _date(details.get("modifiedon"))]
+    elif logical == "contact":
+        values = [_text(details, "account"), _text(details, "email")]
+    elif logical == "account":
+        values = [_text(details, "number"), _text(details, "city"), _text(details, "email")]
+    elif logical == "knowledgearticle":
+        values = [_text(details, "number"), _label(ARTICLE_STATE, details.get("statecode")),
+                  _date(details.get("modifiedon"))]
+    else:
+        values = []
+    return tuple(value for value in values if value)

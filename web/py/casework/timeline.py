@@ -290,3 +290,58 @@ def draft_body(kind: str, regarding_logical: str, regarding_id: str, subject: st
         if phone:
             body["phonenumber"] = phone
     return draft.entity_set, body
+
+
+# -- unsaved drafts of the add bar -----------------------------------------------------------------------------------
+# A half-typed note, task or phone call is an unsaved change like a form's draft: it marks the tab, triggers the
+# close warning and comes back after a reload. It lives in the form page's view state under ``DRAFT_STATE_KEY``.
+DRAFT_STATE_KEY = "timeline_draft"
+_DRAFT_LIMITS = {"subject": 300, "text": 100_000, "phone": 50}
+
+
+@dataclass(frozen=True)
+class TimelineDraft:
+    """What the agent typed in the timeline's add bar, for the record ``record_id``."""
+
+    kind: str
+    subject: str = ""
+    text: str = ""
+    phone: str = ""
+    record_id: str = ""
+
+    @property
+    def unsaved(self) -> bool:
+        """Whether anything was typed (an opened but empty draft loses nothing when closed)."""
+        return bool(self.subject.strip() or self.text.strip() or (self.kind == "phonecall" and self.phone.strip()))
+
+    def to_state(self) -> dict | None:
+        """The JSON object kept in the view state (``None`` when there is nothing to keep)."""
+        if not self.unsaved:
+            return None
+        return {DRAFT_STATE_KEY: {"kind": self.kind, "subject": self.subject, "text": self.text,
+                                  "phone": self.phone if self.kind == "phonecall" else "",
+                                  "id": self.record_id}}
+
+
+def parse_timeline_draft(state: object, record_id: str | None) -> TimelineDraft | None:
+    """The timeline draft in a restored view state, if it is one for ``record_id``; tolerant of anything malformed
+    (returns ``None``, never raises)."""
+    if not isinstance(state, dict) or not record_id:
+        return None
+    raw = state.get(DRAFT_STATE_KEY)
+    if not isinstance(raw, dict) or raw.get("kind") not in DRAFT_KINDS:
+        return None
+    if str(raw.get("id") or "").lower() != record_id.lower():
+        return None
+    values = {}
+    for name, limit in _DRAFT_LIMITS.items():
+        value = raw.get(name, "")
+        values[name] = value[:limit] if isinstance(value, str) else ""
+    draft = TimelineDraft(str(raw["kind"]), values["subject"], values["text"], values["phone"], record_id)
+    return draft if draft.unsaved else None
+
+
+def holds_unsaved(state: object) -> bool:
+    """Whether a restored view state holds unsaved work (a form's draft or a timeline draft) before its page
+    mounts."""
+    return isinstance(state, dict) and ("draft" in state or DRAFT_STATE_KEY in state)

@@ -12,6 +12,9 @@ first render, with itself as the host. An extension adds command buttons to ``ho
   False when the agent cancelled or the save failed (the action must not run then)
 * ``host.apply_record(record)``: the record an action returned (new ETag, new state) replaces the form's copy
 * ``host.add_disposer(callback)``: called when the form goes away (unsubscribe from the bus, timers)
+* ``host.set_extension_dirty(key, dirty)``: the extension holds unsaved work (the tab is marked, closing asks)
+* ``host.add_view_state(getter)``: ``getter()`` adds keys to the view state session restore keeps; they come back
+  in ``host.initial_state`` after a reload
 
 Register with :func:`extend_form` in ``components/registry.py``.
 """

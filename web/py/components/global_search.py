@@ -49,6 +49,11 @@ def snippet_nodes(hit: Hit, css_class: str = "search-snippet") -> Any:
     return h("span", {"class": css_class}, [h("mark", None, text) if match else text for text, match in hit.snippet])
 
 
+def facts_node(facts: tuple[str, ...] | list[str], css_class: str = "search-facts") -> Any:
+    """What tells a hit apart from look-alikes (``casework.search.facts_of``), as text: "CAS-1 · Contoso · …"."""
+    return h("span", {"class": css_class}, " · ".join(facts)) if facts else None
+
+
 def title_and_snippet(hit: Hit, title_class: str) -> list:
     """The title (highlighted when the snippet is the title itself, so it is not repeated) and the snippet."""
     if hit.snippet_is_title:
@@ -191,7 +196,7 @@ class GlobalSearch:
     def _option(self, index: int, hit: Hit) -> Any:
         option = h("div", {"class": "search-option", "role": "option", "id": f"global-search-option-{index}",
                            "aria-selected": "false", "data-entity": hit.entity, "data-id": hit.id},
-                   title_and_snippet(hit, "search-option-title"))
+                   title_and_snippet(hit, "search-option-title"), facts_node(hit.facts))
         on(option, "click", lambda _event, i=index: self._choose(i))
         self._options.append(option)
         return option

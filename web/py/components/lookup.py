@@ -20,6 +20,7 @@ from apm.navigation import NavSource
 from browser.dom import build, clear, h, on, scroll_into_view
 from casework.entities import BY_SET, ENTITIES, FormField, entity
 from casework.records import RecordError, odata_literal
+from casework.search import parse_hit
 
 DEBOUNCE_S = 0.15
 MAX_OPTIONS = 8
@@ -60,8 +61,10 @@ async def search_targets(services: Any, f: FormField, text: str) -> list[dict]:
     text = text.strip()
     logicals = [BY_SET[s].logical for s in f.target if s in BY_SET]
     if set(logicals) <= {"account", "contact", "incident"} and text:
-        hits = await services.client.search(text, logicals, top=MAX_OPTIONS)
-        found = [{"id": hit["id"], "type": hit["entity"], "name": hit["title"]} for hit in hits]
+        hits = [hit for hit in map(parse_hit, await services.client.search(text, logicals, top=MAX_OPTIONS)) if hit]
+        found = [{"id": hit.id, "type": hit.entity, "name": hit.title, "facts": hit.facts,
+                  "snippet": "" if hit.snippet_is_title else hit.snippet_text}
+                 for hit in hits]
     else:
         found = []
         for logical in logicals:
@@ -232,7 +235,11 @@ class Lookup:
                             "aria-selected": "false", "data-id": option["id"]},
                      h("span", {"class": "lookup-option-name"}, option["name"]),
                      h("span", {"class": "lookup-option-type"}, entity(option["type"]).singular)
-                     if several_types else None)
+                     if several_types else None,
+                     h("span", {"class": "lookup-option-facts"}, " · ".join(option["facts"]))
+                     if option.get("facts") else None,
+                     h("span", {"class": "lookup-option-snippet"}, option["snippet"])
+                     if option.get("snippet") else None)
             # mousedown, not click: the input keeps focus, so blur does not close the list first
             on(item, "mousedown", lambda event, i=index: (event.preventDefault(), self._pick(i)))
             self.listbox.appendChild(item)
@@ -291,9 +298,10 @@ class Lookup:
         option = self.options[index]
         self._generation += 1
         self._open(False)
-        self.value = dict(option)
+        value = {key: option[key] for key in ("id", "type", "name")}  # the facts were for telling options apart
+        self.value = dict(value)
         self._show_value()
-        self.on_change(dict(option))
+        self.on_change(dict(value))
 
     def _clear(self) -> None:
         self._generation += 1

@@ -38,6 +38,7 @@ from casework.entities import entity
 from casework.profile import Agent
 from casework.recordbus import RecordBus
 from casework.records import NotSignedInError, RecordClient, RecordError
+from casework.timeline import holds_unsaved
 
 if TYPE_CHECKING:  # types only: these modules import this one (or the page's edge), never the other way at run time
     from apm.facade import Apm
@@ -268,7 +269,7 @@ class PageHost:
             return
         if self.defer_hidden and page is None and not refreshed and workspace.focused_tab_id != tab_id:
             self._pending[tab_id] = panel
-            if "draft" in (self._initial.get(tab_id) or {}):
+            if holds_unsaved(self._initial.get(tab_id)):
                 self.dirty_changed(tab_id, True)  # its restored draft is unsaved, shown or not
             return
         self._pending.pop(tab_id, None)
@@ -297,7 +298,7 @@ class PageHost:
     def is_dirty(self, tab_id: str) -> bool:
         page = self.pages.get(tab_id)
         if page is None and tab_id in self._pending:
-            return "draft" in (self._initial.get(tab_id) or {})
+            return holds_unsaved(self._initial.get(tab_id))
         return bool(page and page.dirty)
 
     def dirty_tabs(self, session_id: str) -> list[str]:

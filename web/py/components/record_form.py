@@ -253,6 +253,8 @@ class RecordFormPage(Page):
         self._subscribed_id: str | None = None
         self._pending_theirs: dict | None = None
         self._request: Any = None  # the first GET, started before the form builds its DOM (``start_now``)
+        self._extension_dirty: dict[str, bool] = {}  # unsaved work of extensions (the timeline's draft), by key
+        self._extension_states: list[Callable[[], dict | None]] = []
 
     # -- host contract of form extensions
     @property
@@ -273,6 +275,19 @@ class RecordFormPage(Page):
     def add_disposer(self, callback: Callable[[], None]) -> None:
         """Called when the form goes away."""
         self._disposers.append(callback)
+
+    def set_extension_dirty(self, key: str, dirty: bool) -> None:
+        """An extension holds unsaved work (or no longer does): the tab is dirty while the form or any of them is."""
+        self._extension_dirty[key] = dirty
+        self._update_dirty()
+
+    def add_view_state(self, getter: Callable[[], dict | None]) -> None:
+        """``getter()`` adds its keys to the form's view state (session restore); ``host.initial_state`` is what
+        came back."""
+        self._extension_states.append(getter)
+
+    def _update_dirty(self) -> None:
+        self.set_dirty(self.state.dirty or any(self._extension_dirty.values()))
 
     async def ensure_saved(self) -> bool:
         """Before an action: save pending edits. False when there is no saved record or the save failed."""
@@ -378,6 +393,11 @@ class RecordFormPage(Page):
         draft = self.state.draft(self._touched or _now_ms())
         if draft:
             state.update(draft)
+        for getter in self._extension_states:
+            try:
+                state.update(getter() or {})
+            except Exception as error:  # one extension must not lose the form's draft
+                js.console.error(f"form extension view state: {error!r}")
         if self._scroll:
             state["scroll"] = int(self._scroll)
         if self.record_id and not self.params.get("entityId"):
@@ -450,7 +470,7 @@ class RecordFormPage(Page):
             lookup.set_value({"id": owner_id, "type": "systemuser", "name": None})
         if base:
             self.set_title(title)
-        self.set_dirty(self.state.dirty)
+        self._update_dirty()
         self.save_button.disabled = self._saving
 
     def _first_render_done(self) -> None:
@@ -558,7 +578,7 @@ class RecordFormPage(Page):
         self._touched = _now_ms()
         if self.state.dirty and self.status.textContent in ("Saved.", "Reloaded.", "No changes to save."):
             self.status.textContent = ""  # that was about the record before this edit
-        self.set_dirty(self.state.dirty)
+        self._update_dirty()
         self.state_changed()
 
     def _scrolled(self) -> None:

@@ -25,7 +25,7 @@ from casework.search import (
     results_target_context,
     results_title,
 )
-from components.global_search import snippet_nodes, title_and_snippet
+from components.global_search import facts_node, snippet_nodes, title_and_snippet
 from components.pages import Page
 
 
@@ -112,7 +112,7 @@ class SearchPage(Page):
                    h("span", {"class": "search-result-type"}, meta.singular))
         on(button, "click", lambda _event, i=index: self._open(i))
         snippet = None if hit.snippet_is_title or not hit.snippet else snippet_nodes(hit)
-        return h("li", {"class": "search-result"}, button, snippet)
+        return h("li", {"class": "search-result"}, button, facts_node(hit.facts, "search-result-facts"), snippet)
 
     # -- actions ---------------------------------------------------------------------------------------------------
 

@@ -58,6 +58,7 @@ class TimelinePanel:
         self.expanded: set[str] = set()
         self.names: dict[str, str] = {}
         self.draft_kind: str | None = None
+        self._typed_kind: str | None = None  # the kind the kept text was typed for (also while the draft is closed)
         self._loading = False
         self._reload_again = False
         # The first page's request leaves before the panel builds its DOM (see ``start_now``).
@@ -66,12 +67,18 @@ class TimelinePanel:
         for entity_set in tl.TIMELINE_SETS:
             host.add_disposer(self.services.bus.subscribe(self._on_change, entity_set=entity_set))
         host.add_disposer(host.on_record(self._on_record))
+        host.add_view_state(self._draft_state)
         self._loaded_for = host.record_id
         self._statecode = (host.record or {}).get("statecode", _UNKNOWN)
         if host.record_id:
             self.reload()
         else:
             self._render()
+        restored = tl.parse_timeline_draft(host.initial_state, host.record_id)
+        if restored is not None:  # typed before the reload: open again with the text, unsaved
+            self.subject.value, self.text.value, self.phone.value = restored.subject, restored.text, restored.phone
+            self._toggle_draft(restored.kind, focus=False)
+            self._draft_changed()
 
     # -- building ---------------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -105,6 +112,7 @@ class TimelinePanel:
         self.phone_row, self.form_error, self.save = refs["phone-row"], refs["form-error"], refs["save"]
         self._draft_wired = False
         on(self.root, "click", self._clicked)
+        on(self.draft, "input", lambda _event: self._draft_changed())
         self.host.side.appendChild(self.root)
 
     def _draft_spec(self, form_id: str) -> list:
@@ -152,11 +160,29 @@ class TimelinePanel:
             self._close_draft(clear_text=True)
 
     # -- the add bar ------------------------------------------------------------------------------------------
-    def _toggle_draft(self, kind: str) -> None:
+    def current_draft(self) -> tl.TimelineDraft | None:
+        """What is typed in the add bar (kept while the draft is closed with Escape), or ``None``."""
+        kind = self.draft_kind or self._typed_kind
+        if kind is None:
+            return None
+        return tl.TimelineDraft(kind, str(self.subject.value), str(self.text.value), str(self.phone.value),
+                                str(self.host.record_id or ""))
+
+    def _draft_state(self) -> dict | None:
+        draft = self.current_draft()
+        return draft.to_state() if draft is not None else None
+
+    def _draft_changed(self) -> None:
+        """After typing, saving or cancelling: the tab's unsaved marker and session restore follow the draft."""
+        draft = self.current_draft()
+        self.host.set_extension_dirty("timeline", bool(draft and draft.unsaved))
+        self.host.state_changed()
+
+    def _toggle_draft(self, kind: str, focus: bool = True) -> None:
         if self.draft_kind == kind:
             self._close_draft(clear_text=False)
             return
-        self.draft_kind = kind
+        self.draft_kind = self._typed_kind = kind
         draft = tl.DRAFT_KINDS[kind]
         if not self._draft_wired:  # the draft's keys from its first opening on
             self._draft_wired = True
@@ -179,7 +205,9 @@ class TimelinePanel:
             self.text.removeAttribute("aria-required")
         self.phone_row.hidden = kind != "phonecall"
         self._show_errors({})
-        (self.text if kind == "note" else self.subject).focus()
+        if focus:
+            (self.text if kind == "note" else self.subject).focus()
+        self._draft_changed()  # the same text, now of this kind
 
     def _close_draft(self, clear_text: bool) -> None:
         kind = self.draft_kind
@@ -191,6 +219,8 @@ class TimelinePanel:
             for field in (self.subject, self.text, self.phone):
                 field.value = ""
             self._show_errors({})
+            self._typed_kind = None
+            self._draft_changed()
         if kind is not None:
             self.add_buttons[kind].focus()
 
