@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Match, Route
 
+from server import wheels as wheel_index
 from server.api import auth as auth_api
 from server.api import channels as channels_api
 from server.api import conversations as conversations_api
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                   *channels_api.routes, *suggestions.routes, *emails.routes, *records.routes]
     routes = [
         *push.routes,
+        *wheel_index.routes,  # micropip's index of wheels/ (server/wheels.py)
         *api_routes,
         Route("/api/{rest:path}", api_not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         Route("/app.zip", serve_app_zip, methods=["GET", "HEAD"]),

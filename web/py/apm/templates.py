@@ -338,6 +338,9 @@ BUILTIN_TAB_TEMPLATES = (
     TabTemplate("msdyn_webresource", "Web resource", PageType.WEB_RESOURCE, title="{title}"),
     TabTemplate("msdyn_custompage", "Custom page", PageType.CUSTOM, title="{title}"),
     TabTemplate("msdyn_website", "Website", PageType.WEBSITE, title="{title}"),
+    # The developer console (components.console): a REPL in the page's own Python.
+    TabTemplate("casework_console", "Python console", PageType.CUSTOM, title="Python console",
+                params={"name": "casework_console"}),
     # The reference's knowledge search tab ("Knowledge Search (Web Resource)"): ``data`` is the search text.
     TabTemplate(
         "msdyn_omnichannel_kbsearch",

@@ -19,7 +19,7 @@ import apm
 from apm.facade import Apm
 from apm.model import HOME_TAB_ID, Workspace
 from app import handle
-from browser import apm_bridge, keyboard, push_socket
+from browser import apm_bridge, console_runtime, keyboard, push_socket
 from browser.dom import by_id, h
 from browser.peers import PeerPresence
 from browser.restore import PageRestore
@@ -29,7 +29,7 @@ from casework.peers import SlotChoice
 from casework.profile import Agent, parse_me
 from casework.recordbus import RecordBus
 from casework.records import RecordClient
-from components import conversations, header, productivity_pane, xrm_host
+from components import console, conversations, header, productivity_pane, xrm_host
 from components.dialog import Dialogs
 from components.notices import Notices
 from components.pages import PageHost, Services, spawn
@@ -92,6 +92,10 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
     host = PageHost(services, render_fallback, restore.view_state if restore else None)
     register_pages(host)
     conversations.register(host)  # the conversation session's tabs
+    console.install(services, {"apm": apm, "client": client, "handle": handle, "services": services,
+                               "workspace": workspace, "csrf": agent.csrf_token},
+                    host.register)  # the developer console (issue 19)
+    console.prepare(console_runtime.prepare)  # micropip, requests, pyodide-http: at the console's first input
     for name in list(getattr(js.window, "caseworkExtensions", None) or []):  # only what app.zip holds (app.handle)
         importlib.import_module(str(name)).install(handle)
     if restore:

@@ -33,10 +33,11 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("/", "focus_search", "Search records (global search)", while_typing=False),
     Shortcut("Alt+M", "open_sitemap", "Open the site map"),
     Shortcut("?", "show_shortcuts", "Show keyboard shortcuts", while_typing=False),
+    Shortcut("Ctrl+Shift+P", "open_console", "Open the Python console (supervisors and administrators)"),
 )
 
 # Actions the page's UI performs (the browser layer registers them); :func:`run` performs the others.
-UI_ACTIONS = frozenset({"focus_search", "open_sitemap", "show_shortcuts"})
+UI_ACTIONS = frozenset({"focus_search", "open_sitemap", "show_shortcuts", "open_console"})
 
 _BY_CHORD = {shortcut.keys.lower(): shortcut for shortcut in SHORTCUTS}
 

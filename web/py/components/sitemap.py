@@ -46,6 +46,15 @@ SITEMAP: tuple[tuple[str, tuple[SiteMapItem, ...]], ...] = (
 )
 
 
+def tool_groups(services: Services) -> tuple[tuple[str, tuple[SiteMapItem, ...]], ...]:
+    """The "Tools" group, for agents whose roles allow it (the Python console: ``components.console``)."""
+    from components import console
+
+    if not console.may_script(services):
+        return ()
+    return (("Tools", (SiteMapItem(console.TITLE, console.target(), NavSource.SITEMAP_PAGE),)),)
+
+
 class SiteMap:
     """Builds the menu next to ``#sitemap-button`` and runs it (see the module docstring)."""
 
@@ -55,7 +64,7 @@ class SiteMap:
         self.items: list[Any] = []
         self.menu = h("div", {"id": MENU_ID, "class": "sitemap-menu", "role": "menu", "aria-label": "Site map",
                               "hidden": True})
-        for heading, entries in SITEMAP:
+        for heading, entries in (*SITEMAP, *tool_groups(services)):
             heading_id = f"sitemap-group-{heading.lower()}"
             group = h("div", {"class": "sitemap-group", "role": "group", "aria-labelledby": heading_id},
                       h("div", {"class": "sitemap-heading", "id": heading_id, "role": "presentation"}, heading))
