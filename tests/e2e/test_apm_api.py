@@ -277,8 +277,8 @@ def test_calls_before_the_engine_is_ready_throw_not_ready_naming_the_ready_promi
 def test_refresh_tab_reloads_its_panel_and_says_so(page: Page) -> None:
     # A custom page (the generic panel renders it and counts its loads; record forms reload their record instead)
     page.evaluate("(input) => Microsoft.Apm.createSession(input)", CASE)
-    tab_id = page.evaluate("""() => Microsoft.Apm.createTab({templateName: "msdyn_customersummary",
-                                                          appContext: {conversationId: "conv-1"}})""")
+    tab_id = page.evaluate("""() => Microsoft.Apm.createTab({templateName: "msdyn_custompage",
+                                                          appContext: {title: "Loads", name: "loads"}})""")
     events(page)
     page.evaluate("(id) => Microsoft.Apm.refreshTab(id)", tab_id)
     assert events(page) == ["tab.refreshed"]
