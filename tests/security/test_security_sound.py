@@ -181,13 +181,24 @@ SINKS = re.compile(r"innerHTML|outerHTML|insertAdjacentHTML|document\.write|srcd
                    r"|parseFromString|setHTMLUnsafe|createElement\(\s*['\"]script|\beval\(|new Function\(")
 
 
+# The one place allowed to evaluate code: the developer console runs what its user (a supervisor or admin, in
+# their own page, with their own session) types; that is its purpose (docs/console.md, docs/security.md). It is
+# still scanned for every HTML sink.
+EVAL_ALLOWED = {"web/py/casework/console.py"}
+HTML_SINKS = re.compile(SINKS.pattern.replace(r"|\beval\(", ""))
+
+
 def test_no_html_sinks_anywhere_in_our_web_code() -> None:
-    offenders = [
-        str(path.relative_to(REPO_ROOT)) for path in WEB.rglob("*")
-        if path.is_file() and "vendor" not in path.relative_to(WEB).parts
-        and path.suffix in {".js", ".mjs", ".py", ".html"} and SINKS.search(path.read_text())
-    ]
+    offenders = []
+    for path in WEB.rglob("*"):
+        if not path.is_file() or "vendor" in path.relative_to(WEB).parts or path.suffix not in {
+                ".js", ".mjs", ".py", ".html"}:
+            continue
+        name = str(path.relative_to(REPO_ROOT))
+        if (HTML_SINKS if name in EVAL_ALLOWED else SINKS).search(path.read_text()):
+            offenders.append(name)
     assert offenders == []
+    assert "eval" not in HTML_SINKS.pattern and HTML_SINKS.search("x.innerHTML = y")
 
 
 def test_the_sink_scan_would_see_one(tmp_path: Path) -> None:
