@@ -69,3 +69,22 @@ def test_omnichannel_shape_has_the_reference_defaults():
                                           "createdon": "t"}, "session-3")
     assert shaped["msdyn_ocliveworkitemid"] == "c" and shaped["msdyn_lastsessionid"] == "session-3"
     assert shaped["StatusCode"] == 2 and shaped["CreatedOn"] == "t"
+
+
+def test_each_channel_opens_its_own_session_template_with_the_conversation_anchor():
+    from apm.model import Workspace
+
+    assert cv.session_template_for("sms") == "msdyn_sms_session"
+    assert cv.session_template_for("teams") == "msdyn_teams_session"
+    assert cv.session_template_for("nosuch") == cv.session_template_for(None) == "msdyn_chat_session"
+    assert len(set(cv.SESSION_TEMPLATES)) == 7
+    for channel in ("chat", "sms", "whatsapp", "facebook", "line", "wechat", "teams"):
+        ws = Workspace()
+        session_id = ws.create_session(cv.session_template_for(channel), cv.session_context(
+            {"conversationid": f"conv-{channel}", "customername": "Ann Lee", "channel": channel}))
+        session = ws.session(session_id)
+        assert session.template_name == f"msdyn_{channel}_session"
+        assert session.title == "Ann Lee"
+        tabs = [ws.tab(t) for t in session.tab_ids]
+        assert [t.template_name for t in tabs] == [cv.CONVERSATION_TAB, cv.SUMMARY_TAB]
+        assert tabs[0].params["recordId"] == tabs[1].params["recordId"] == f"conv-{channel}"

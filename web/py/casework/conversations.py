@@ -7,10 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from apm.templates import CHANNEL_SESSION_TEMPLATES
+
 #: The reference's base presence statuses, in the header's order.
 PRESENCES = ("Available", "Busy", "Busy - DND", "Away", "Offline")
 DND = "Busy - DND"
-SESSION_TEMPLATE = "msdyn_chat_session"  # every channel's session template today (one per channel later)
+SESSION_TEMPLATE = "msdyn_chat_session"  # live chat's, and the fallback for a channel without its own
+#: Every conversation session template (restore holds these back until presence is loaded).
+SESSION_TEMPLATES = tuple(name for name, _display in CHANNEL_SESSION_TEMPLATES.values())
 CONVERSATION_TAB = "msdyn_conversation"
 SUMMARY_TAB = "msdyn_customersummary"
 STATUS_NAMES = {1: "Open", 2: "Active", 3: "Waiting", 4: "Closed", 5: "Wrap-up"}
@@ -48,6 +52,11 @@ def duration_text(since: str | None, now_ms: float) -> str:
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60} min"
+
+
+def session_template_for(channel: str | None) -> str:
+    """The channel's session template (``msdyn_sms_session`` for ``sms``...); live chat's for an unknown one."""
+    return CHANNEL_SESSION_TEMPLATES.get(channel or "", CHANNEL_SESSION_TEMPLATES["chat"])[0]
 
 
 def channel_name(channel: str | None) -> str:

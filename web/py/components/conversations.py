@@ -4,8 +4,8 @@
   server (``GET /api/presence``) into the header's control, sets it (``PUT``), follows ``presence.changed`` pushes;
   shows each ``offer.created`` as a notification (customer, channel, queue, wait, a countdown, Accept, Reject, an
   optional beep; an ARIA live region announces it) until accepted, rejected or withdrawn. Accept opens a session from
-  the channel's session template (``msdyn_chat_session``: the conversation as anchor, a customer summary tab, titled
-  from ``{customerName}``); at the session limit it refuses the offer, sets Busy - DND and says so.
+  the channel's session template (``msdyn_<channel>_session``: the conversation as anchor, a customer summary tab,
+  titled from ``{customerName}``); at the session limit it refuses the offer, sets Busy - DND and says so.
 * :class:`ConversationPage` (tab template ``msdyn_conversation``): transcript, composer (Enter sends, Shift+Enter a
   new line), typing both ways, delivery marks; End → wrap-up (notes, link the contact, a case from the
   conversation) → Close.
@@ -98,10 +98,17 @@ class ConversationDesk:
             self._remove_offer(data.get("conversationid"), "withdrawn")
         elif kind == "record.changed":
             self._record_changed(data)
+        elif kind == "resync":  # the server's log was trimmed past our id: reload what is shown
+            self.spawn_reload()
         conversation_id = event.get("conversationId")
         if conversation_id:
             for listener in list(self._listeners.get(conversation_id, ())):
                 listener(event)
+
+    def spawn_reload(self) -> None:
+        spawn(self.load_presence(), self.services.report)
+        for page in list(self.pages.values()):
+            page.spawn(page._load())
 
     def listen(self, conversation_id: str, listener: Callable[[dict], object]) -> Callable[[], None]:
         listeners = self._listeners.setdefault(conversation_id, [])
@@ -231,7 +238,8 @@ class ConversationDesk:
 
     def open_session(self, conversation: dict) -> str | None:
         try:
-            return self.services.workspace.create_session(cv.SESSION_TEMPLATE, cv.session_context(conversation))
+            return self.services.workspace.create_session(cv.session_template_for(conversation.get("channel")),
+                                                          cv.session_context(conversation))
         except ApmError as error:
             self.services.notify(error.message, error.code)
             return None
