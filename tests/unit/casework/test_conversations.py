@@ -88,3 +88,25 @@ def test_each_channel_opens_its_own_session_template_with_the_conversation_ancho
         tabs = [ws.tab(t) for t in session.tab_ids]
         assert [t.template_name for t in tabs] == [cv.CONVERSATION_TAB, cv.SUMMARY_TAB]
         assert tabs[0].params["recordId"] == tabs[1].params["recordId"] == f"conv-{channel}"
+
+
+def test_quick_replies_fill_their_slugs_once_and_filter_by_words_and_language():
+    records = [{"quickreplyid": "q1", "title": "Greeting", "text": "Hello {customerName}, I am {agentName}.",
+                "languagecode": 1033},
+               {"quickreplyid": "q2", "title": "Case created", "text": "I opened case {caseTitle} for you.",
+                "languagecode": 1033},
+               {"quickreplyid": "q3", "title": "Bonjour", "text": "Bonjour {customerName}", "languagecode": 1036},
+               {"quickreplyid": "", "title": "broken", "text": "x"}, "junk"]
+    replies = [r for r in map(cv.QuickReply.from_record, records) if r]
+    assert [r.id for r in replies] == ["q1", "q2", "q3"]
+    context = cv.quick_reply_context({"customername": "{agentName} Lee", "conversationid": "c1", "channel": "sms"},
+                                     "Agent Two")
+    text, unknown = cv.fill_quick_reply(replies[0], context)
+    assert text == "Hello {agentName} Lee, I am Agent Two." and unknown == ()  # a name is data, not a slug
+    text, unknown = cv.fill_quick_reply(replies[1], context)
+    assert unknown == ("caseTitle",) and text == "I opened case for you."
+    assert cv.fill_quick_reply(replies[1], {**context, "caseTitle": "CAS-01001"})[0] == \
+        "I opened case CAS-01001 for you."
+    assert [r.id for r in cv.matching_quick_replies(replies, "CASE")] == ["q2"]
+    assert [r.id for r in cv.matching_quick_replies(replies, language=1036)] == ["q3"]
+    assert [r.id for r in cv.matching_quick_replies(replies)] == ["q3", "q2", "q1"]
