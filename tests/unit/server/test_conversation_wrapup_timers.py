@@ -252,3 +252,30 @@ def test_trimmed_log_answers_resync_and_the_newest_event_stays(app, server):
         assert ws.receive_json() == {"type": "hello", "after": before - 1}
         first = ws.receive_json()
         assert first["id"] == before  # nothing missing after the trimmed id: resumed as usual
+
+
+def test_smart_assist_ranks_from_the_conversations_messages_for_its_agents_only(app, server):
+    from tests.unit.server.test_suggestions_api import PRINTING, TOPIC_OF_TITLE, article_topic
+
+    a = agent(app, "agent2")
+    conversation_id, token = accepted_chat(app, server, a, "Hi, my office laser printer shows offline")
+    server.post("/api/chat/messages", headers={"Authorization": f"Bearer {token}"}, json={
+        "text": "Since the new driver went on, every print job just sits in the queue", "clientId": "p2"})
+    found = a.get(f"/api/conversations({conversation_id})/suggestions")
+    assert found.status_code == 200, found.text
+    body = found.json()
+    assert body["cases"] and {TOPIC_OF_TITLE[c["title"]] for c in body["cases"]} == {PRINTING}
+    assert body["articles"] and {article_topic(x["title"]) for x in body["articles"]} == {PRINTING}
+    assert all(0 < x["confidence"] <= 1 and x["keyphrases"] for x in body["articles"])
+    first = body["articles"][0]["id"]
+    voted = a.post(f"/api/conversations({conversation_id})/suggestions/feedback",
+                   json={"id": first, "kind": "article", "useful": False})
+    assert voted.status_code == 200
+    after = a.get(f"/api/conversations({conversation_id})/suggestions").json()
+    assert first not in {x["id"] for x in after["articles"]}  # a No hides it here
+    outsider = TestClient(app)
+    sign_in(outsider, "agent1")  # not in the chat's queue
+    assert outsider.get(f"/api/conversations({conversation_id})/suggestions").status_code == 404
+    assert outsider.post(f"/api/conversations({conversation_id})/suggestions/feedback",
+                         json={"id": first, "kind": "article", "useful": True}).status_code == 404
+    assert a.get("/api/conversations(00000000-0000-0000-0000-000000000000)/suggestions").status_code == 404
