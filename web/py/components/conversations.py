@@ -102,6 +102,8 @@ class ConversationDesk:
         elif kind == "resync":  # the server's log was trimmed past our id: reload what is shown
             self.spawn_reload()
         conversation_id = event.get("conversationId")
+        if kind == "message.created" and self.services.pane is not None:
+            self.services.pane.conversation_message(event)
         if conversation_id:
             for listener in list(self._listeners.get(conversation_id, ())):
                 listener(event)
