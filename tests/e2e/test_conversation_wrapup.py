@@ -104,3 +104,31 @@ def test_an_sms_opens_the_sms_session_template_and_transfer_hands_it_to_another_
         assert moved["statuscode"] == 1 and moved["ownerid"] is None and moved["queueid"] == queue["queueid"]
     finally:
         _set_offline(agent)
+
+
+def test_at_the_session_limit_accept_sets_busy_dnd_and_says_so(pages: GuardedPages) -> None:
+    agent = _agent(pages)
+    try:
+        opened = agent.evaluate("""async () => {
+            let n = 0;
+            for (let i = 0; i < 30; i++) {
+                try {
+                    await Microsoft.Apm.createSession({templateName: "msdyn_case_session",
+                        sessionContext: {caseId: "limit-" + i, anchor: {ticketnumber: "CAS-LIMIT-" + i}}});
+                    n++;
+                } catch (e) { break; }
+            }
+            return n;
+        }""")
+        assert opened >= 1
+        _start_chat(pages, "Lena Limit", "Can anyone take this?")
+        offer = agent.locator(".offer-card", has_text="Lena Limit")
+        offer.get_by_role("button", name="Accept").click()
+        expect(offer).to_have_count(0)
+        expect(agent.locator("#notices")).to_contain_text("You are at the session limit")
+        expect(agent.get_by_label("Presence")).to_have_value("Busy - DND")
+        expect(agent.locator("#session-list [role=tab]", has_text="Lena Limit")).to_have_count(0)
+    finally:
+        agent.evaluate("""() => { for (const id of Microsoft.Apm.getAllSessions()) {
+            const s = Microsoft.Apm.getSession(id); if (!s.isDefault) { s.canClose = true; s.close(); } } }""")
+        _set_offline(agent)
