@@ -314,6 +314,30 @@ def _articles(rng: random.Random, author: str) -> list[dict]:
     return rows
 
 
+# -- Quick replies for the conversation composer (their own random stream: no other record's id changes).
+QUICK_REPLY_SEED = SEED + 19
+QUICK_REPLIES = (
+    ("Greeting", "Hello {customerName}, my name is {agentName}. How can I help you today?"),
+    ("One moment", "Thank you, {customerName}. Give me a moment while I look into this."),
+    ("Ask for the order number", "Could you tell me the order or invoice number, please?"),
+    ("Ask for the error text", "Could you copy the exact error message you see, {customerName}?"),
+    ("Restart the device", "Please restart the device and tell me whether the problem is still there."),
+    ("Case created", "I have opened case {caseTitle} for this. You will get an e-mail with its number."),
+    ("Transfer", "I am transferring you to a colleague who can help with this. Please stay in the chat."),
+    ("Anything else", "Is there anything else I can help you with, {customerName}?"),
+    ("Closing", "Thank you for contacting us, {customerName}. Have a good day!"),
+    ("Bonjour", "Bonjour {customerName}, je m'appelle {agentName}. Comment puis-je vous aider ?"),
+)
+
+
+def _quick_replies() -> list[dict]:
+    rng = random.Random(QUICK_REPLY_SEED)
+    return [{"quickreplyid": _uuid(rng), "title": title, "text": body,
+             "languagecode": 1036 if title == "Bonjour" else 1033,
+             **_stamp(BASE_TIME + dt.timedelta(days=1, minutes=index))}
+            for index, (title, body) in enumerate(QUICK_REPLIES)]
+
+
 # -- The productivity pane's demo data: macros and agent scripts (their e-mails use the seeded templates). Their ids
 # come from their own random stream, so adding them changed none of the other records' ids or values.
 PRODUCTIVITY_SEED = SEED + 18
@@ -440,6 +464,7 @@ def generate(seed: int = SEED, cases: int = DEFAULT_CASES, password_hash: str | 
     yield "contacts", contacts
     yield "knowledgearticles", _articles(rng, users[1]["systemuserid"])
     yield from _productivity({t["title"]: t["templateid"] for t in templates}).items()
+    yield "quickreplies", _quick_replies()
 
     customers = [("account", a["accountid"], a["name"]) for a in accounts] + [
         ("contact", c["contactid"], c["fullname"]) for c in contacts]

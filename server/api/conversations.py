@@ -3,7 +3,9 @@ and the customer's live-chat calls (no sign-in: the chat's own bearer token).
 
 Agent actions (POST, CSRF header, JSON body):
 ``/api/conversations(<id>)/accept|reject|end|close`` (no body), ``/send`` ``{"text", "clientId"?}``,
-``/typing``, ``/notes`` ``{"text"}``, ``/link`` ``{"entity": "contact|account|incident", "recordid": id|null}``.
+``/typing``, ``/notes`` ``{"text"}``, ``/link`` ``{"entity": "contact|account|incident", "recordid": id|null}``,
+``/case`` ``{"title"?}`` (201: a new case prefilled from the conversation, linked) or ``{"incidentid"}`` (link an
+existing one), ``/transfer`` ``{"queueid"?, "agentid"?}``, ``/release`` and ``/reopen`` (no body).
 Presence: ``GET /api/presence``, ``PUT /api/presence`` ``{"presence": "Available"|...}``.
 Live chat: ``POST /api/chat/start`` ``{"name", "email"?, "question"}`` answers the conversation and a token; then
 ``Authorization: Bearer <token>`` on ``GET /api/chat/conversation`` (with the transcript), ``POST /api/chat/messages``
@@ -24,7 +26,8 @@ from starlette.routing import Route
 
 from server.api.common import Call, FastJSONResponse, endpoint, read_json
 from server.api.entities import ENTITY_SETS
-from server.api.records import _record_id, list_records
+from server.api.records import _record_id, list_records, to_json
+from server.conversations.events import trimmed_through
 from server.conversations.service import ConversationError, ConversationService, message_json
 from server.db import schema
 from server.errors import ApiError
@@ -90,7 +93,7 @@ def conversation_action(call: Call) -> Response:
     service = service_of(call.request)
     body = call.body if call.body is not None else {}
     try:
-        if action in ("accept", "reject", "end", "close", "typing"):
+        if action in ("accept", "reject", "end", "close", "typing", "release", "reopen"):
             if body not in ({}, None):
                 raise ApiError(400, "invalid_body", f"{action} takes no body.", {"field": None})
             if action == "typing":
@@ -103,6 +106,27 @@ def conversation_action(call: Call) -> Response:
         elif action == "notes":
             result = service.add_note(user.id, conversation_id, _text(body))
             return FastJSONResponse(result, status_code=201)
+        elif action == "case":
+            if not isinstance(body, dict):
+                raise ApiError(400, "invalid_body", "The body must be a JSON object.", {"field": None})
+            existing = body.get("incidentid")
+            if existing is not None:  # link an existing case instead
+                result = service.link(user.id, conversation_id, "incident", _guid(existing, "incidentid"))
+                return FastJSONResponse({"conversation": result, "incident": _incident(call, existing.lower())})
+            title = body.get("title")
+            if title is not None and (not isinstance(title, str) or not title.strip() or len(title) > 300):
+                raise ApiError(422, "validation_failed", "title is 1-300 characters.",
+                               {"field": "title", "reason": "format"})
+            conversation, incident_id = service.create_case(user.id, conversation_id, title)
+            return FastJSONResponse({"conversation": conversation, "incident": _incident(call, incident_id)},
+                                    status_code=201, headers={"Location": f"/api/incidents({incident_id})"})
+        elif action == "transfer":
+            if not isinstance(body, dict) or not (body.get("queueid") or body.get("agentid")):
+                raise ApiError(422, "validation_failed", "Send {\"queueid\"} and/or {\"agentid\"}.",
+                               {"field": "queueid", "reason": "required"})
+            queue_id = _guid(body["queueid"], "queueid") if body.get("queueid") is not None else None
+            agent_id = _guid(body["agentid"], "agentid") if body.get("agentid") is not None else None
+            result = service.transfer(user.id, conversation_id, queue_id, agent_id)
         elif action == "link":
             entity = body.get("entity") if isinstance(body, dict) else None
             if entity not in ("contact", "account", "incident"):
@@ -122,7 +146,21 @@ def conversation_action(call: Call) -> Response:
     return FastJSONResponse(result, headers={"Cache-Control": "no-store"})
 
 
-ACTIONS = ("accept", "reject", "end", "close", "send", "typing", "notes", "link")
+ACTIONS = ("accept", "reject", "end", "close", "send", "typing", "notes", "link", "case", "transfer", "release",
+           "reopen")
+
+
+def _guid(value: Any, field: str) -> str:
+    if not (isinstance(value, str) and re.fullmatch(r"[0-9a-fA-F-]{36}", value)):
+        raise ApiError(422, "validation_failed", f"{field} is a GUID.", {"field": field, "reason": "format"})
+    return value.lower()
+
+
+def _incident(call: Call, incident_id: str) -> dict:
+    incidents = ENTITY_SETS["incidents"]
+    with call.database.engine.connect() as conn:
+        row = conn.execute(select(schema.incidents).where(schema.incidents.c.incidentid == incident_id)).first()
+    return to_json(incidents, row) if row is not None else {"incidentid": incident_id}
 
 
 def get_presence(call: Call) -> Response:
@@ -194,6 +232,7 @@ def chat_get(request: Request, body: Any) -> Response:
         last = conn.execute(select(schema.events.c.eventid).where(
             schema.events.c.topic == f"conversation:{row.conversationid}")
             .order_by(schema.events.c.eventid.desc()).limit(1)).scalar_one_or_none() or 0
+        last = max(last, trimmed_through(conn))  # the transcript above is whole: nothing before it is missing
     return FastJSONResponse({"conversation": {"conversationid": row.conversationid, "statuscode": row.statuscode,
                                               "customername": row.customername, "agent": row.ownerid is not None},
                              "messages": [_customer_view(message_json(r)) for r in messages],

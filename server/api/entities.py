@@ -293,6 +293,7 @@ ENTITY_SETS: dict[str, EntitySet] = {
             Field("statecode", "int", choices=(0, 3), nullable=False, default=0),
             Field("knowledgearticleviews", "int", write=None),
             Field("ownerid", "guid", write=None),
+            Field("languagecode", "int", nullable=False, default=1033),
         ), write_roles=MANAGERS),
         EntitySet("templates", "template", schema.templates, "templateid", (
             *_common("templateid"),
@@ -309,6 +310,12 @@ ENTITY_SETS: dict[str, EntitySet] = {
             Field("body", required=True, max_length=100000, nullable=False),
             Field("languagecode", "int", nullable=False, default=1033),
         ), write_roles=MANAGERS, fixed={"templatetypecode": "email"}, default_order=(("title", False),)),
+        EntitySet("quickreplies", "quickreply", schema.quickreplies, "quickreplyid", (
+            *_common("quickreplyid"),
+            Field("title", required=True, max_length=200, nullable=False),
+            Field("text", required=True, max_length=4000, nullable=False),
+            Field("languagecode", "int", nullable=False, default=1033),
+        ), write_roles=MANAGERS, default_order=(("title", False),)),
         EntitySet("macros", "macro", schema.macros, "macroid", (
             *_common("macroid"),
             Field("name", required=True, max_length=200, nullable=False),

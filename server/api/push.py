@@ -6,6 +6,10 @@ Protocol: connect with ``?after=<last event id seen>`` (absent: only new events)
 as ``{"id", "type", "conversationId", "data"}``; it re-reads the log whenever this process's hub is woken (a local
 commit, or PostgreSQL NOTIFY from another process) and every few seconds regardless. Reconnecting with the last id
 seen resumes exactly: nothing lost, nothing twice, and a conversation's messages in order (ids commit in order).
+
+The log is trimmed (``ConversationService.trim_events``: a retention window). A resume after an id the trim has
+passed gets ``{"type": "resync", "after": n, "trimmedThrough": t}`` instead of ``hello``: events may be missing,
+so the client reloads its state over REST and goes on from ``n`` (the newest id now).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.api.common import authenticate
-from server.conversations.events import PAGE, last_event_id, read_after
+from server.conversations.events import PAGE, last_event_id, read_after, trimmed_through
 from server.conversations.service import ConversationError
 
 REREAD_SECONDS = 5.0
@@ -56,7 +60,12 @@ async def _pump(ws: WebSocket, database, topics: list[str], after: int, shape=No
 
     reader = asyncio.create_task(read_client())
     try:
-        await ws.send_json({"type": "hello", "after": after})
+        trimmed = await run_in_threadpool(_trimmed, database)
+        if after < trimmed:
+            after = await run_in_threadpool(_last, database)
+            await ws.send_json({"type": "resync", "after": after, "trimmedThrough": trimmed})
+        else:
+            await ws.send_json({"type": "hello", "after": after})
         while not reader.done():
             wake.clear()
             events = await run_in_threadpool(_read, database, topics, after)
@@ -82,6 +91,11 @@ async def _pump(ws: WebSocket, database, topics: list[str], after: int, shape=No
 def _read(database, topics: list[str], after: int) -> list[dict]:
     with database.engine.connect() as conn:
         return read_after(conn, topics, after)
+
+
+def _trimmed(database) -> int:
+    with database.engine.connect() as conn:
+        return trimmed_through(conn)
 
 
 def _last(database) -> int:
@@ -140,7 +154,13 @@ async def customer_push(ws: WebSocket) -> None:
         await ws.close(code=4400, reason="after is required (the lastEventId from /api/chat/conversation)")
         return
     await ws.accept()
-    await _pump(ws, database, [f"conversation:{row.conversationid}"], after, _customer_shape)
+    service = ws.app.state.conversations
+    if await run_in_threadpool(service.customer_socket_opened, row.conversationid):
+        await run_in_threadpool(service.route)
+    try:
+        await _pump(ws, database, [f"conversation:{row.conversationid}"], after, _customer_shape)
+    finally:
+        await run_in_threadpool(service.customer_socket_closed, row.conversationid)
 
 
 routes = [WebSocketRoute("/api/push", agent_push), WebSocketRoute("/api/chat/push", customer_push)]

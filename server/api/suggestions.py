@@ -1,8 +1,8 @@
 """Smart Assist over HTTP: ``GET /api/incidents(<id>)/suggestions`` and ``POST .../suggestions/feedback``.
 
 The answer is ``{"cases": [...], "articles": [...]}`` (ranking in ``server.suggest``). A *source* is what a
-suggestion is for: today a case; conversations plug in through :data:`SOURCES` (a reader of their messages) once
-their table exists, with no change to the ranking or the feedback.
+suggestion is for: a case, or a conversation (``GET /api/conversations(<id>)/suggestions``: its newest messages,
+the reference's window of 18), through :data:`SOURCES`, with no change to the ranking or the feedback.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server.api.common import Call, FastJSONResponse, budgeted, endpoint, utcnow
+from server.api.entities import ENTITY_SETS
 from server.api.odata import GUID
 from server.db import schema
 from server.db.search import engine_for
@@ -37,11 +38,36 @@ def case_source(conn: Connection, case_id: str) -> list[tuple[str | None, float]
     return [(row.title, TITLE_WEIGHT), (row.description, BODY_WEIGHT), *((n, BODY_WEIGHT) for n in notes)]
 
 
-# Entity set -> (entity name, reader of its words). Conversations add
-# ``"conversations": ("conversation", conversation_source)`` reading the last 18 messages (the reference's window).
+MESSAGES_READ = 18  # the reference's Smart Assist reads a conversation's newest messages in this window
+
+
+def conversation_source(conn: Connection, conversation_id: str) -> list[tuple[str | None, float]] | None:
+    """A conversation's words: its title (the customer's first line) and its newest messages, the customer's and
+    the agent's alike (both say what it is about); ``None``: no such conversation."""
+    c, m = schema.conversations, schema.conversationmessages
+    title = conn.execute(select(c.c.title).where(c.c.conversationid == conversation_id)).first()
+    if title is None:
+        return None
+    texts = conn.execute(select(m.c.text).where(m.c.conversationid == conversation_id, m.c.sendertype != "system")
+                         .order_by(m.c.sequence.desc()).limit(MESSAGES_READ)).scalars().all()
+    return [(title.title, TITLE_WEIGHT), *((t, BODY_WEIGHT) for t in texts)]
+
+
+# Entity set -> (entity name, reader of its words).
 SOURCES: dict[str, tuple[str, Callable[[Connection, str], list[tuple[str | None, float]] | None]]] = {
     "incidents": ("incident", case_source),
+    "conversations": ("conversation", conversation_source),
 }
+
+
+def _hidden(call: Call, conn: Connection, entity_set: str, source_id: str) -> bool:
+    """Whether the row scope of the entity set (conversations: the agent's own, offered and queues') hides it."""
+    scope = ENTITY_SETS[entity_set].scope
+    if scope is None:
+        return False
+    table = ENTITY_SETS[entity_set].table
+    key = table.c[ENTITY_SETS[entity_set].key]
+    return conn.execute(select(key).where(key == source_id, *scope(call.user))).first() is None
 
 
 def _ranker(call: Call) -> Ranker:
@@ -85,7 +111,7 @@ def suggestions(call: Call) -> Response:
         tops.append(int(value))
     database = call.database
     with database.engine.connect() as conn, budgeted(database, conn):
-        source = read(conn, source_id)
+        source = None if _hidden(call, conn, call.path["entityset"], source_id) else read(conn, source_id)
         if source is None:
             raise ApiError(404, "not_found", f"No {entity} with id {source_id}.", {"id": source_id})
         found = _ranker(call).suggest(conn, source, exclude=source_id, votes=_votes_loader(source_id),
@@ -115,7 +141,7 @@ def feedback(call: Call) -> Response:
            "systemuserid": call.user.id, "createdon": utcnow()}
     fb = schema.suggestionfeedback
     with call.database.engine.begin() as conn:
-        if read(conn, source_id) is None:
+        if _hidden(call, conn, call.path["entityset"], source_id) or read(conn, source_id) is None:
             raise ApiError(404, "not_found", f"No {entity} with id {source_id}.", {"id": source_id})
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         statement = dialect.insert(fb).values(**row)

@@ -62,8 +62,43 @@ def read_after(conn: Connection, topics: list[str], after: int) -> list[dict]:
              "data": json.loads(row["payload"])} for row in rows]
 
 
+TRIMMED_KEY = "events.trimmedthrough"
+
+
+def trimmed_through(conn: Connection) -> int:
+    """The highest event id deleted by :func:`trim` (0: nothing trimmed yet). A reader resuming after a smaller
+    id may have missed events: the socket answers ``resync`` instead of pretending it has them all."""
+    meta = schema.settings_table
+    value = conn.execute(select(meta.c.value).where(meta.c.key == TRIMMED_KEY)).scalar_one_or_none()
+    return int(value) if value and value.isdigit() else 0
+
+
+def trim(conn: Connection, older_than) -> int:
+    """Delete the events created before ``older_than`` and record the highest id deleted. Returns how many.
+
+    Ids only grow and commit in order, so "every id up to N is gone" is one number, like Centrifugo's stream
+    position behind an epoch: a resume from below it is answered plainly rather than silently short."""
+    ev, meta = schema.events, schema.settings_table
+    cut = conn.execute(select(func.max(ev.c.eventid)).where(ev.c.createdon < older_than)).scalar_one_or_none()
+    newest = conn.execute(select(func.max(ev.c.eventid))).scalar_one_or_none() or 0
+    # The newest event always stays: SQLite (no AUTOINCREMENT) would hand out max(rowid) + 1 again from an empty
+    # table, and ids must never repeat.
+    cut = min(cut or 0, newest - 1)
+    if cut <= 0:
+        return 0
+    removed = conn.execute(ev.delete().where(ev.c.eventid <= cut)).rowcount or 0
+    previous = trimmed_through(conn)
+    if cut > previous:
+        if conn.execute(select(meta.c.key).where(meta.c.key == TRIMMED_KEY)).first() is None:
+            conn.execute(insert(meta).values(key=TRIMMED_KEY, value=str(cut)))
+        else:
+            conn.execute(meta.update().where(meta.c.key == TRIMMED_KEY).values(value=str(cut)))
+    return removed
+
+
 def last_event_id(conn: Connection) -> int:
-    return conn.execute(select(func.coalesce(func.max(schema.events.c.eventid), 0))).scalar_one()
+    newest = conn.execute(select(func.coalesce(func.max(schema.events.c.eventid), 0))).scalar_one()
+    return max(newest, trimmed_through(conn))
 
 
 class Hub:

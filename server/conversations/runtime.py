@@ -97,13 +97,20 @@ async def start(app) -> None:
     app.state.tick_task = asyncio.create_task(_tick(app, seconds)) if seconds else None
 
 
+TRIM_EVERY = 60  # ticks between event-log trims (the delete is by id range; once a minute is plenty)
+
+
 async def _tick(app, seconds: float) -> None:
     service = app.state.conversations
+    ticks = 0
     while True:
         await asyncio.sleep(seconds)
+        ticks += 1
         try:
             await run_in_threadpool(service.route)
             await run_in_threadpool(outbox.process_due, service, app.state.provider, app.state.channel_adapters)
+            if ticks % TRIM_EVERY == 1:
+                await run_in_threadpool(service.trim_events)
         except Exception:  # noqa: BLE001 - a failed tick (database restart) is retried on the next one
             continue
 

@@ -24,8 +24,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from server.conversations import presence as pr
-from server.conversations import routing
-from server.conversations.events import Hub, emit
+from server.conversations import routing, timers
+from server.conversations.events import Hub, emit, trim
 from server.conversations.states import STATECODE, Status, TransitionError, Trigger, decide, holds_capacity
 from server.db import schema
 
@@ -91,11 +91,17 @@ class ConversationService:
 
     def __init__(self, database, hub: Hub | None = None,
                  clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-                 offer_timeout: dt.timedelta = routing.OFFER_TIMEOUT) -> None:
+                 offer_timeout: dt.timedelta = routing.OFFER_TIMEOUT,
+                 customer_grace: dt.timedelta = timers.CUSTOMER_GRACE,
+                 waiting_timeout: dt.timedelta = timers.WAITING_TIMEOUT,
+                 event_retention: dt.timedelta = dt.timedelta(hours=24)) -> None:
         self.database = database
         self.hub = hub or Hub()
         self.clock = clock
         self.offer_timeout = offer_timeout
+        self.customer_grace = customer_grace
+        self.waiting_timeout = waiting_timeout
+        self.event_retention = event_retention
         self._write_lock = threading.Lock()
 
     # -- transactions ------------------------------------------------------------------------------------------
@@ -343,6 +349,9 @@ class ConversationService:
                 conversation_id = conversation.conversationid
                 if conversation.statuscode in (int(Status.CLOSED), int(Status.WRAP_UP)):
                     raise ConversationError(409, "conversation_ended", "This chat has ended.")
+                if conversation.statuscode == int(Status.WAITING):  # the customer is back: routed again
+                    conversation = self._transition(conn, conversation, Trigger.CUSTOMER_RETURNS, now)
+                    self._recompute_if(conn, conversation, now)
                 return self._append(conn, conversation, direction="inbound", sendertype="customer",
                                     senderid=conversation.customerhandle, sendername=conversation.customername,
                                     text=text, provider_id=f"{conversation.conversationid}:{client_id}",
@@ -598,6 +607,188 @@ class ConversationService:
                  now)
             return conversation_json(updated)
 
+    # -- the customer's sockets (persistent chat: Waiting when they left, Open when they are back) ----------------
+
+    def customer_socket_opened(self, conversation_id: str) -> bool:
+        """A customer's chat socket opened. Returns whether the conversation went back to Open (route then)."""
+        now = self.clock()
+        with self.transaction() as conn:
+            row = self._lock_conversation(conn, conversation_id)
+            conn.execute(update(C).where(C.c.conversationid == conversation_id).values(
+                customerconnections=C.c.customerconnections + 1, customerdisconnectedon=None))
+            if row.statuscode == int(Status.WAITING):
+                self._transition(conn, row, Trigger.CUSTOMER_RETURNS, now)
+                return True
+        return False
+
+    def customer_socket_closed(self, conversation_id: str) -> None:
+        """A customer's chat socket closed; the last one starts the grace period (see :mod:`timers`)."""
+        now = self.clock()
+        with self.transaction() as conn:
+            row = self._lock_conversation(conn, conversation_id)
+            remaining = max(0, (row.customerconnections or 0) - 1)
+            conn.execute(update(C).where(C.c.conversationid == conversation_id).values(
+                customerconnections=remaining, customerdisconnectedon=now if remaining == 0 else None))
+
+    def _recompute_if(self, conn: Connection, row, now: dt.datetime) -> None:
+        if row.ownerid:
+            self._recompute(conn, row.ownerid, now)
+
+    # -- wrap-up and hand-over ---------------------------------------------------------------------------------
+
+    def create_case(self, user_id: str, conversation_id: str, title: str | None = None) -> tuple[dict, str]:
+        """A new case prefilled from the conversation (:func:`timers.case_prefill`), owned by the agent and linked
+        to the conversation, in one transaction. Returns (conversation, the new case's id).
+
+        Raises:
+            ConversationError: not the agent's active or wrap-up conversation (409), no contact yet (422).
+        """
+        now = self.clock()
+        with self.transaction() as conn:
+            row = self._lock_conversation(conn, conversation_id)
+            if row.ownerid != user_id or row.statuscode not in (int(Status.ACTIVE), int(Status.WRAP_UP)):
+                raise ConversationError(409, "not_assigned", "Create cases from an active conversation of yours.")
+            if not row.contactid:
+                raise ConversationError(422, "validation_failed", "Link a contact first: a case needs a customer.",
+                                        {"field": "contactid", "reason": "required"})
+            messages = [message_json(m) for m in conn.execute(select(M).where(
+                M.c.conversationid == conversation_id).order_by(M.c.sequence)).all()]
+            fields = timers.case_prefill(conversation_json(row), messages)
+            if title:
+                fields["title"] = title[:300]
+            from server.api.records import _ticket_number  # one ticket number format for every new case
+
+            incident_id = str(uuid.uuid4())
+            conn.execute(insert(schema.incidents).values(
+                incidentid=incident_id, ticketnumber=_ticket_number(conn), statecode=0, ownerid=user_id,
+                createdon=now, modifiedon=now, versionnumber=1, **fields))
+            conn.execute(update(C).where(C.c.conversationid == conversation_id).values(
+                incidentid=incident_id, modifiedon=now, versionnumber=C.c.versionnumber + 1))
+            updated = conn.execute(select(C).where(C.c.conversationid == conversation_id)).first()
+            emit(conn, _user_topics(user_id), "conversation.updated", conversation_json(updated), conversation_id,
+                 now)
+            emit(conn, ["all"], "record.changed", {"by": user_id, "records": [
+                {"entitySet": "incidents", "id": incident_id, "version": 1}]}, None, now)
+            return conversation_json(updated), incident_id
+
+    def release(self, user_id: str, conversation_id: str) -> dict:
+        """Active → Open in the same queue: the agent hands it back; routing offers it to someone else."""
+        result = self.transfer(user_id, conversation_id)
+        return result
+
+    def transfer(self, user_id: str, conversation_id: str, queue_id: str | None = None,
+                 agent_id: str | None = None) -> dict:
+        """Active → Open, to another queue (``queue_id``) and/or offered at once to one agent (``agent_id``, who
+        must be routable with room for it); the agent's capacity is released. Without either: a release.
+
+        Raises:
+            ConversationError: not the agent's active conversation, an unknown queue or agent, or the agent
+            cannot take it now (409 ``agent_unavailable``).
+        """
+        now = self.clock()
+        with self.transaction() as conn:
+            row = self._lock_conversation(conn, conversation_id)
+            if row.ownerid != user_id:
+                raise ConversationError(403, "not_owner", "Only the conversation's agent can transfer it.",
+                                        {"ownerid": row.ownerid})
+            values: dict[str, Any] = {"offeredto": None, "offerexpireson": None}
+            if queue_id is not None:
+                if conn.execute(select(schema.queues.c.queueid).where(
+                        schema.queues.c.queueid == queue_id)).first() is None:
+                    raise ConversationError(422, "validation_failed", f"No queue with id {queue_id}.",
+                                            {"field": "queueid", "reason": "not_found"})
+                values["queueid"] = queue_id
+            target = None
+            if agent_id is not None:
+                if agent_id == user_id:
+                    raise ConversationError(422, "validation_failed", "Transfer to another agent.",
+                                            {"field": "agentid", "reason": "self"})
+                target = self._presence_row(conn, agent_id) if conn.execute(select(
+                    schema.systemusers.c.systemuserid).where(
+                    schema.systemusers.c.systemuserid == agent_id)).first() else None
+                if target is None:
+                    raise ConversationError(422, "validation_failed", f"No agent with id {agent_id}.",
+                                            {"field": "agentid", "reason": "not_found"})
+                total, units = self._capacity(conn, agent_id)
+                need = routing.units_for(row.channel, units)
+                candidate = routing.Candidate(agent_id, self._used(conn, agent_id), total,
+                                              pr.routable(self._state_of(target)), _utc(target.lastassignedon))
+                if routing.choose([candidate], need, frozenset()) is None:
+                    raise ConversationError(409, "agent_unavailable", "That agent cannot take it now (not "
+                                            "available, or no free capacity).", {"agentid": agent_id})
+            if row.statuscode != int(Status.ACTIVE):
+                raise ConversationError(409, "invalid_transition", "Only an active conversation can be "
+                                        "transferred or released.", {"statuscode": row.statuscode})
+            updated = self._transition(conn, row, Trigger.RELEASE, now, **values)
+            self._recompute(conn, user_id, now)
+            # Routing skips agents with a rejected, expired or released offer of this conversation: never back to
+            # the agent who handed it over.
+            conn.execute(insert(schema.conversationoffers).values(
+                offerid=str(uuid.uuid4()), conversationid=conversation_id, systemuserid=user_id,
+                outcome="released", offeredon=now, expireson=now))
+            if target is not None:
+                self._make_offer(conn, updated, agent_id, routing.units_for(row.channel,
+                                                                              self._capacity(conn, agent_id)[1]),
+                                 now)
+                updated = conn.execute(select(C).where(C.c.conversationid == conversation_id)).first()
+            result = conversation_json(updated)
+        self.route()
+        return result
+
+    def reopen(self, user_id: str, conversation_id: str) -> dict:
+        """Waiting → Active: the agent takes their waiting conversation up again ("My work items")."""
+        result = self._owned_action(user_id, conversation_id, Trigger.REOPEN)
+        return result
+
+    def _make_offer(self, conn: Connection, conversation, agent_id: str, units: int, now: dt.datetime) -> None:
+        o = schema.conversationoffers
+        expires = now + self.offer_timeout
+        conn.execute(update(C).where(C.c.conversationid == conversation.conversationid).values(
+            offeredto=agent_id, offerexpireson=expires, units=units, modifiedon=now,
+            versionnumber=C.c.versionnumber + 1))
+        conn.execute(insert(o).values(offerid=str(uuid.uuid4()), conversationid=conversation.conversationid,
+                                      systemuserid=agent_id, outcome="pending", offeredon=now, expireson=expires))
+        queue = conn.execute(select(schema.queues.c.name).where(
+            schema.queues.c.queueid == conversation.queueid)).scalar_one_or_none()
+        emit(conn, _user_topics(agent_id), "offer.created", {
+            **conversation_json(conversation), "queuename": queue or "", "expireson": _iso(expires),
+            "waitingsince": _iso(conversation.createdon)}, conversation.conversationid, now)
+
+    # -- timers (applied by route(), so by the 1 s tick) --------------------------------------------------------
+
+    def _apply_timers(self, conn: Connection, now: dt.datetime, went_offline: list[str]) -> None:
+        """Agent disconnect timeout (their active conversations back to Open), persistent-chat customers gone
+        (Active → Waiting, capacity released), Waiting too long (Closed)."""
+        if went_offline:
+            for row in conn.execute(select(C).where(C.c.ownerid.in_(went_offline),
+                                                    C.c.statuscode == int(Status.ACTIVE))
+                                    .with_for_update(skip_locked=True)).all():
+                self._transition(conn, row, Trigger.RELEASE, now, offeredto=None, offerexpireson=None)
+        gone_before = now - self.customer_grace
+        for row in conn.execute(select(C).where(C.c.statuscode == int(Status.ACTIVE), C.c.channel == "chat",
+                                                C.c.customerconnections <= 0,
+                                                C.c.customerdisconnectedon.is_not(None),
+                                                C.c.customerdisconnectedon < gone_before)
+                                .with_for_update(skip_locked=True)).all():
+            if timers.customer_gone(row.statuscode, row.customerconnections, _utc(row.customerdisconnectedon), now,
+                                    self.customer_grace):
+                updated = self._transition(conn, row, Trigger.CUSTOMER_DISCONNECT, now)
+                self._recompute_if(conn, updated, now)
+        for row in conn.execute(select(C).where(C.c.statuscode == int(Status.WAITING),
+                                                C.c.modifiedon < now - self.waiting_timeout)
+                                .with_for_update(skip_locked=True)).all():
+            if timers.waiting_expired(row.statuscode, _utc(row.modifiedon), now, self.waiting_timeout):
+                self._transition(conn, row, Trigger.INACTIVITY, now)
+
+    def trim_events(self) -> int:
+        """Delete events older than the retention window (and settled offers as old); see ``events.trim``."""
+        now = self.clock()
+        with self.transaction() as conn:
+            removed = trim(conn, now - self.event_retention)
+            o = schema.conversationoffers
+            conn.execute(o.delete().where(o.c.outcome != "pending", o.c.offeredon < now - self.event_retention))
+        return removed
+
     # -- routing -----------------------------------------------------------------------------------------------
 
     def route(self, limit: int = 100) -> list[tuple[str, str]]:
@@ -619,11 +810,16 @@ class ConversationService:
                     offeredto=None, offerexpireson=None, modifiedon=now, versionnumber=C.c.versionnumber + 1))
                 emit(conn, _user_topics(row.offeredto), "offer.withdrawn",
                      {"conversationid": row.conversationid, "reason": "expired"}, row.conversationid, now)
+            went_offline = []
             for row in conn.execute(select(p).where(p.c.disconnectedon.is_not(None),
                                                     p.c.status != pr.Presence.OFFLINE.value)
                                     .with_for_update(skip_locked=True)).all():
                 state = self._state_of(row)
-                self._save_presence(conn, row.systemuserid, state, pr.tick(state, now), now)
+                after = pr.tick(state, now)
+                self._save_presence(conn, row.systemuserid, state, after, now)
+                if after.status is pr.Presence.OFFLINE:
+                    went_offline.append(row.systemuserid)
+            self._apply_timers(conn, now, went_offline)
             waiting = conn.execute(select(C).where(C.c.statuscode == int(Status.OPEN), C.c.ownerid.is_(None),
                                                    C.c.offeredto.is_(None))
                                    .order_by(C.c.createdon, C.c.conversationid).limit(limit)
@@ -640,7 +836,7 @@ class ConversationService:
                         locked[row.systemuserid] = row
                 excluded = frozenset(conn.execute(select(o.c.systemuserid).where(
                     o.c.conversationid == conversation.conversationid,
-                    o.c.outcome.in_(["rejected", "expired"]))).scalars())
+                    o.c.outcome.in_(["rejected", "expired", "released"]))).scalars())
                 candidates = []
                 for agent_id in agent_ids:
                     row = locked.get(agent_id)
@@ -655,17 +851,6 @@ class ConversationService:
                 choice = routing.choose(candidates, need, excluded)
                 if choice is None:
                     continue
-                expires = now + self.offer_timeout
-                conn.execute(update(C).where(C.c.conversationid == conversation.conversationid).values(
-                    offeredto=choice.user_id, offerexpireson=expires, units=need, modifiedon=now,
-                    versionnumber=C.c.versionnumber + 1))
-                conn.execute(insert(o).values(offerid=str(uuid.uuid4()), conversationid=conversation.conversationid,
-                                              systemuserid=choice.user_id, outcome="pending", offeredon=now,
-                                              expireson=expires))
-                queue = conn.execute(select(schema.queues.c.name).where(
-                    schema.queues.c.queueid == conversation.queueid)).scalar_one()
-                emit(conn, _user_topics(choice.user_id), "offer.created", {
-                    **conversation_json(conversation), "queuename": queue, "expireson": _iso(expires),
-                    "waitingsince": _iso(conversation.createdon)}, conversation.conversationid, now)
+                self._make_offer(conn, conversation, choice.user_id, need, now)
                 offers.append((conversation.conversationid, choice.user_id))
         return offers

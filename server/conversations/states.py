@@ -35,6 +35,7 @@ class Trigger(StrEnum):
     INACTIVITY = "inactivity"  # waiting too long
     REOPEN = "reopen"  # the agent reopens it from their work items
     CUSTOMER_RETURNS = "customer_returns"  # the customer writes again
+    CUSTOMER_DISCONNECT = "customer_disconnect"  # a persistent chat's customer left and did not come back in time
 
 
 class TransitionError(Exception):
@@ -60,6 +61,7 @@ _TABLE: dict[tuple[Status, Trigger], Status] = {
     (Status.ACTIVE, Trigger.RELEASE): Status.OPEN,
     (Status.ACTIVE, Trigger.CLOSE): Status.CLOSED,
     (Status.ACTIVE, Trigger.CUSTOMER_RETURNS): Status.ACTIVE,
+    (Status.ACTIVE, Trigger.CUSTOMER_DISCONNECT): Status.WAITING,
     (Status.WRAP_UP, Trigger.CLOSE): Status.CLOSED,
     (Status.WRAP_UP, Trigger.CUSTOMER_END): Status.WRAP_UP,
     (Status.WAITING, Trigger.INACTIVITY): Status.CLOSED,
@@ -79,6 +81,7 @@ def decide(status: Status | int, trigger: Trigger | str, *, live: bool) -> Statu
     Active       agent_end, customer_end,           Wrap-up
                  live_disconnect
     Active       release                            Open
+    Active       customer_disconnect                Waiting (persistent chat: capacity released)
     Active       close_without_end                  Open (live chat), Waiting (async, persistent)
     Active       close                              Closed
     Wrap-up      close                              Closed

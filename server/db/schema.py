@@ -238,6 +238,7 @@ knowledgearticles = Table(
     Column("statecode", Integer, nullable=False),  # 0 draft, 3 published (Dataverse values)
     Column("knowledgearticleviews", Integer, nullable=False, server_default=text("0")),
     Column("ownerid", String(36)),
+    Column("languagecode", Integer, nullable=False, server_default=text("1033")),  # migration 7
     *_stamps(),
     _version(),
 )
@@ -383,6 +384,9 @@ conversations = Table(
     Column("firstresponseon", DateTime(timezone=True)),
     Column("closedon", DateTime(timezone=True)),
     Column("lastmessageon", DateTime(timezone=True)),
+    # Migration 7: the customer's live sockets (the /chat page) and when the last one closed (Waiting after a grace).
+    Column("customerconnections", Integer, nullable=False, server_default=text("0")),
+    Column("customerdisconnectedon", DateTime(timezone=True)),
     *_stamps(),
     _version(),
     Index("ix_conversations_waiting", "statuscode", "queueid", "createdon"),
@@ -532,3 +536,33 @@ emailoutbox = Table(
 )
 
 PRODUCTIVITY_TABLES = (suggestionfeedback, macros, agentscripts, emailoutbox)
+
+
+# -- Migration 7: quick replies for the conversation composer, knowledge article ratings, and the columns below.
+quickreplies = Table(
+    "quickreplies",
+    metadata,
+    Column("quickreplyid", String(36), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("text", Text, nullable=False),  # with {customerName}-style slugs, filled in the composer
+    Column("languagecode", Integer, nullable=False, server_default=text("1033")),
+    *_stamps(),
+    _version(),
+)
+
+knowledgearticleratings = Table(
+    "knowledgearticleratings",
+    metadata,
+    Column("knowledgearticleid", String(36), ForeignKey("knowledgearticles.knowledgearticleid", ondelete="CASCADE"),
+           nullable=False),
+    Column("systemuserid", String(36), ForeignKey("systemusers.systemuserid", ondelete="CASCADE"), nullable=False),
+    Column("rating", Integer, nullable=False),  # 1-5, one per agent and article (a new vote replaces the old)
+    Column("modifiedon", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("knowledgearticleid", "systemuserid"),
+)
+
+MIGRATION_7_TABLES = (quickreplies, knowledgearticleratings)
+#: Columns migration 7 adds to tables an earlier migration created (skipped where that migration, run by this
+#: code, already made them).
+MIGRATION_7_COLUMNS = {"conversations": ("customerconnections", "customerdisconnectedon"),
+                       "knowledgearticles": ("languagecode",)}

@@ -49,10 +49,12 @@ def until(ws, predicate, limit: int = 100) -> dict:
 
 def test_customer_chat_with_an_agent_from_pre_chat_form_to_close(pages: GuardedPages) -> None:
     agent = Agent(pages.server.url)
-    agent.call("PUT", "/api/presence", {"presence": "Available"})
     with agent.socket() as ws:
         try:
             assert json.loads(ws.recv(timeout=30))["type"] == "hello"
+            # Available only once the socket listens: conversations other tests left behind (an agent's
+            # disconnect timeout puts their active ones back in the queue) are offered first and rejected below.
+            agent.call("PUT", "/api/presence", {"presence": "Available"})
             page = pages.open("chat", user=None, ready=False)
             page.wait_for_selector("body[data-ready]", state="attached")
             page.get_by_label("Your name").fill("Ann Customer")
@@ -62,7 +64,15 @@ def test_customer_chat_with_an_agent_from_pre_chat_form_to_close(pages: GuardedP
             expect(page.locator("#transcript li")).to_have_count(1)
             expect(page.locator("#chat-status")).to_have_text("Waiting for an agent…")
 
-            offer = until(ws, lambda e: e["type"] == "offer.created" and e["data"]["customername"] == "Ann Customer")
+            def ours(event: dict) -> bool:
+                if event["type"] != "offer.created":
+                    return False
+                if event["data"]["customername"] != "Ann Customer":
+                    agent.call("POST", f"/api/conversations({event['data']['conversationid']})/reject")
+                    return False
+                return True
+
+            offer = until(ws, ours)
             conversation_id = offer["data"]["conversationid"]
             assert offer["data"]["channel"] == "chat" and offer["data"]["queuename"] == "General support"
             agent.call("POST", f"/api/conversations({conversation_id})/accept")

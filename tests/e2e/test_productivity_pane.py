@@ -93,7 +93,8 @@ def test_rail_shows_the_profiles_tools_and_smart_assist_suggests_articles_for_a_
     page.evaluate("Microsoft.Apm.getSession('home').focus()")
     expect(page.locator("#pane-body")).to_be_hidden()
     tool(page, "Smart Assist").click()
-    expect(page.locator("#pane-body .pane-empty")).to_have_text("Open a case in a session to see suggestions.")
+    expect(page.locator("#pane-body .pane-empty")).to_have_text(
+        "Open a case or a conversation in a session to see suggestions.")
     tool(page, "Smart Assist").click()  # the open tool again: the pane collapses
     expect(page.locator("#pane-body")).to_be_hidden()
 

@@ -136,7 +136,9 @@ def test_open_web_resource_opens_a_new_browser_window(page: Page) -> None:
 
 def test_a_web_resource_tab_gets_its_data_and_reloads_when_refocused(page: Page) -> None:
     page.evaluate("(input) => Microsoft.Apm.createSession(input)", CASE)
-    tab_id = page.evaluate("""() => Microsoft.Apm.createTab({templateName: "msdyn_omnichannel_kbsearch",
+    # msdyn_knowledgesearch is a plain web resource tab (msdyn_omnichannel_kbsearch is the workspace's own
+    # knowledge page now, components.knowledge)
+    tab_id = page.evaluate("""() => Microsoft.Apm.createTab({templateName: "msdyn_knowledgesearch",
         appContext: new Map().set("data", "printer"), isFocused: true})""")
     frame_element = page.locator(f"#panel-{tab_id} iframe")
     expect(frame_element).to_have_attribute("data-loads", "1")

@@ -118,7 +118,8 @@ function connect() {
   socket.addEventListener("open", () => { state.retry = 0; document.body.dataset.connected = "true"; });
   socket.addEventListener("message", (message) => {
     const event = JSON.parse(message.data);
-    if (event.type !== "hello") onEvent(event);
+    if (event.type === "resync") resync(event.after);  // the log was trimmed past our id: reload, go on
+    else if (event.type !== "hello") onEvent(event);
   });
   socket.addEventListener("close", (closed) => {
     document.body.dataset.connected = "false";
@@ -128,6 +129,18 @@ function connect() {
     const delay = Math.min(5000, 250 * 2 ** state.retry++);
     setTimeout(connect, delay);  // resumes after state.lastEventId: nothing lost, nothing twice
   });
+}
+
+async function resync(after) {
+  state.lastEventId = Math.max(state.lastEventId, after);
+  try {
+    const view = await api("GET", "/api/chat/conversation");
+    for (const message of view.messages) upsert(message);
+    applyStatus(view.conversation);
+    mark();
+  } catch (e) {
+    status("Cannot reach the chat right now; retrying…");
+  }
 }
 
 function forget() {

@@ -92,6 +92,12 @@ def test_builtin_session_templates():
         "msdyn_account_session",
         "msdyn_contact_session",
         "msdyn_chat_session",
+        "msdyn_sms_session",
+        "msdyn_whatsapp_session",
+        "msdyn_facebook_session",
+        "msdyn_line_session",
+        "msdyn_wechat_session",
+        "msdyn_teams_session",
         "case_entity_session_default_template",
     }
     assert names["msdyn_generic_session"].type is SessionType.GENERIC

@@ -69,3 +69,44 @@ def test_omnichannel_shape_has_the_reference_defaults():
                                           "createdon": "t"}, "session-3")
     assert shaped["msdyn_ocliveworkitemid"] == "c" and shaped["msdyn_lastsessionid"] == "session-3"
     assert shaped["StatusCode"] == 2 and shaped["CreatedOn"] == "t"
+
+
+def test_each_channel_opens_its_own_session_template_with_the_conversation_anchor():
+    from apm.model import Workspace
+
+    assert cv.session_template_for("sms") == "msdyn_sms_session"
+    assert cv.session_template_for("teams") == "msdyn_teams_session"
+    assert cv.session_template_for("nosuch") == cv.session_template_for(None) == "msdyn_chat_session"
+    assert len(set(cv.SESSION_TEMPLATES)) == 7
+    for channel in ("chat", "sms", "whatsapp", "facebook", "line", "wechat", "teams"):
+        ws = Workspace()
+        session_id = ws.create_session(cv.session_template_for(channel), cv.session_context(
+            {"conversationid": f"conv-{channel}", "customername": "Ann Lee", "channel": channel}))
+        session = ws.session(session_id)
+        assert session.template_name == f"msdyn_{channel}_session"
+        assert session.title == "Ann Lee"
+        tabs = [ws.tab(t) for t in session.tab_ids]
+        assert [t.template_name for t in tabs] == [cv.CONVERSATION_TAB, cv.SUMMARY_TAB]
+        assert tabs[0].params["recordId"] == tabs[1].params["recordId"] == f"conv-{channel}"
+
+
+def test_quick_replies_fill_their_slugs_once_and_filter_by_words_and_language():
+    records = [{"quickreplyid": "q1", "title": "Greeting", "text": "Hello {customerName}, I am {agentName}.",
+                "languagecode": 1033},
+               {"quickreplyid": "q2", "title": "Case created", "text": "I opened case {caseTitle} for you.",
+                "languagecode": 1033},
+               {"quickreplyid": "q3", "title": "Bonjour", "text": "Bonjour {customerName}", "languagecode": 1036},
+               {"quickreplyid": "", "title": "broken", "text": "x"}, "junk"]
+    replies = [r for r in map(cv.QuickReply.from_record, records) if r]
+    assert [r.id for r in replies] == ["q1", "q2", "q3"]
+    context = cv.quick_reply_context({"customername": "{agentName} Lee", "conversationid": "c1", "channel": "sms"},
+                                     "Agent Two")
+    text, unknown = cv.fill_quick_reply(replies[0], context)
+    assert text == "Hello {agentName} Lee, I am Agent Two." and unknown == ()  # a name is data, not a slug
+    text, unknown = cv.fill_quick_reply(replies[1], context)
+    assert unknown == ("caseTitle",) and text == "I opened case for you."
+    assert cv.fill_quick_reply(replies[1], {**context, "caseTitle": "CAS-01001"})[0] == \
+        "I opened case CAS-01001 for you."
+    assert [r.id for r in cv.matching_quick_replies(replies, "CASE")] == ["q2"]
+    assert [r.id for r in cv.matching_quick_replies(replies, language=1036)] == ["q3"]
+    assert [r.id for r in cv.matching_quick_replies(replies)] == ["q3", "q2", "q1"]

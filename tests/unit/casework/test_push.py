@@ -168,3 +168,19 @@ def test_malformed_frames_are_ignored(text):
 def test_push_url():
     assert push_url(None) == "api/push"
     assert push_url(12) == "api/push?after=12"
+
+
+def test_a_resync_after_a_trimmed_log_goes_on_from_the_servers_id_and_tells_listeners():
+    rig = Rig(after=3)
+    resyncs = []
+    rig.client.on("resync", resyncs.append)
+    rig.client.start()
+    rig.socket.send({"type": "resync", "after": 90, "trimmedThrough": 50})
+    assert rig.client.log.last_id == 90 and rig.client.resyncs == 1
+    assert [f["type"] for f in resyncs] == ["resync"] and resyncs[0]["trimmedThrough"] == 50
+    rig.socket.send(event(80, "typing"))  # older than where the server said it goes on: not applied
+    rig.socket.send(event(91, "typing"))
+    assert [e.get("id") for e in rig.applied] == [None, 91]  # the resync frame (for "*"), then 91
+    rig.socket.on_close(1006)
+    rig.fire_timer()
+    assert rig.socket.url.endswith("after=91")

@@ -390,6 +390,35 @@ def _case_template(unique_name: str, name: str) -> SessionTemplate:
     )
 
 
+#: One session template per channel, as the reference's "<Channel> session - default" templates (the channel's name
+#: -> its unique name and display name). ``msdyn_chat_session`` (live chat) is first, so it is the one
+#: ``open_record("msdyn_ocliveworkitem", ...)`` uses when the channel is not known.
+CHANNEL_SESSION_TEMPLATES: dict[str, tuple[str, str]] = {
+    "chat": ("msdyn_chat_session", "Chat session - default"),
+    "sms": ("msdyn_sms_session", "SMS session - default"),
+    "whatsapp": ("msdyn_whatsapp_session", "WhatsApp session - default"),
+    "facebook": ("msdyn_facebook_session", "Facebook session - default"),
+    "line": ("msdyn_line_session", "LINE session - default"),
+    "wechat": ("msdyn_wechat_session", "WeChat session - default"),
+    "teams": ("msdyn_teams_session", "Teams session - default"),
+}
+
+
+def _conversation_template(unique_name: str, name: str) -> SessionTemplate:
+    # Anchor: the conversation (transcript and composer); the customer summary beside it; titled {customerName}.
+    return SessionTemplate(
+        unique_name,
+        name,
+        SessionType.ENTITY,
+        entity="msdyn_ocliveworkitem",
+        title="{customerName}",
+        anchor_tab="msdyn_conversation",
+        anchor_app_context={"recordId": ["{conversationId}", "{entityId}"]},
+        additional_tabs=("msdyn_customersummary",),
+        record_context={"conversationId": ["{entityId}"], "customerName": ["{anchor.customername}", "{title}"]},
+    )
+
+
 BUILTIN_SESSION_TEMPLATES = (
     SessionTemplate("msdyn_generic_session", "Generic session", SessionType.GENERIC),
     _case_template("msdyn_case_session", "Case session"),
@@ -421,17 +450,7 @@ BUILTIN_SESSION_TEMPLATES = (
         },
         record_context={"customerName": ["{anchor.fullname}", "{title}"]},
     ),
-    SessionTemplate(
-        "msdyn_chat_session",
-        "Chat session",
-        SessionType.ENTITY,
-        entity="msdyn_ocliveworkitem",
-        title="{customerName}",
-        anchor_tab="msdyn_conversation",
-        anchor_app_context={"recordId": ["{conversationId}", "{entityId}"]},
-        additional_tabs=("msdyn_customersummary",),
-        record_context={"conversationId": ["{entityId}"], "customerName": ["{anchor.customername}", "{title}"]},
-    ),
+    *(_conversation_template(unique_name, name) for unique_name, name in CHANNEL_SESSION_TEMPLATES.values()),
 )
 
 GENERIC_SESSION = "msdyn_generic_session"

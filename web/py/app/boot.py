@@ -25,6 +25,7 @@ from browser.peers import PeerPresence
 from browser.restore import PageRestore
 from browser.slots import ReopenOfferView, claim_slot
 from browser.transport import FetchTransport
+from casework import conversations as cv
 from casework.peers import SlotChoice
 from casework.profile import Agent, parse_me
 from casework.recordbus import RecordBus
@@ -41,7 +42,7 @@ from components.workspace_view import WorkspaceView
 #: Restored sessions of these templates wait for presence (the inbox issue releases the gate; until then boot does,
 #: right after the presence/health check).
 PRESENCE_GATE = "presence"
-CONVERSATION_SESSIONS = ("msdyn_chat_session",)
+CONVERSATION_SESSIONS = cv.SESSION_TEMPLATES
 
 
 def _home_content() -> object:

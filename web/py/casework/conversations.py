@@ -7,10 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from apm.slugs import resolve
+from apm.templates import CHANNEL_SESSION_TEMPLATES
+
 #: The reference's base presence statuses, in the header's order.
 PRESENCES = ("Available", "Busy", "Busy - DND", "Away", "Offline")
 DND = "Busy - DND"
-SESSION_TEMPLATE = "msdyn_chat_session"  # every channel's session template today (one per channel later)
+SESSION_TEMPLATE = "msdyn_chat_session"  # live chat's, and the fallback for a channel without its own
+#: Every conversation session template (restore holds these back until presence is loaded).
+SESSION_TEMPLATES = tuple(name for name, _display in CHANNEL_SESSION_TEMPLATES.values())
 CONVERSATION_TAB = "msdyn_conversation"
 SUMMARY_TAB = "msdyn_customersummary"
 STATUS_NAMES = {1: "Open", 2: "Active", 3: "Waiting", 4: "Closed", 5: "Wrap-up"}
@@ -48,6 +53,11 @@ def duration_text(since: str | None, now_ms: float) -> str:
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60} min"
+
+
+def session_template_for(channel: str | None) -> str:
+    """The channel's session template (``msdyn_sms_session`` for ``sms``...); live chat's for an unknown one."""
+    return CHANNEL_SESSION_TEMPLATES.get(channel or "", CHANNEL_SESSION_TEMPLATES["chat"])[0]
 
 
 def channel_name(channel: str | None) -> str:
@@ -143,3 +153,55 @@ def conversations_filter(query: object, own_id: str | None) -> str:
         if statuses:
             parts.append("(" + " or ".join(f"statuscode eq {s}" for s in statuses) + ")")
     return " and ".join(parts)
+
+
+@dataclass(frozen=True)
+class QuickReply:
+    """A seeded answer for the composer (``/api/quickreplies``); ``text`` holds ``{slug}``s."""
+
+    id: str
+    title: str
+    text: str
+    languagecode: int = 1033
+
+    @classmethod
+    def from_record(cls, record: dict) -> QuickReply | None:
+        """``None`` for a record without an id, title or text (never raises)."""
+        if not isinstance(record, dict):
+            return None
+        values = [record.get(k) for k in ("quickreplyid", "title", "text")]
+        if not all(isinstance(v, str) and v for v in values):
+            return None
+        language = record.get("languagecode")
+        return cls(values[0], values[1], values[2], language if isinstance(language, int) else 1033)
+
+
+def quick_reply_context(conversation: dict, agent_name: str, case_title: str | None = None) -> dict:
+    """The values a quick reply's slugs read: the reference's ``{customerName}`` and ours (``agentName``,
+    ``caseTitle``, ``channel``)."""
+    context = {"customerName": conversation.get("customername") or conversation.get("customerhandle") or "",
+               "agentName": agent_name, "channel": channel_name(conversation.get("channel")),
+               "LiveWorkItemId": conversation.get("conversationid") or ""}
+    if case_title:
+        context["caseTitle"] = case_title
+    return context
+
+
+def fill_quick_reply(reply: QuickReply, context: dict) -> tuple[str, tuple[str, ...]]:
+    """The reply's text with its slugs filled (one pass: a customer's name is never read as a slug). Returns the
+    text and the slugs that had no value (left empty, so the agent sees what to complete)."""
+    result = resolve(reply.text, context)
+    if not result.unknown:
+        return result.text, ()
+    # an empty slug leaves a double space or a space before punctuation behind
+    text = result.text.replace("  ", " ").replace(" ,", ",").replace(" .", ".")
+    return text, result.unknown
+
+
+def matching_quick_replies(replies: list[QuickReply], query: str = "", language: int | None = None
+                           ) -> list[QuickReply]:
+    """Replies whose title or text holds every word of ``query`` (any case), in ``language`` if given, by title."""
+    words = [w for w in query.lower().split() if w]
+    chosen = [r for r in replies if (language is None or r.languagecode == language)
+              and all(w in (r.title + " " + r.text).lower() for w in words)]
+    return sorted(chosen, key=lambda r: r.title.lower())

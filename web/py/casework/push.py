@@ -121,6 +121,7 @@ class PushClient:
         self._cancel_timer: Callable[[], None] | None = None
         self.state = "idle"  # idle, connecting, open, waiting (to reconnect), stopped
         self.connections = 0
+        self.resyncs = 0
         self.on_error: Callable[[BaseException], object] | None = None
 
     # -- listeners
@@ -200,16 +201,28 @@ class PushClient:
             if self.log.last_id is None and isinstance(frame.get("after"), int):
                 self.log.last_id = frame["after"]  # resume from where this first connection started
             return []
+        if frame.get("type") == "resync":
+            # The server trimmed its log past our last id: events may be missing. Go on from its newest id and
+            # tell the listeners of "resync", who reload what they show over REST.
+            self.backoff.reset()
+            if isinstance(frame.get("after"), int) and not isinstance(frame.get("after"), bool):
+                self.log.last_id = frame["after"]
+            self.resyncs += 1
+            self._dispatch("resync", frame)
+            return [frame]
         if not self.log.accept(frame):
             return []
-        for listener in list(self._listeners.get(str(frame.get("type")), ())) + list(self._listeners.get("*", ())):
+        self._dispatch(str(frame.get("type")), frame)
+        return [frame]
+
+    def _dispatch(self, kind: str, frame: Event) -> None:
+        for listener in list(self._listeners.get(kind, ())) + list(self._listeners.get("*", ())):
             try:
                 listener(frame)
             except Exception as error:  # one failing listener must not starve the others
                 if self.on_error is None:
                     raise
                 self.on_error(error)
-        return [frame]
 
 
 __all__ = ["Backoff", "EventLog", "PushClient", "push_url"]

@@ -4,8 +4,8 @@
   server (``GET /api/presence``) into the header's control, sets it (``PUT``), follows ``presence.changed`` pushes;
   shows each ``offer.created`` as a notification (customer, channel, queue, wait, a countdown, Accept, Reject, an
   optional beep; an ARIA live region announces it) until accepted, rejected or withdrawn. Accept opens a session from
-  the channel's session template (``msdyn_chat_session``: the conversation as anchor, a customer summary tab, titled
-  from ``{customerName}``); at the session limit it refuses the offer, sets Busy - DND and says so.
+  the channel's session template (``msdyn_<channel>_session``: the conversation as anchor, a customer summary tab,
+  titled from ``{customerName}``); at the session limit it refuses the offer, sets Busy - DND and says so.
 * :class:`ConversationPage` (tab template ``msdyn_conversation``): transcript, composer (Enter sends, Shift+Enter a
   new line), typing both ways, delivery marks; End → wrap-up (notes, link the contact, a case from the
   conversation) → Close.
@@ -72,6 +72,7 @@ class ConversationDesk:
         self.presence: str | None = None
         self.offers: dict[str, dict] = {}
         self.pages: dict[str, ConversationPage] = {}
+        self._quick_replies: list[cv.QuickReply] | None = None
         self._listeners: dict[str, list[Callable[[dict], object]]] = {}
         self._ticker: Any = None
         self._tick_proxy = create_proxy(lambda *_a: self._tick())
@@ -98,10 +99,26 @@ class ConversationDesk:
             self._remove_offer(data.get("conversationid"), "withdrawn")
         elif kind == "record.changed":
             self._record_changed(data)
+        elif kind == "resync":  # the server's log was trimmed past our id: reload what is shown
+            self.spawn_reload()
         conversation_id = event.get("conversationId")
+        if kind == "message.created" and self.services.pane is not None:
+            self.services.pane.conversation_message(event)
         if conversation_id:
             for listener in list(self._listeners.get(conversation_id, ())):
                 listener(event)
+
+    async def quick_replies(self) -> list[cv.QuickReply]:
+        """The seeded quick replies (``/api/quickreplies``), loaded once per page."""
+        if self._quick_replies is None:
+            page = await self.services.client.list("quickreplies", orderby="title", top=200)
+            self._quick_replies = [r for r in map(cv.QuickReply.from_record, page.records) if r]
+        return self._quick_replies
+
+    def spawn_reload(self) -> None:
+        spawn(self.load_presence(), self.services.report)
+        for page in list(self.pages.values()):
+            page.spawn(page._load())
 
     def listen(self, conversation_id: str, listener: Callable[[dict], object]) -> Callable[[], None]:
         listeners = self._listeners.setdefault(conversation_id, [])
@@ -231,7 +248,8 @@ class ConversationDesk:
 
     def open_session(self, conversation: dict) -> str | None:
         try:
-            return self.services.workspace.create_session(cv.SESSION_TEMPLATE, cv.session_context(conversation))
+            return self.services.workspace.create_session(cv.session_template_for(conversation.get("channel")),
+                                                          cv.session_context(conversation))
         except ApmError as error:
             self.services.notify(error.message, error.code)
             return None
@@ -291,7 +309,13 @@ class ConversationPage(Page):
                                   "placeholder": "Type a message; Enter sends, Shift+Enter adds a line"})
         self.send_button = h("button", {"type": "button", "class": "button-primary composer-send"}, "Send")
         self.end_button = h("button", {"type": "button", "class": "button-secondary conversation-end"}, "End")
-        self.composer = h("div", {"class": "composer"}, self.box, self.send_button, self.end_button)
+        self.replies = h("select", {"class": "quick-replies", "aria-label": "Quick replies"},
+                         h("option", {"value": ""}, "Quick replies…"))
+        self.transfer_to = h("select", {"class": "transfer-queue", "aria-label": "Transfer to queue"},
+                             h("option", {"value": ""}, "Transfer to…"))
+        self.composer = h("div", {"class": "composer"}, self.box, self.send_button, self.end_button,
+                          h("div", {"class": "composer-tools"}, self.replies, self.transfer_to))
+        self._reply_by_id: dict[str, cv.QuickReply] = {}
         self.wrapup = h("section", {"class": "wrapup", "aria-label": "Wrap-up", "hidden": True})
         panel.appendChild(h("div", {"class": "conversation-page"},
                             h("h2", {"class": "conversation-title"}, self.tab.title or "Conversation"),
@@ -303,6 +327,8 @@ class ConversationPage(Page):
         on(self.box, "input", lambda _e: self._typed())
         on(self.send_button, "click", lambda _e: self.send_box())
         on(self.end_button, "click", lambda _e: self.spawn(self._end()))
+        on(self.replies, "change", lambda _e: self._use_reply())
+        on(self.transfer_to, "change", lambda _e: self.spawn(self._transfer()))
         desk = self.services.conversations
         if desk is not None:
             desk.pages[self.conversation_id] = self
@@ -321,6 +347,40 @@ class ConversationPage(Page):
             for message in self.transcript.ordered():
                 self.services.push.log.seen_message(self.conversation_id, message["sequence"])
         self._show_status()
+        if desk is not None and len(self.replies.options) == 1:
+            self.spawn(self._load_tools(desk))
+
+    async def _load_tools(self, desk: ConversationDesk) -> None:
+        for reply in await desk.quick_replies():
+            self._reply_by_id[reply.id] = reply
+            self.replies.appendChild(h("option", {"value": reply.id}, reply.title))
+        queues = await self.services.client.list("queues", orderby="name", top=100)
+        for queue in queues.records:
+            if queue.get("queueid") != self.conversation.get("queueid"):
+                self.transfer_to.appendChild(h("option", {"value": queue["queueid"]}, queue.get("name") or ""))
+
+    def _use_reply(self) -> None:
+        reply = self._reply_by_id.get(str(self.replies.value))
+        self.replies.value = ""
+        if reply is None:
+            return
+        context = cv.quick_reply_context(self.conversation, self.services.agent.fullname,
+                                         self.conversation.get("casetitle"))
+        filled, _unknown = cv.fill_quick_reply(reply, context)
+        self.put_in_box(filled)
+
+    async def _transfer(self) -> None:
+        queue_id = str(self.transfer_to.value)
+        if not queue_id:
+            return
+        self.transfer_to.value = ""
+        await self.services.client.call_json("POST", f"/conversations({self.conversation_id})/transfer",
+                                             {"queueid": queue_id})
+        self.services.notify("The conversation went back to routing in the chosen queue.", "transferred")
+        try:
+            self.services.workspace.close_session(self.tab.session_id)
+        except ApmError:
+            pass
 
     def _show_status(self) -> None:
         code = self.conversation.get("statuscode")
@@ -329,7 +389,7 @@ class ConversationPage(Page):
         text(self.status, f"{channel} · {name}")
         self.panel.firstChild.dataset.status = name.lower()
         active = code == 2
-        for element in (self.box, self.send_button, self.end_button):
+        for element in (self.box, self.send_button, self.end_button, self.replies, self.transfer_to):
             if active:
                 element.removeAttribute("disabled")
             else:
@@ -434,10 +494,15 @@ class ConversationPage(Page):
         link_contact = h("button", {"type": "button", "class": "button-secondary wrapup-link-contact"},
                          "Link the customer's contact")
         new_case = h("button", {"type": "button", "class": "button-secondary wrapup-create-case"}, "Create a case")
+        case_number = h("input", {"type": "text", "class": "wrapup-case-number", "aria-label": "Case number",
+                                  "placeholder": "CAS-…"})
+        link_case = h("button", {"type": "button", "class": "button-secondary wrapup-link-case"},
+                      "Link existing case")
         close = h("button", {"type": "button", "class": "button-primary wrapup-close"}, "Close conversation")
         self.wrapup_status = h("p", {"class": "wrapup-status", "role": "status"})
         self.wrapup.append(h("h3", None, "Wrap-up"), notes, h("div", {"class": "wrapup-actions"},
                                                                save_note, link_contact, new_case, close),
+                           h("div", {"class": "wrapup-link"}, case_number, link_case),
                            self.wrapup_status)
         self.wrapup.removeAttribute("hidden")
         if not self.conversation.get("contactid"):
@@ -445,6 +510,7 @@ class ConversationPage(Page):
         on(save_note, "click", lambda _e: self.spawn(self._save_note(notes)))
         on(link_contact, "click", lambda _e: self.spawn(self._link("contact", self.conversation.get("contactid"))))
         on(new_case, "click", lambda _e: self.spawn(self._create_case()))
+        on(link_case, "click", lambda _e: self.spawn(self._link_case(str(case_number.value).strip())))
         on(close, "click", lambda _e: self.spawn(self._close(notes)))
         notes.focus()
 
@@ -465,19 +531,29 @@ class ConversationPage(Page):
                                   "account": "Account linked."}[entity])
 
     async def _create_case(self) -> None:
-        first = next((m.get("text") for m in self.transcript.ordered() if m.get("direction") == "inbound"), None)
-        name = self.conversation.get("customername") or "customer"
-        fields: dict = {"title": (first or f"Conversation with {name}")[:200],
-                        "description": "\n".join(f"{m.get('sendername') or ''}: {m.get('text') or ''}"
-                                                 for m in self.transcript.ordered())[:4000]}
+        """The server makes the case from the conversation (title, transcript, contact, origin) and links it."""
         if not self.conversation.get("contactid"):
             text(self.wrapup_status, "A case needs a customer: this conversation has no contact yet.")
             return
-        fields.update(customerid=self.conversation["contactid"], customeridtype="contact",
-                      caseorigincode="chat" if self.conversation.get("channel") == "chat" else "web")
-        case = await self.services.client.create("incidents", fields)
-        await self._link("incident", case.get("incidentid"))
-        self.services.open_record("incident", case.get("incidentid"), "conversation", record=case)
+        answer = await self.services.client.call_json("POST", f"/conversations({self.conversation_id})/case", {})
+        self.conversation = answer["conversation"]
+        case = answer["incident"]
+        text(self.wrapup_status, f"Case {case.get('ticketnumber') or ''} created and linked.")
+        self.services.open_record("incident", case.get("incidentid"), "create_record", record=case)
+
+    async def _link_case(self, number: str) -> None:
+        if not number or not all(c.isalnum() or c == "-" for c in number):
+            text(self.wrapup_status, "Type a case number such as CAS-01001-AB12CD.")
+            return
+        page = await self.services.client.list("incidents", filter=f"ticketnumber eq '{number}'",
+                                               select=["incidentid", "ticketnumber", "title"], top=1)
+        if not page.records:
+            text(self.wrapup_status, f"No case numbered {number}.")
+            return
+        answer = await self.services.client.call_json("POST", f"/conversations({self.conversation_id})/case",
+                                                      {"incidentid": page.records[0]["incidentid"]})
+        self.conversation = answer["conversation"]
+        text(self.wrapup_status, f"Case {number} linked.")
 
     async def _close(self, notes: Any) -> None:
         await self._save_note(notes)

@@ -14,8 +14,10 @@ from apm.model import HOME_SESSION_ID
 from browser.dom import clear, h, on
 from browser.tasks import spawn
 from casework import agent_scripts as scripts_core
+from casework import knowledge as kb
 from casework.macros import LogEntry, MacroRun
 from casework.pane import TOOLS, PaneState, profile_tools
+from components.knowledge import KnowledgeBrowser
 from components.macro_host import PageMacroHost, macro_context, run_named_macro
 
 if TYPE_CHECKING:
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 EMPTY_CASES = "No suggestions found for similar cases."
 EMPTY_ARTICLES = "No suggestions found for knowledge article."
+NO_SOURCE = "Open a case or a conversation in a session to see suggestions."
 DEBOUNCE_MS = 800
 
 
@@ -96,6 +99,18 @@ class ProductivityPane:
                 return record[1]
         return None
 
+    def focused_conversation(self) -> str | None:
+        desk = self.services.conversations
+        return desk.focused_conversation() if desk is not None else None
+
+    def focused_source(self) -> tuple[str, str] | None:
+        """What Smart Assist suggests for: the session's case, else its conversation."""
+        case = self.focused_case()
+        if case is not None:
+            return ("incidents", case)
+        conversation = self.focused_conversation()
+        return ("conversations", conversation) if conversation else None
+
     # -- DOM
     def mount(self) -> None:
         root = self.root
@@ -123,6 +138,12 @@ class ProductivityPane:
         self.services.workspace.subscribe("*", self._event)
         self.services.bus.subscribe(self._record_changed)
         self.render()
+
+    def conversation_message(self, event: dict) -> None:
+        """A conversation's new message (from the desk): Smart Assist follows it, debounced."""
+        source = self.focused_source()
+        if source is not None and source[0] == "conversations" and event.get("conversationId") == source[1]:
+            self.assist.changed()
 
     def _event(self, event: Any) -> None:
         name = getattr(event, "name", "") or getattr(event, "type", "")
@@ -193,6 +214,9 @@ class SmartAssist:
         self.timer: Any = None
         self._fire = create_proxy(lambda: self.reload())
         self.hidden: set[str] = set()
+        self.case: str | None = None
+        self.conversation: str | None = None
+        self.source: tuple[str, str] | None = None
 
     def show(self, container: Any) -> None:
         self.container = container
@@ -208,22 +232,25 @@ class SmartAssist:
         container = self.container
         if container is None or not container.isConnected:
             return
-        case = self.pane.focused_case()
+        source = self.pane.focused_source()
         clear(container)
-        if case is None:
-            container.appendChild(h("p", {"class": "pane-empty"}, "Open a case in a session to see suggestions."))
+        if source is None:
+            container.appendChild(h("p", {"class": "pane-empty"}, NO_SOURCE))
             return
         container.setAttribute("aria-busy", "true")
-        spawn(self._load(case, container), self.pane.services.report)
+        spawn(self._load(source, container), self.pane.services.report)
 
-    async def _load(self, case: str, container: Any) -> None:
-        data = await api_json(self.pane.services, "GET", f"/incidents({case})/suggestions",
+    async def _load(self, source: tuple[str, str], container: Any) -> None:
+        entity_set, record_id = source
+        data = await api_json(self.pane.services, "GET", f"/{entity_set}({record_id})/suggestions",
                               params={"top": 5, "articles": 3})
-        if container is not self.container or self.pane.focused_case() != case:
+        if container is not self.container or self.pane.focused_source() != source:
             return
         clear(container)
         container.removeAttribute("aria-busy")
-        self.case = case
+        self.source = source
+        self.case = record_id if entity_set == "incidents" else None
+        self.conversation = record_id if entity_set == "conversations" else None
         for kind, title, empty in (("article", "Knowledge articles", EMPTY_ARTICLES),
                                    ("case", "Similar cases", EMPTY_CASES)):
             items = data.get(kind + "s") or []
@@ -257,8 +284,13 @@ class SmartAssist:
         copy = h("button", {"type": "button", "class": "sa-copy"}, copy_label)
         yes = h("button", {"type": "button", "class": "sa-yes"}, "Yes")
         no = h("button", {"type": "button", "class": "sa-no"}, "No")
-        actions.appendChild(link)
+        if self.case is not None:
+            actions.appendChild(link)
         actions.appendChild(copy)
+        if kind == "article" and self.conversation is not None:
+            send = h("button", {"type": "button", "class": "sa-send"}, "Send to conversation")
+            on(send, "click", lambda _e: self.send(item))
+            actions.appendChild(send)
         actions.appendChild(h("span", {"class": "sa-feedback", "role": "group",
                                        "aria-label": f"Was {item.get('title')} useful?"}, "Useful? ", yes, no))
         card.appendChild(actions)
@@ -294,8 +326,16 @@ class SmartAssist:
         button.setAttribute("aria-pressed", "true")
         button.textContent = "Unlink"
 
+    def send(self, item: dict) -> None:
+        """The article's title, number and link into the conversation's message box (the agent sends it)."""
+        desk = self.pane.services.conversations
+        page = desk.pages.get(self.conversation) if desk is not None and self.conversation else None
+        if page is not None:
+            page.put_in_box(kb.article_message(item, kb.article_url(str(js.window.location.origin), item["id"])))
+
     async def feedback(self, kind: str, item: dict, useful: bool, card: Any) -> None:
-        await api_json(self.pane.services, "POST", f"/incidents({self.case})/suggestions/feedback",
+        entity_set, record_id = self.source
+        await api_json(self.pane.services, "POST", f"/{entity_set}({record_id})/suggestions/feedback",
                        body={"id": item["id"], "kind": kind, "useful": useful})
         if useful:
             card.classList.add("sa-useful")
@@ -438,51 +478,23 @@ class AgentScripts:
 
 
 class KnowledgeTool:
-    """Full-text search over the knowledge articles: open, copy link, link to the case."""
+    """The pane's knowledge search (``components.knowledge.KnowledgeBrowser``): filters, article view, copy link,
+    link to the case, send into the conversation; the query stays while the page lives."""
 
     def __init__(self, pane: ProductivityPane) -> None:
         self.pane = pane
         self.query = ""
+        self._last = kb.KnowledgeQuery()
 
     def show(self, container: Any) -> None:
-        box = h("input", {"type": "search", "class": "kb-query", "aria-label": "Search knowledge articles",
-                          "placeholder": "Search knowledge articles", "value": self.query})
-        form = h("form", {"class": "kb-form", "role": "search"}, box,
-                 h("button", {"type": "submit", "class": "button-primary"}, "Search"))
-        self.results = h("ul", {"class": "kb-results", "aria-live": "polite"})
-        container.appendChild(form)
-        container.appendChild(self.results)
+        start = self._last.with_text(self.query) if self.query != self._last.text else self._last
+        browser = KnowledgeBrowser(self.pane.services, start, focused_case=self.pane.focused_case,
+                                   on_query=self._remember)
+        browser.show(container)
 
-        def submit(event: Any) -> None:
-            event.preventDefault()
-            self.query = str(box.value)
-            spawn(self.search(), self.pane.services.report)
-
-        on(form, "submit", submit)
-        if self.query:
-            spawn(self.search(), self.pane.services.report)
-
-    async def search(self) -> None:
-        hits = await self.pane.services.client.search(self.query, ["knowledgearticle"], top=10)
-        clear(self.results)
-        if not hits:
-            self.results.appendChild(h("li", {"class": "pane-empty"}, "No knowledge articles found."))
-        for hit in hits:
-            open_button = h("button", {"type": "button", "class": "link-button kb-open"}, hit.get("title") or "")
-            copy = h("button", {"type": "button", "class": "kb-copy"}, "Copy link")
-            item = h("li", {"class": "kb-hit"}, open_button, copy)
-            case = self.pane.focused_case()
-            if case is not None:
-                link = h("button", {"type": "button", "class": "kb-link", "aria-pressed": "false"}, "Link to case")
-                item.appendChild(link)
-                on(link, "click", lambda _e, x=hit, b=link, c=case: spawn(
-                    self.pane.assist.link("article", x, b, c), self.pane.services.report))
-            on(open_button, "click", lambda _e, x=hit: self.pane.services.workspace.create_tab(
-                "msdyn_entityrecord", {"entityName": "knowledgearticle", "entityId": x["id"],
-                                       "title": x.get("title") or ""}))
-            on(copy, "click", lambda _e, x=hit: copy_text(
-                f"{js.window.location.origin}/#knowledgearticle/{x['id']}"))
-            self.results.appendChild(item)
+    def _remember(self, query: kb.KnowledgeQuery) -> None:
+        self._last = query
+        self.query = query.text
 
 
 class EmailCompose:

@@ -6,7 +6,7 @@ Tabs no page accepts fall back to ``components.tab_panel.TabPanelRenderer`` (tit
 
 from __future__ import annotations
 
-from components import case_actions, embedded_pages, quick_create, timeline
+from components import case_actions, embedded_pages, knowledge, quick_create, timeline
 from components.dashboard import DashboardPage, is_dashboard
 from components.entity_list import EntityListPage, has_list
 from components.form_extensions import extend_form
@@ -21,6 +21,7 @@ def register_pages(host: PageHost) -> None:
     host.register(has_list, EntityListPage)
     host.register(is_page_type("search"), SearchPage)
     host.register(is_record(*FORM_ENTITIES), RecordFormPage)
+    knowledge.register(host)  # the msdyn_omnichannel_kbsearch tab (before the web resources it would be)
     embedded_pages.register(host)  # web resources and websites, in iframes
     extend_form(timeline.TIMELINE_ENTITIES, timeline.install)
     extend_form(("incident",), case_actions.install)
