@@ -191,6 +191,45 @@ def build(out: Path, cases: int = DEFAULT_CASES, *, web_dir: Path = WEB) -> dict
             "precompiled": built.precompiled, "data_bytes": sizes, "seconds": round(time.perf_counter() - started, 1)}
 
 
+def serve(root: Path, sub_path: str = "", timeout: float = 30):
+    """Start ``python -m http.server`` on 127.0.0.1 (a free port) serving ``root``; for the e2e tests and
+    bench/boot.py. Returns a ``server.launch.RunningServer`` whose ``url`` is the demo's (``.../<sub_path>/``).
+
+    Raises:
+        RuntimeError: it exited or did not say its port within ``timeout`` seconds.
+    """
+    import re
+    import subprocess
+    import threading
+
+    from server.launch import RunningServer
+
+    process = subprocess.Popen([sys.executable, "-u", "-m", "http.server", "0", "--bind", "127.0.0.1",
+                                "--directory", str(root)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, bufsize=1)
+    output: list[str] = []
+    port: list[str] = []
+    announced = threading.Event()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if len(output) < 2000:  # the access log: keep the start (the port line), not every request
+                output.append(line.rstrip("\n"))
+            match = re.search(r"port (\d+)", line)
+            if match and not port:
+                port.append(match.group(1))
+                announced.set()
+        announced.set()
+
+    threading.Thread(target=pump, name="static-server-output", daemon=True).start()
+    if not announced.wait(timeout) or not port:
+        process.kill()
+        raise RuntimeError("http.server did not start:\n" + "\n".join(output))
+    prefix = sub_path.strip("/") + "/" if sub_path.strip("/") else ""
+    return RunningServer(f"http://127.0.0.1:{port[0]}/{prefix}", root, process, output)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/build-static", description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", default=str(ROOT / "build" / "static"),

@@ -8,7 +8,6 @@ serves, so :func:`test_both_backends_answer_list_queries_alike` can also compare
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,15 +20,6 @@ from casework.static_records import DictSource, MemoryKeyValue, StaticTransport
 from server.seed import DEMO_PASSWORD
 from tests.support.aio import run
 from tests.support.live_app import live_transport
-
-
-@pytest.fixture(scope="module")
-def documents(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    from server.static_demo import export_dataset
-
-    folder = tmp_path_factory.mktemp("static-export")
-    shutil.copyfile(seeded_template, folder / seeded_template.name)
-    return export_dataset(data_dir=folder)
 
 
 @dataclass

@@ -366,9 +366,10 @@ class StaticTransport:
             return await self._case_action(action, record_id, headers, body)
         elif meta.name == "queueitems" and method == "POST" and action == "pick":
             return await self._pick(record_id, headers, body)
-        raise ApiError(405 if action is None else 404, "method_not_allowed" if action is None else "not_found",
-                       f"{method} is not allowed on {route}." if action is None else f"No {action!r} on {meta.name}.",
-                       {"path": route})
+        if action is None:
+            raise ApiError(405, "method_not_allowed", f"{method} is not allowed on {route}.", {"path": route})
+        raise ApiError(501, UNAVAILABLE, f"{meta.name}/{action} needs the Casework server; the static demo cannot "
+                       "do it.", {"path": route})
 
     # -- the user
     async def _demo_user(self) -> dict:
