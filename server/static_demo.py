@@ -149,7 +149,10 @@ def static_index(html: str) -> str:
     marked = marked.replace('<script type="module" src="js/boot.js"></script>',
                             '<script type="module" src="js/boot.js"></script>\n'
                             '  <script type="module" src="js/idb.js"></script>', 1)
-    if STATIC_META not in marked or "js/idb.js" not in marked:
+    marked = marked.replace('<link rel="stylesheet" href="css/console.css">',
+                            '<link rel="stylesheet" href="css/console.css">\n'
+                            '  <link rel="stylesheet" href="css/demo.css">', 1)
+    if STATIC_META not in marked or "js/idb.js" not in marked or "css/demo.css" not in marked:
         raise RuntimeError("web/index.html changed shape: update server/static_demo.py:static_index")
     return marked
 
