@@ -149,10 +149,17 @@ def static_index(html: str) -> str:
     marked = marked.replace('<script type="module" src="js/boot.js"></script>',
                             '<script type="module" src="js/boot.js"></script>\n'
                             '  <script type="module" src="js/idb.js"></script>', 1)
+    # What Python reads before the first paint, fetched while the runtime loads (as the server's page asks
+    # api/me early): the entity sets' rules and the demo users.
+    marked = marked.replace('<link rel="preload" href="app.zip" as="fetch" crossorigin>',
+                            '<link rel="preload" href="app.zip" as="fetch" crossorigin>\n'
+                            '  <link rel="preload" href="data/meta.json" as="fetch" crossorigin>\n'
+                            '  <link rel="preload" href="data/me.json" as="fetch" crossorigin>', 1)
     marked = marked.replace('<link rel="stylesheet" href="css/console.css">',
                             '<link rel="stylesheet" href="css/console.css">\n'
                             '  <link rel="stylesheet" href="css/demo.css">', 1)
-    if STATIC_META not in marked or "js/idb.js" not in marked or "css/demo.css" not in marked:
+    if STATIC_META not in marked or "js/idb.js" not in marked or "css/demo.css" not in marked \
+            or "data/meta.json" not in marked:
         raise RuntimeError("web/index.html changed shape: update server/static_demo.py:static_index")
     return marked
 

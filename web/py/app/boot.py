@@ -160,9 +160,7 @@ async def _after_paint(slot: SlotChoice | None) -> None:
         spawn(restore.check_records(services.client, services.host), services.report)
         if slot is not None and slot.reason == "new":
             spawn(ReopenOfferView(restore, services.notify).offer(), services.report)
-    if services is not None and static_demo.active():
-        pass  # the static demo: no push and no conversations (they need the server); the gate opens below
-    elif services is not None:
+    if services is not None and not static_demo.active():  # the static demo has neither (they need the server)
         services.push = push_socket.connect()  # offers, messages, typing, presence, record changes
         services.push.on_error = services.report
         await conversations.start(services)  # presence loaded into the header, offers shown

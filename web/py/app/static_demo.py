@@ -11,7 +11,7 @@ import json
 import js
 
 from browser import static_data
-from browser.dom import h, on
+from browser.dom import find, find_by_id, h, on
 from browser.tasks import spawn
 from casework.records import NotSignedInError, RecordClient
 from casework.static_records import StaticTransport
@@ -46,9 +46,9 @@ def install(services: object) -> None:
     js.document.body.insertBefore(banner, js.document.body.firstChild)
     js.document.body.dataset.demo = "1"
     on(reset, "click", lambda _e: spawn(_reset(services), services.report))
-    presence = js.document.getElementById("presence")
+    presence = find_by_id("presence")
     if presence is not None:
-        label = presence.querySelector(".presence-label")
+        label = find(presence, ".presence-label")
         if label is not None:
             label.textContent = "Demo"
         presence.setAttribute("title", "Presence needs the Casework server (not in the static demo)")

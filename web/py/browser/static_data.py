@@ -11,6 +11,7 @@ import json
 
 import js
 
+from browser.dom import find
 from casework.static_records import MemoryKeyValue
 
 DEMO_USER_KEY = "casework.demo.user"
@@ -18,7 +19,7 @@ DEMO_USER_KEY = "casework.demo.user"
 
 def active() -> bool:
     """Whether this page is the static build (its index.html carries ``<meta name="casework-mode">``)."""
-    return js.document.querySelector('meta[name="casework-mode"][content="static"]') is not None
+    return find(js.document, 'meta[name="casework-mode"][content="static"]') is not None
 
 
 class FetchSource:
