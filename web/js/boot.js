@@ -141,15 +141,29 @@ el("boot-reload").addEventListener("click", () => location.reload());
 
 // Who is signed in, asked at once so the answer is there before Python is: not signed in means the sign-in page
 // (before spending seconds on the runtime). Python reads the answer from `caseworkBoot.me` (JSON text).
-window.caseworkBoot.me = fetch("api/me", { credentials: "same-origin", headers: { Accept: "application/json" } })
+// The static demo (docs/static-demo.md) has no server: "signed in" is the demo user chosen on its signin.html, and
+// Python answers /me itself (casework.static_records). Then `me` is that user's name, not the /api/me text.
+const STATIC_DEMO = document.querySelector('meta[name="casework-mode"][content="static"]') !== null;
+
+function toSignIn() {
+  const next = location.pathname + location.search + location.hash;
+  finished = true; // leaving: not a failure to show
+  clearTimeout(watchdog);
+  location.replace(`signin.html?next=${encodeURIComponent(next)}`);
+  return null;
+}
+
+function demoUser() {
+  try {
+    return localStorage.getItem("casework.demo.user");
+  } catch (_) {
+    return null;
+  }
+}
+
+window.caseworkBoot.me = STATIC_DEMO ? Promise.resolve(demoUser() || toSignIn()) : fetch("api/me", { credentials: "same-origin", headers: { Accept: "application/json" } })
   .then(async (response) => {
-    if (response.status === 401) {
-      const next = location.pathname + location.search + location.hash;
-      finished = true; // leaving: not a failure to show
-      clearTimeout(watchdog);
-      location.replace(`signin.html?next=${encodeURIComponent(next)}`);
-      return null;
-    }
+    if (response.status === 401) return toSignIn();
     if (!response.ok) throw new Error(`Could not load your profile (HTTP ${response.status}).`);
     return response.text();
   })

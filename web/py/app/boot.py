@@ -18,7 +18,7 @@ from pyodide.ffi import create_once_callable
 import apm
 from apm.facade import Apm
 from apm.model import HOME_TAB_ID, Workspace
-from app import handle
+from app import handle, static_demo
 from browser import apm_bridge, console_runtime, keyboard, push_socket
 from browser.dom import by_id, h
 from browser.peers import PeerPresence
@@ -55,9 +55,13 @@ def _home_content() -> object:
     )
 
 
-def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[], None]:
+def _build_workspace(agent: Agent, slot: SlotChoice | None = None, transport: object | None = None
+                     ) -> Callable[[], None]:
     """The session engine (restored when the profile says so, with the profile's limits), its page API and its
     rendering, wired together. Restore runs before the first render, so the session bar paints restored at once.
+
+    Args:
+        transport: The record client's transport (``None``: HTTP to our server; the static demo's otherwise).
 
     Returns:
         What waits for the first paint (peer presence: a BroadcastChannel and its hello); call it after the paint.
@@ -79,7 +83,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
     api = Apm(workspace, topic_namespace=workspace_id)
     apm.install(api)
     bus = RecordBus()
-    client = RecordClient(FetchTransport(), csrf_token=agent.csrf_token, on_change=bus.publish)
+    client = RecordClient(transport or FetchTransport(), csrf_token=agent.csrf_token, on_change=bus.publish)
     services = Services(workspace, client, bus, agent, notices.show, dialogs=Dialogs(), api=api)
     handle.services = services
     fallback = TabPanelRenderer().render
@@ -96,7 +100,8 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
     console.install(services, {"apm": apm, "client": client, "handle": handle, "services": services,
                                "workspace": workspace, "csrf": agent.csrf_token},
                     host.register)  # the developer console (issue 19)
-    console.prepare(console_runtime.prepare)  # micropip, requests, pyodide-http: at the console's first input
+    # micropip, requests, pyodide-http: at the console's first input (the static demo has no wheel index)
+    console.prepare(console_runtime.prepare if transport is None else console_runtime.prepare_static)
     for name in list(getattr(js.window, "caseworkExtensions", None) or []):  # only what app.zip holds (app.handle)
         importlib.import_module(str(name)).install(handle)
     if restore:
@@ -130,6 +135,8 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
     keyboard.install(workspace, view)
     header.install(services)  # search, site map, shortcut help, close-session warning, settings
     productivity_pane.install(services)  # the right-hand rail (issue 18); its state rides in restore's extras
+    if transport is not None:
+        static_demo.install(services)  # the demo banner with "Reset demo data"
     if restore:
         restore.view_state_provider = host.view_states
         host.on_state_change = restore.touch
@@ -154,7 +161,7 @@ async def _after_paint(slot: SlotChoice | None) -> None:
         spawn(restore.check_records(services.client, services.host), services.report)
         if slot is not None and slot.reason == "new":
             spawn(ReopenOfferView(restore, services.notify).offer(), services.report)
-    if services is not None:
+    if services is not None and not static_demo.active():  # the static demo has neither (they need the server)
         services.push = push_socket.connect()  # offers, messages, typing, presence, record changes
         services.push.on_error = services.report
         await conversations.start(services)  # presence loaded into the header, offers shown
@@ -186,6 +193,12 @@ async def _start(boot: object) -> None:
         me_text = await boot.me
         if not isinstance(me_text, str):
             return  # not signed in (boot.js is on its way to the sign-in page) or it already showed why
+        transport = None
+        if static_demo.active():  # the static demo: the chosen demo user, records answered in the page
+            prepared = await static_demo.prepare(me_text)
+            if prepared is None:
+                return  # on the way to choosing a demo user
+            transport, me_text = prepared
         agent = parse_me(me_text)
         boot.stage("Preparing your workspace…", 92)
         slot = None
@@ -194,7 +207,7 @@ async def _start(boot: object) -> None:
         except Exception as error:  # no locking at all: this tab keeps the id apm.js gave it
             js.console.warn(f"restore slot: {error!r}")
         boot.mark("build")  # bench/restore.py: restore-to-paint starts here
-        after_paint = _build_workspace(agent, slot)
+        after_paint = _build_workspace(agent, slot, transport)
         boot.mark("restored")  # restored and rendered into the DOM; "painted" follows after the next frame
 
         def painted() -> None:

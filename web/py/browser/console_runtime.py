@@ -57,3 +57,19 @@ def _quiet_forbidden_headers(requests: object) -> None:
         return headers
 
     sessions.default_headers = default_headers
+
+
+class _NoIndex:
+    """``micropip`` in the static demo: there is no server, so no wheel index; says so at once."""
+
+    async def install(self, *requirements: object, **_options: object) -> None:
+        raise ValueError("micropip.install needs the Casework server's wheel index (/api/simple/); "
+                         "this static demo has none, so nothing can be installed here.")
+
+    def __repr__(self) -> str:
+        return "<micropip: not available in the static demo>"
+
+
+async def prepare_static(namespace: dict) -> None:
+    """The static demo's console: no micropip index and no API to reach with ``requests`` (nothing is fetched)."""
+    namespace.update({"micropip": _NoIndex(), "base_url": str(js.document.baseURI)})

@@ -1,0 +1,31 @@
+"""The static demo's build pieces under CPython: the export through the real database layer and the static shell."""
+
+from __future__ import annotations
+
+import re
+
+from server.settings import REPO_ROOT
+from server.static_demo import STATIC_META, static_index
+
+
+def test_the_export_has_every_table_its_sets_need_and_no_secret(documents: dict) -> None:
+    meta = documents["meta"]
+    assert "conversations" not in meta["sets"]  # server-only
+    for name, entity_set in meta["sets"].items():
+        assert entity_set["table"] in documents, name
+    users = documents["systemusers"]
+    assert users and all(not any("password" in column for column in row) for row in users)
+    assert all(set(row) <= {f["name"] for f in meta["sets"]["systemusers"]["fields"]} | {"versionnumber"}
+               for row in users)
+    assert set(documents["me"]) >= {"admin", "supervisor", "agent3"}
+    assert documents["me"]["agent3"]["roles"] == ["agent"]
+    case = documents["incidents"][0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", case["createdon"])  # the API's date-times
+
+
+def test_the_static_shell_is_marked_and_uses_relative_urls_only() -> None:
+    html = static_index((REPO_ROOT / "web" / "index.html").read_text())
+    assert STATIC_META in html and 'src="js/idb.js"' in html and 'href="css/demo.css"' in html
+    assert not re.search(r'(?:src|href)="/', html)  # a sub-path host would resolve "/x" outside the demo
+    chooser = (REPO_ROOT / "web" / "demo" / "signin.html").read_text()
+    assert not re.search(r'(?:src|href)="/', chooser)
