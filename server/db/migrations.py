@@ -55,6 +55,11 @@ def _productivity(conn: Connection) -> None:
         table.create(conn)
 
 
+def _inbox(conn: Connection) -> None:
+    for table in schema.INBOX_TABLES:
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial: meta, accounts, contacts, incidents", _initial),
     Migration(2, "records: cases, activities, queues, articles, templates, users, profiles, sessions, search",
@@ -64,6 +69,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               _conversations),
     Migration(5, "productivity pane: suggestion feedback, macros, agent scripts, e-mail outbox",
               _productivity),
+    Migration(6, "inbox: read state per agent and item", _inbox),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
