@@ -48,7 +48,7 @@ ACTIVITY_KINDS = ("task", "phonecall", "appointment")
 KINDS = ("case", "conversation", "activity", "email")
 MAX_MARKS = 200
 
-C, M, I, A = schema.conversations, schema.conversationmessages, schema.incidents, schema.activities
+C, M, INC, A = schema.conversations, schema.conversationmessages, schema.incidents, schema.activities
 R = schema.inboxreads
 
 
@@ -102,18 +102,18 @@ def _conversation_rows(conn: Connection, user_id: str, view: str, queues: list[s
 def _customer_name():
     accounts, contacts = schema.accounts, schema.contacts
     return func.coalesce(
-        select(accounts.c.name).where(accounts.c.accountid == I.c.customerid).scalar_subquery(),
-        select(contacts.c.fullname).where(contacts.c.contactid == I.c.customerid).scalar_subquery(), "")
+        select(accounts.c.name).where(accounts.c.accountid == INC.c.customerid).scalar_subquery(),
+        select(contacts.c.fullname).where(contacts.c.contactid == INC.c.customerid).scalar_subquery(), "")
 
 
 def _case_rows(conn: Connection, user_id: str) -> list[dict]:
-    unread = case((R.c.readon.is_(None), 1), (R.c.readon < I.c.modifiedon, 1), else_=0)
-    query = (select(I.c.incidentid, I.c.ticketnumber, I.c.title, I.c.caseorigincode, I.c.statecode, I.c.ownerid,
-                    I.c.queueid, I.c.prioritycode, I.c.createdon, I.c.modifiedon, I.c.description,
+    unread = case((R.c.readon.is_(None), 1), (R.c.readon < INC.c.modifiedon, 1), else_=0)
+    query = (select(INC.c.incidentid, INC.c.ticketnumber, INC.c.title, INC.c.caseorigincode, INC.c.statecode, INC.c.ownerid,
+                    INC.c.queueid, INC.c.prioritycode, INC.c.createdon, INC.c.modifiedon, INC.c.description,
                     _customer_name().label("customer"), unread.label("unread"))
-             .select_from(I.outerjoin(R, and_(*_read_join("case", user_id, I.c.incidentid))))
-             .where(I.c.ownerid == user_id, I.c.statecode == 0)
-             .order_by(I.c.modifiedon.desc()).limit(MAX_ITEMS))
+             .select_from(INC.outerjoin(R, and_(*_read_join("case", user_id, INC.c.incidentid))))
+             .where(INC.c.ownerid == user_id, INC.c.statecode == 0)
+             .order_by(INC.c.modifiedon.desc()).limit(MAX_ITEMS))
     return [{"key": f"case:{r['incidentid']}", "kind": "case", "id": r["incidentid"], "view": "cases",
              "customer": r["customer"] or "", "channel": r["caseorigincode"] or "", "subject": r["title"],
              "preview": f"{r['ticketnumber']} · {(r['description'] or '')[:140]}", "time": _iso(r["modifiedon"]),
