@@ -108,8 +108,9 @@ def _customer_name():
 
 def _case_rows(conn: Connection, user_id: str) -> list[dict]:
     unread = case((R.c.readon.is_(None), 1), (R.c.readon < INC.c.modifiedon, 1), else_=0)
-    query = (select(INC.c.incidentid, INC.c.ticketnumber, INC.c.title, INC.c.caseorigincode, INC.c.statecode, INC.c.ownerid,
-                    INC.c.queueid, INC.c.prioritycode, INC.c.createdon, INC.c.modifiedon, INC.c.description,
+    query = (select(INC.c.incidentid, INC.c.ticketnumber, INC.c.title, INC.c.caseorigincode, INC.c.statecode,
+                    INC.c.ownerid, INC.c.queueid, INC.c.prioritycode, INC.c.createdon, INC.c.modifiedon,
+                    INC.c.description,
                     _customer_name().label("customer"), unread.label("unread"))
              .select_from(INC.outerjoin(R, and_(*_read_join("case", user_id, INC.c.incidentid))))
              .where(INC.c.ownerid == user_id, INC.c.statecode == 0)

@@ -230,7 +230,6 @@ class Inbox:
             selected = view == self.state.view
             button.setAttribute("aria-selected", "true" if selected else "false")
             button.setAttribute("tabindex", "0" if selected else "-1")
-            button.setAttribute("aria-label", f"{ib.VIEW_NAMES[view]}: {c['count']} items, {c['unread']} unread")
         total = self.state.total_unread()
         text(self.badge, str(total))
         self.badge.hidden = total == 0
@@ -264,14 +263,13 @@ class Inbox:
         unread = int(row.get("unread") or 0)
         channel = row.get("channel") or ""
         wait = cv.duration_text(row.get("since"), now) if row.get("view") in ("unassigned", "assigned") else ""
-        label = ", ".join(part for part in (
-            row.get("customer") or "Unknown customer", CHANNEL_LABELS.get(channel, channel),
-            row.get("subject") or "", f"{unread} unread" if unread else "read", "live" if row.get("live") else "")
-            if part)
+        # The card's name is its visible text (plus the channel and "unread" for screen readers), no aria-label:
+        # axe's label-content-name-mismatch, and one name for sighted and speech users.
         return h("li", {"class": "inbox-card" + (" is-unread" if unread else ""), "role": "option", "id": card_id,
-                        "data-key": row["key"], "aria-selected": "false", "aria-label": label},
+                        "data-key": row["key"], "aria-selected": "false"},
                  h("span", {"class": f"channel-icon channel-{channel}", "aria-hidden": "true"},
                    (CHANNEL_LABELS.get(channel, channel) or "?")[:1]),
+                 h("span", {"class": "visually-hidden"}, CHANNEL_LABELS.get(channel, channel) + ":"),
                  h("span", {"class": "inbox-card-main"},
                    h("span", {"class": "inbox-card-top"},
                      h("span", {"class": "inbox-card-customer"}, row.get("customer") or "Unknown customer"),
@@ -283,7 +281,8 @@ class Inbox:
                      h("span", {"class": "inbox-card-wait"}, f"Waiting {wait}" if wait and row.get("view") ==
                        "unassigned" else (f"Open {wait}" if wait else "")),
                      h("span", {"class": "inbox-unread", "data-unread": str(unread)}, str(unread)) if unread
-                     else None)))
+                     else None,
+                     h("span", {"class": "visually-hidden inbox-unread-label"}, "unread") if unread else None)))
 
     def _show_selection(self) -> None:
         selected = self.state.selected
@@ -485,9 +484,10 @@ class Inbox:
         card = self._cards.get(item["key"])
         if card is not None:
             card.classList.remove("is-unread")
-            badge = card.querySelector(".inbox-unread")
-            if badge is not None:
-                badge.remove()
+            for selector in (".inbox-unread", ".inbox-unread-label"):
+                badge = card.querySelector(selector)
+                if badge is not None:
+                    badge.remove()
         self._show_counts()
         spawn(self.services.client.call_json("POST", "/inbox/read", {"items": [
             {"kind": item["kind"], "id": item["id"]}]}), self.services.report)
