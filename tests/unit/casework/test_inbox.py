@@ -138,3 +138,12 @@ def test_restore_round_trip_and_defensive_load() -> None:
                                                                  selected="case:1")
     assert InboxState.rehydrate({"view": "nope", "filter": "x", "selected": 3}) == InboxState()
     assert InboxState.rehydrate("garbage") == InboxState()
+
+
+def test_derived_rows_follow_new_items_but_survive_moves_and_switches() -> None:
+    state = InboxState(view="assigned").with_items("assigned", [_conversation("c1", ME, 2)])
+    rows = state.rows()
+    assert state.move(1).rows() is rows and state.with_view("cases").with_view("assigned").rows() is rows
+    grown = state.with_items("assigned", [_conversation("c1", ME, 2), _conversation("c2", ME, 2)])
+    assert len(grown.rows()) == 2 and len(state.rows()) == 1
+    assert grown.view_counts()["assigned"]["count"] == 2 and state.view_counts()["assigned"]["count"] == 1
