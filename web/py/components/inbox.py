@@ -162,18 +162,18 @@ class Inbox:
         if self.services.push is not None:
             self.services.push.on("*", self._event)
         await self.refresh()
-        if self.is_open:
-            self.show(focus=False)
 
     async def refresh(self, views: tuple[str, ...] = ib.VIEW_IDS) -> None:
         """Read ``views`` from the server again (the Refresh button, and what push cannot tell)."""
         client = self.services.client
         summary = await client.call_json("GET", "/inbox")
         self.queues = list((summary or {}).get("queues") or [])
-        state = self.state
+        answers = {}
         for view in views:
-            answer = await client.call_json("GET", f"/inbox/{view}")
-            state = state.with_items(view, (answer or {}).get("items") or [])
+            answers[view] = (await client.call_json("GET", f"/inbox/{view}") or {}).get("items") or []
+        state = self.state  # now, not before the awaits: the agent may have switched views meanwhile
+        for view, items in answers.items():
+            state = state.with_items(view, items)
         self.state = state
         self.loaded = True
         self.render()
@@ -944,6 +944,8 @@ def install(services: Services) -> Inbox | None:
     restored = ((restore.extras or {}).get("home") or {}).get(RESTORE_KEY) if restore is not None else None
     inbox = Inbox(services, restored)
     services.inbox = inbox
+    if inbox.is_open:  # restored open: it paints with the first paint (its items follow after it)
+        inbox.show(focus=False)
     if restore is not None:
         previous = restore.extras_provider
 
