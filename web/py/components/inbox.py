@@ -91,10 +91,11 @@ class Inbox:
 
     def _build(self) -> None:
         self.badge = h("span", {"class": "inbox-badge", "hidden": True})
+        self.badge_label = h("span", {"class": "visually-hidden", "hidden": True}, " unread")
         self.entry = h("button", {"type": "button", "class": "inbox-entry", "id": "inbox-entry",
                                   "aria-controls": "inbox", "aria-pressed": "false"},
                        h("span", {"class": "session-icon inbox-icon", "aria-hidden": "true"}),
-                       h("span", {"class": "session-title"}, "Inbox"), self.badge)
+                       h("span", {"class": "session-title"}, "Inbox"), self.badge, self.badge_label)
         bar = by_id("session-bar")
         bar.insertBefore(h("div", {"class": "inbox-entry-row"}, self.entry), by_id("session-list"))
         on(self.entry, "click", lambda _e: self.show() if not self.is_open else self.hide())
@@ -238,7 +239,7 @@ class Inbox:
         total = self.state.total_unread()
         text(self.badge, str(total))
         self.badge.hidden = total == 0
-        self.entry.setAttribute("aria-label", f"Inbox, {total} unread" if total else "Inbox")
+        self.badge_label.hidden = total == 0  # the name is the visible text: "Inbox 3 unread" (axe)
         js.document.title = f"({total}) Casework" if total else "Casework"
 
     def _render_list(self) -> None:
