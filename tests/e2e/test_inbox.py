@@ -138,7 +138,7 @@ def test_keyboard_only_journey_and_restore(pages: GuardedPages) -> None:
     agent.keyboard.press("Tab")
     expect(inbox_list).to_be_focused()
     cards = inbox_list.locator(".inbox-card")
-    assert cards.count() >= 3
+    expect(cards.nth(2)).to_be_visible()  # the views may still be loading when the inbox opens
     first = cards.nth(0)
     expect(first).to_have_attribute("aria-selected", "true")  # a view opens with its first card selected
     agent.keyboard.press("j")

@@ -175,6 +175,8 @@ class Inbox:
         state = self.state  # now, not before the awaits: the agent may have switched views meanwhile
         for view, items in answers.items():
             state = state.with_items(view, items)
+        if state.selected is None or state.find(state.selected) is None:
+            state = state.select(None).move(1)  # a view opened before its items came: its first card
         self.state = state
         self.loaded = True
         self.render()
