@@ -212,6 +212,8 @@ def _profiles(rng: random.Random, users: list[dict]) -> dict[str, list[dict]]:
         "productivityTools": ["smartassist", "agentscripts", "macros", "knowledge", "notes"],
         "inboxViews": ["my-active-cases"],
         "sessionRestore": True,
+        # The inbox in the session bar (issue 17): on in the default and chat profiles, off for supervisors.
+        "inbox": True,
         "maxSessions": 10,
         "maxTabs": 10,
     }
@@ -220,6 +222,7 @@ def _profiles(rng: random.Random, users: list[dict]) -> dict[str, list[dict]]:
         ("Chat agent experience", False, {"channels": ["chat", "phone", "email"], "maxSessions": 6,
                                            "inboxViews": ["my-active-cases", "chats-waiting"]}),
         ("Supervisor experience", False, {"productivityTools": ["knowledge", "notes"], "sessionRestore": False,
+                                          "inbox": False,
                                           "inboxViews": ["my-active-cases", "team-queue", "escalations"],
                                           "maxSessions": 9, "maxTabs": 12}),
     ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -24,6 +25,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from server.api.common import authenticate
 from server.conversations.events import PAGE, last_event_id, read_after, trimmed_through
 from server.conversations.service import ConversationError
+from server.db import schema
 
 REREAD_SECONDS = 5.0
 CUSTOMER_MESSAGE_KEYS = ("messageid", "sequence", "direction", "sendertype", "sendername", "text", "deliverystate",
@@ -98,6 +100,12 @@ def _trimmed(database) -> int:
         return trimmed_through(conn)
 
 
+def _queues(database, user_id: str) -> list[str]:
+    q = schema.queuemembers
+    with database.engine.connect() as conn:
+        return list(conn.execute(select(q.c.queueid).where(q.c.systemuserid == user_id)).scalars())
+
+
 def _last(database) -> int:
     with database.engine.connect() as conn:
         return last_event_id(conn)
@@ -123,7 +131,10 @@ async def agent_push(ws: WebSocket) -> None:
     service = ws.app.state.conversations
     await run_in_threadpool(service.socket_opened, user.id)
     try:
-        await _pump(ws, database, [f"user:{user.id}", "all"], after)
+        queues = await run_in_threadpool(_queues, database, user.id)
+        # queue:<id>: conversations waiting in the agent's queues (the inbox's Unassigned view). Membership is read
+        # when the socket opens; a change applies from the next connection.
+        await _pump(ws, database, [f"user:{user.id}", "all", *(f"queue:{q}" for q in queues)], after)
     finally:
         await run_in_threadpool(service.socket_closed, user.id)
 

@@ -147,7 +147,9 @@ class ConversationService:
             statuscode=int(target), statecode=STATECODE[target], modifiedon=now,
             versionnumber=C.c.versionnumber + 1, **values))
         updated = conn.execute(select(C).where(C.c.conversationid == row.conversationid)).first()
-        emit(conn, [*_user_topics(updated.ownerid, row.ownerid), f"conversation:{row.conversationid}"],
+        # The queue's topic too: every member's inbox ("Unassigned conversations in my queues") sees it taken.
+        emit(conn, [*_user_topics(updated.ownerid, row.ownerid), f"conversation:{row.conversationid}",
+                    f"queue:{row.queueid}"],
              "conversation.updated", conversation_json(updated), row.conversationid, now)
         return updated
 
@@ -231,6 +233,8 @@ class ConversationService:
             raise Duplicate(provider_id)
         message = message_json(values)
         topics = [*_user_topics(conversation.ownerid), f"conversation:{conversation.conversationid}"]
+        if conversation.ownerid is None:  # unassigned: the queue members' inboxes show it (and its first message)
+            topics.append(f"queue:{conversation.queueid}")
         emit(conn, topics, "message.created", message, conversation.conversationid, now)
         return message
 

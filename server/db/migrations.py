@@ -56,6 +56,11 @@ def _productivity(conn: Connection) -> None:
         table.create(conn)
 
 
+def _inbox(conn: Connection) -> None:
+    for table in schema.INBOX_TABLES:
+        table.create(conn, checkfirst=True)
+
+
 def _quick_replies_ratings_waiting(conn: Connection) -> None:
     # Tables of migrations 2 and 4 are created from their latest shape, so a database they made with this code
     # has these columns already; older ones get them here.
@@ -78,7 +83,7 @@ MIGRATIONS: tuple[Migration, ...] = (
               _conversations),
     Migration(5, "productivity pane: suggestion feedback, macros, agent scripts, e-mail outbox",
               _productivity),
-    # 6 is taken by another branch (not merged here yet); migrate() applies every version not recorded.
+    Migration(6, "inbox: read state per agent and item", _inbox),
     Migration(7, "quick replies, knowledge article ratings and languages, the chat customer's connections",
               _quick_replies_ratings_waiting),
 )

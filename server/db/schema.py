@@ -537,6 +537,23 @@ emailoutbox = Table(
 
 PRODUCTIVITY_TABLES = (suggestionfeedback, macros, agentscripts, emailoutbox)
 
+# -- Migration 6: the inbox's read state, per agent and item, kept on the server so it follows the agent. -------
+
+# An item is read up to ``readon`` (cases, activities: read while not modified since) and, for conversations, up to
+# message ``readsequence`` (its unread count is the customer's messages after it).
+inboxreads = Table(
+    "inboxreads",
+    metadata,
+    Column("systemuserid", String(36), ForeignKey("systemusers.systemuserid", ondelete="CASCADE"), nullable=False),
+    Column("itemkind", String(20), nullable=False),  # case | conversation | activity | email
+    Column("itemid", String(36), nullable=False),
+    Column("readon", DateTime(timezone=True), nullable=False),
+    Column("readsequence", Integer, nullable=False, server_default=text("0")),
+    PrimaryKeyConstraint("systemuserid", "itemkind", "itemid"),
+)
+
+INBOX_TABLES = (inboxreads,)
+
 
 # -- Migration 7: quick replies for the conversation composer, knowledge article ratings, and the columns below.
 quickreplies = Table(

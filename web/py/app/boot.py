@@ -30,7 +30,7 @@ from casework.peers import SlotChoice
 from casework.profile import Agent, parse_me
 from casework.recordbus import RecordBus
 from casework.records import RecordClient
-from components import console, conversations, header, productivity_pane, xrm_host
+from components import console, conversations, header, inbox, productivity_pane, xrm_host
 from components.dialog import Dialogs
 from components.notices import Notices
 from components.pages import PageHost, Services, spawn
@@ -137,6 +137,8 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None, transport: ob
     productivity_pane.install(services)  # the right-hand rail (issue 18); its state rides in restore's extras
     if transport is not None:
         static_demo.install(services)  # the demo banner with "Reset demo data"
+    else:  # the inbox and notifications read the server (no static backend for them)
+        inbox.install(services)  # the notification centre; the inbox above the sessions when the profile says so
     if restore:
         restore.view_state_provider = host.view_states
         host.on_state_change = restore.touch
@@ -165,6 +167,7 @@ async def _after_paint(slot: SlotChoice | None) -> None:
         services.push = push_socket.connect()  # offers, messages, typing, presence, record changes
         services.push.on_error = services.report
         await conversations.start(services)  # presence loaded into the header, offers shown
+        spawn(inbox.start(services), services.report)  # the inbox's views, then kept live by push (issue 17)
     if restore is not None:
         restore.release(PRESENCE_GATE)  # conversation sessions come back once presence is loaded
 

@@ -228,6 +228,10 @@ class ConversationDesk:
                 js.clearInterval(self._ticker)
                 self._ticker = None
 
+    def forget_offer(self, conversation_id: str) -> None:
+        """The offer was accepted elsewhere on this page (the inbox's reading pane): its card goes, no session."""
+        self._remove_offer(conversation_id, "accepted")
+
     async def accept(self, conversation_id: str) -> str | None:
         """Accept an offer and open its session; at the session limit refuse it, set Busy - DND and say so."""
         workspace = self.services.workspace

@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # types only: these modules import this one (or the page's ed
     from casework.settings import UserSettings
     from components.dialog import Dialogs
     from components.header import HeaderTools
+    from components.inbox import Inbox, NotificationCentre
     from components.productivity_pane import ProductivityPane
     from components.workspace_view import WorkspaceView
 
@@ -77,6 +78,8 @@ class Services:
         conversations: The conversation desk (``components.conversations.ConversationDesk``: presence, offers,
             conversation sessions), ``None`` until started after the first paint.
         pane: The productivity pane (``components.productivity_pane.ProductivityPane``), set at boot.
+        inbox: The inbox (``components.inbox.Inbox``), set at boot when the profile turns it on, else ``None``.
+        notifications: The header's notification centre (``components.inbox.NotificationCentre``), set at boot.
 
     New shared services get a typed field here (the push connection, presence, the inbox, the productivity pane),
     never a string key.
@@ -100,6 +103,8 @@ class Services:
     push: PushClient | None = None
     conversations: Any = None
     pane: ProductivityPane | None = None
+    inbox: Inbox | None = None
+    notifications: NotificationCentre | None = None
 
     def open(self, target: NavTarget, source: NavSource | str) -> tuple[str, str] | None:
         """Navigate by the navigation rules; a refused navigation (a limit) becomes a notice. Returns
