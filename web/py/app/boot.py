@@ -74,6 +74,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
                          "restore_unavailable")
     handle.restore = restore
     workspace = restore.load() if restore else Workspace.from_profile(agent.limits)
+    notices.limits = workspace  # limit notices say the number
     js.window.caseworkBoot.mark("loaded")  # bench/restore.py: the saved workspace is read and rehydrated
     api = Apm(workspace, topic_namespace=workspace_id)
     apm.install(api)
