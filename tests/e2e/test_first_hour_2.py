@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -286,3 +287,97 @@ def test_owner_and_queue_open_links_show_a_user_card_and_a_queue_page(pages: Gua
     assert_accessible(page)
     items.first.get_by_role("link").click()  # a queued case opens its form
     expect(panel(page).locator(".record-form[data-entity=incident] .form-title")).to_have_text(oldest["title"])
+
+
+# -- 6. the session bar ----------------------------------------------------------------------------------------------
+
+def session_item(page: Page, session_id: str):
+    return page.locator(f".session-item[data-session-id='{session_id}']")
+
+
+def focused_session_id(page: Page) -> str:
+    return page.evaluate("() => Microsoft.Apm.getFocusedSession().sessionId")
+
+
+def test_case_sessions_show_number_and_title_mark_unsaved_edits_and_have_their_icon(pages: GuardedPages) -> None:
+    page = pages.open()
+    api = api_of(page, pages)
+    case = api.new_case(f"Printer offline {uuid.uuid4().hex[:6]}")
+    open_record(page, "incident", case["incidentid"])  # opened by id only: the session learns the case on load
+    session_id = focused_session_id(page)
+    item = session_item(page, session_id)
+    expect(item.locator(".session-title")).to_have_text(case["ticketnumber"])
+    expect(item.locator(".session-subtitle")).to_have_text(case["title"])
+    expect(item.get_by_role("tab")).to_have_attribute("title", f"{case['ticketnumber']} · {case['title']}")
+    expect(item).to_have_attribute("data-kind", "case")
+    expect(session_item(page, "home")).to_have_attribute("data-kind", "home")
+    icons = {page.locator(".session-item[data-kind=case] .session-icon").evaluate(
+                 "(n) => getComputedStyle(n).maskImage || getComputedStyle(n).webkitMaskImage"),
+             session_item(page, "home").locator(".session-icon").evaluate(
+                 "(n) => getComputedStyle(n).maskImage || getComputedStyle(n).webkitMaskImage")}
+    assert any("icons/case.svg" in icon for icon in icons) and any("icons/home.svg" in icon for icon in icons), icons
+
+    expect(item.locator(".session-dirty")).to_be_hidden()
+    field(page, "description").fill("Half-typed")
+    expect(item.locator(".session-dirty")).to_be_visible()
+    expect(item.get_by_role("tab")).to_have_attribute("aria-description", "Unsaved changes")
+    shots(page, "session-bar-dirty")
+    assert_accessible(page, "#session-bar")
+    field(page, "description").fill("")
+    expect(item.locator(".session-dirty")).to_be_hidden()
+
+
+def test_a_saved_new_case_stops_being_new_case_also_after_a_reload(pages: GuardedPages) -> None:
+    page = pages.open()
+    api = api_of(page, pages)
+    account = api.first_account()
+    page.evaluate("() => Microsoft.Apm.openRecord({entityName: 'incident', source: 'HOME', title: 'New case'})")
+    session_id = focused_session_id(page)
+    expect(session_item(page, session_id).locator(".session-title")).to_have_text("New case")
+    title = f"Scanner jams {uuid.uuid4().hex[:6]}"
+    field(page, "title").fill(title)
+    customer = panel(page).locator(".form-field[data-field='customerid'] input").first
+    customer.click()
+    customer.press_sequentially(account["name"][:6], delay=20)
+    option = page.locator("#" + customer.get_attribute("aria-controls")).locator(".lookup-option").filter(
+        has_text=account["name"]).first
+    option.dispatch_event("mousedown")
+    expect(customer).to_have_value(account["name"])
+    panel(page).locator(".form-save").click()
+    expect(panel(page).locator(".record-form .form-title")).to_have_text(title)
+    saved = api.get("incidents", **{"$filter": f"title eq '{title}'"})["value"][0]
+    item = session_item(page, session_id)
+    expect(item.locator(".session-title")).to_have_text(saved["ticketnumber"])
+    expect(item.locator(".session-subtitle")).to_have_text(title)
+    page.reload()
+    wait_ready(page)
+    expect(session_item(page, session_id).locator(".session-title")).to_have_text(saved["ticketnumber"])
+    expect(session_item(page, session_id).locator(".session-subtitle")).to_have_text(title)
+
+
+def test_the_session_bar_collapses_to_icons_and_stays_collapsed_after_a_reload(pages: GuardedPages) -> None:
+    page = pages.open()
+    api = api_of(page, pages)
+    case = api.new_case(f"Collapse {uuid.uuid4().hex[:6]}")
+    open_record(page, "incident", case["incidentid"])
+    toggle = page.get_by_role("button", name="Collapse the session bar")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    wide = page.locator("#session-bar").bounding_box()["width"]
+    toggle.click()
+    expand = page.get_by_role("button", name="Expand the session bar")
+    expect(expand).to_have_attribute("aria-expanded", "false")
+    expect(page.locator(".session-item .session-title").first).to_be_hidden()
+    narrow = page.locator("#session-bar").bounding_box()["width"]
+    assert narrow < 80 < wide, (narrow, wide)
+    item = session_item(page, focused_session_id(page))
+    expect(item.get_by_role("tab")).to_have_attribute("title", f"{case['ticketnumber']} · {case['title']}")
+    shots(page, "session-bar-collapsed")
+    assert_accessible(page, "#session-bar")
+    page.wait_for_function("async () => (await (await fetch('/api/me')).json()).settings.sessionBarCollapsed"
+                           " === true", polling=200)  # saved on the server before the reload
+    page.reload()
+    wait_ready(page)
+    expect(page.get_by_role("button", name="Expand the session bar")).to_be_visible()
+    expect(page.locator("#app")).to_have_class(re.compile(r"\bsessions-collapsed\b"))
+    page.get_by_role("button", name="Expand the session bar").click()
+    expect(page.locator(".session-item .session-title").first).to_be_visible()

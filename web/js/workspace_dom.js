@@ -14,7 +14,11 @@ const el = (tag, attrs, text) => {
 const sessionProto = el("div", {class: "session-item", role: "presentation"});
 const sessionButton = el("button", {type: "button", class: "session-tab", role: "tab", "aria-selected": "false",
   "aria-controls": "workspace-main", tabindex: "-1"});
+// icon (its kind: session-kind-*), title, second line (the case title; components.workspace_view fills it from
+// casework.session_labels), unsaved-edits marker, attention dot (always the last child).
 sessionButton.append(el("span", {class: "session-icon", "aria-hidden": "true"}), el("span", {class: "session-title"}),
+  el("span", {class: "session-subtitle", hidden: ""}),
+  el("span", {class: "session-dirty", title: "Unsaved changes", "aria-hidden": "true", hidden: ""}, "\u25cf"),
   el("span", {class: "session-dot", title: "Needs your attention"}));
 // Close buttons sit inside the tablist, which may own only tabs: hidden from assistive technology (and out of the tab
 // order); keyboard and screen-reader users close with Delete or Alt+Shift+X / Alt+Shift+W.

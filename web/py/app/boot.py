@@ -29,7 +29,7 @@ from casework.peers import SlotChoice
 from casework.profile import Agent, parse_me
 from casework.recordbus import RecordBus
 from casework.records import RecordClient
-from components import console, conversations, header, productivity_pane, xrm_host
+from components import console, conversations, header, productivity_pane, session_bar, xrm_host
 from components.dialog import Dialogs
 from components.notices import Notices
 from components.pages import PageHost, Services, spawn
@@ -129,6 +129,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
     xrm_host.install(api, services)  # window.Xrm: Navigation and Utility.getGlobalContext()
     keyboard.install(workspace, view)
     header.install(services)  # search, site map, shortcut help, close-session warning, settings
+    session_bar.install(services)  # its collapse button (a user setting, so after the header's settings)
     productivity_pane.install(services)  # the right-hand rail (issue 18); its state rides in restore's extras
     if restore:
         restore.view_state_provider = host.view_states

@@ -57,6 +57,7 @@ from casework.forms import (
 )
 from casework.prefill import PrefillError, form_values
 from casework.recordbus import DELETED, RecordChange
+from casework.session_labels import anchor_attributes
 from casework.records import ConflictError, RecordError
 from components.form_extensions import extensions_for, start_now
 from components.lookup import Lookup, known_name, remember_name, resolve_name
@@ -516,9 +517,37 @@ class RecordFormPage(Page):
             lookup.set_value({"id": owner_id, "type": "systemuser", "name": None})
         if base:
             self.set_title(title)
+            self._retitle_session()
         self._apply_access()
         self._update_dirty()
         self.save_button.disabled = self._saving
+
+    def _retitle_session(self) -> None:
+        """The record's own tab anchors its session: the session's ``anchor`` follows the saved record, so a
+        template title (a case session's number) resolves once the record is read, and after a new one is saved."""
+        if self.state.is_new:
+            return
+        try:
+            tab = self.tab
+            if not tab.is_anchor:
+                return
+            session = self.services.workspace.session(tab.session_id)
+        except ApmError:
+            return  # the tab closed meanwhile
+        if session.is_default:
+            return
+        base = self.state.base
+        customer = base.get("customerid")
+        customer_name = known_name(base.get("customeridtype"), customer) if isinstance(customer, str) else None
+        attributes = anchor_attributes(self.entity.logical, base, customer_name)
+        current = session.context.get("anchor")
+        current = dict(current) if isinstance(current, dict) else {}
+        merged = {**current, **attributes}
+        if attributes and merged != current:
+            try:
+                self.services.workspace.update_context(tab.session_id, {"anchor": merged})
+            except ApmError:
+                pass
 
     # -- who may edit
     def _owner_name(self, owner_id: Any) -> str | None:
