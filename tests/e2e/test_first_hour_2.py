@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from pathlib import Path
+from urllib.parse import unquote
 
 from playwright.sync_api import Page, expect
 
@@ -381,3 +382,63 @@ def test_the_session_bar_collapses_to_icons_and_stays_collapsed_after_a_reload(p
     expect(page.locator("#app")).to_have_class(re.compile(r"\bsessions-collapsed\b"))
     page.get_by_role("button", name="Expand the session bar").click()
     expect(page.locator(".session-item .session-title").first).to_be_visible()
+
+
+# -- 7. lists (part) ---------------------------------------------------------------------------------------------------
+
+def test_list_filters_keep_their_labels_clear_all_at_once_and_equal_keys_come_newest_first(
+        pages: GuardedPages) -> None:
+    from tests.e2e.support import home_list, list_rows, search_list
+
+    page = pages.open()
+    api = api_of(page, pages)
+    token = "Zq" + uuid.uuid4().hex[:6]
+    made = [api.new_case(f"{token} case {i}", prioritycode=1) for i in range(3)]
+    cases = home_list(page, "cases")
+    search_list(cases, token)
+    expect(list_rows(cases)).to_have_count(3)
+    priority = cases.get_by_label("Filter by Priority")
+    priority.select_option(label="Priority: High")
+    expect(priority.locator("option:checked")).to_have_text("Priority: High")  # not just "High"
+    clear_all = cases.get_by_role("button", name="Clear all")
+    expect(clear_all).to_be_visible()
+
+    # sorted by priority (all equal here), the rows come in the list's own order: newest first
+    def order_of(url: str) -> str:
+        return unquote(url).split("orderby=")[-1].split("&")[0].replace("+", " ")
+
+    with page.expect_request(lambda r: "/api/incidents" in r.url
+                             and order_of(r.url).startswith("prioritycode")) as sorted_request:
+        cases.locator("th[data-column='prioritycode']").get_by_role("button").click()
+    assert order_of(sorted_request.value.url) == "prioritycode asc,createdon desc", sorted_request.value.url
+    newest_first = [case["title"] for case in sorted(made, key=lambda c: c["createdon"], reverse=True)]
+    expect(list_rows(cases).locator("td[data-column='title']")).to_have_text(newest_first)
+    shots(page, "list-filter-labels")
+    assert_accessible(page, "#panel-home-dashboard")
+
+    clear_all.click()
+    expect(clear_all).to_be_hidden()
+    expect(cases.locator("input.list-search")).to_have_value("")
+    expect(priority.locator("option:checked")).to_have_text("Priority: all")
+
+
+def test_an_overdue_activity_is_marked_in_words(pages: GuardedPages) -> None:
+    from tests.e2e.support import home_list, list_rows, search_list
+
+    page = pages.open()
+    api = api_of(page, pages)
+    case = api.new_case(f"Overdue {uuid.uuid4().hex[:6]}")
+    token = "Zq" + uuid.uuid4().hex[:6]
+    api.post("tasks", {"subject": f"{token} late", "scheduledend": "2020-01-01T09:00:00Z",
+                       "regardingobjectid": case["incidentid"], "regardingobjecttypecode": "incident"})
+    api.post("tasks", {"subject": f"{token} later", "scheduledend": "2999-01-01T09:00:00Z",
+                       "regardingobjectid": case["incidentid"], "regardingobjecttypecode": "incident"})
+    activities = home_list(page, "activities")
+    search_list(activities, token)
+    expect(list_rows(activities)).to_have_count(2)
+    late = list_rows(activities).filter(has_text=f"{token} late")
+    expect(late.locator("td[data-column='scheduledend'] .list-overdue-badge")).to_have_text("Overdue")
+    later = list_rows(activities).filter(has_text=f"{token} later")
+    expect(later.locator(".list-overdue-badge")).to_have_count(0)
+    shots(page, "list-overdue")
+    assert_accessible(page, "#panel-home-dashboard")

@@ -115,8 +115,6 @@ class WorkspaceView:
         self._strips.update(strips)
         self._tab_items.update(tab_items)
         self._panels.update(panels)
-        for session_id in items:
-            self._label_session(session_id)
         for tab_id, panel in panels.items():
             self.render_panel(self.workspace, tab_id, panel)
         if home_content is not None:
@@ -177,13 +175,14 @@ class WorkspaceView:
 
     def _add_session(self, session_id: str) -> None:
         session = self.workspace.session(session_id)
+        label = session_label(session.title, session.template_name or "", session.context, session.is_default)
         item, strip = js.caseworkWorkspace.sessionElements(  # web/js/workspace_dom.js: the markup's one place
-            session_id, session.title, session.is_default, bool(session.notification), bool(session.can_close))
+            session_id, session.title, session.is_default, bool(session.notification), bool(session.can_close),
+            label.subtitle, label.hover, label.kind)
         self._session_items[session_id] = item
         self.session_list.appendChild(item)
         self._strips[session_id] = strip
         self.strip_host.appendChild(strip)
-        self._label_session(session_id)
 
     def _label_session(self, session_id: str) -> None:
         """The second line, hover text and kind icon of a session item (``casework.session_labels``)."""
