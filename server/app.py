@@ -18,7 +18,8 @@ from server import wheels as wheel_index
 from server.api import auth as auth_api
 from server.api import channels as channels_api
 from server.api import conversations as conversations_api
-from server.api import emails, health, inbox, knowledge, openapi, push, records, search, suggestions
+from server.api import (directory, emails, health, inbox, knowledge, openapi, push, records, search,
+                        suggestions)
 from server.api.common import authenticate
 from server.appzip import AppZipCache
 from server.auth import LoginLimiter, PasswordGate
@@ -104,7 +105,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     api_routes = [*health.routes, *auth_api.routes, *search.routes, *openapi.routes, *conversations_api.routes,
                   *channels_api.routes, *suggestions.routes, *emails.routes, *knowledge.routes, *inbox.routes,
-                  *records.routes]
+                  *directory.routes, *records.routes]
     routes = [
         *push.routes,
         *wheel_index.routes,  # micropip's index of wheels/ (server/wheels.py)

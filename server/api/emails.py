@@ -64,7 +64,7 @@ def fill(text: str, values: dict[str, Any]) -> tuple[str, list[str]]:
 def _case_values(conn: Connection, case_id: str, call: Call) -> dict[str, Any]:
     case = conn.execute(select(schema.incidents).where(schema.incidents.c.incidentid == case_id)).first()
     if case is None:
-        raise ApiError(404, "not_found", f"No incident with id {case_id}.", {"id": case_id})
+        raise ApiError(404, "not_found", f"No case with id {case_id}.", {"id": case_id})
     anchor = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in case._mapping.items()}
     if case.customeridtype == "contact":
         customer = conn.execute(select(schema.contacts.c.fullname, schema.contacts.c.emailaddress1)

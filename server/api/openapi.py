@@ -139,6 +139,13 @@ def build_document() -> dict:
                     "value": {"type": "array", "items": {"type": "object"}}, "@odata.nextLink": {"type": "string"}}}),
                     "400": _error("Invalid id or paging"), "404": _error("No such record"), **COMMON_ERRORS},
             }}
+    for name, summary in (("systemusers", "A user's card: name, roles, e-mail, open cases, queues"),
+                          ("queues", "A queue's card: members and the items waiting in it")):
+        paths[f"/api/{name}({{id}})/card"] = {"get": {
+            "summary": summary, "operationId": f"card_{name}", "parameters": [ID],
+            "responses": {"200": _json({"type": "object"}), "400": _error("Malformed id"),
+                          "404": _error("No such record"), **COMMON_ERRORS},
+        }}
     for action in ACTIONS:
         paths[f"/api/incidents({{id}})/{action}"] = {"post": {
             "summary": f"Case action: {action}", "operationId": f"incident_{action}", "parameters": [ID, IF_MATCH],

@@ -135,7 +135,7 @@ def _fetch(conn: Connection, entity_set: EntitySet, record_id: str):
 def _get_or_404(conn: Connection, entity_set: EntitySet, record_id: str):
     row = _fetch(conn, entity_set, record_id)
     if row is None:
-        raise ApiError(404, "not_found", f"No {entity_set.entity} with id {record_id}.",
+        raise ApiError(404, "not_found", f"No {_noun(entity_set)} with id {record_id}.",
                        {"entitySet": entity_set.name, "id": record_id})
     return row
 
@@ -161,6 +161,12 @@ def _stale(entity_set: EntitySet, row: Any) -> ApiError:
                     {"etag": current["@odata.etag"], "current": current})
 
 
+def _noun(entity_set: EntitySet) -> str:
+    """What messages call a record of ``entity_set`` (agents say "case", not "incident")."""
+    return {"incident": "case", "annotation": "note", "phonecall": "phone call", "email": "e-mail",
+            "knowledgearticle": "knowledge article", "systemuser": "user"}.get(entity_set.entity, entity_set.entity)
+
+
 def _check_owner(call: Call, entity_set: EntitySet, row: Any) -> None:
     user = call.user
     assert user is not None
@@ -169,7 +175,8 @@ def _check_owner(call: Call, entity_set: EntitySet, row: Any) -> None:
     owner = row._mapping.get("ownerid")
     if owner == user.id or (entity_set.owner_or_unowned and owner is None):
         return
-    raise ApiError(403, "not_owner", f"Only the owner, a supervisor or an admin can change this {entity_set.entity}.",
+    noun = _noun(entity_set)
+    raise ApiError(403, "not_owner", f"Only the owner, a supervisor or an admin can change this {noun}.",
                    {"ownerid": owner})
 
 
@@ -383,7 +390,7 @@ def get_record(call: Call) -> Response:
         if entity_set.scope is not None and (scope := entity_set.scope(call.user)):
             key = entity_set.column(entity_set.key)
             if conn.execute(select(key).where(key == record_id, *scope)).first() is None:
-                raise ApiError(404, "not_found", f"No {entity_set.entity} with id {record_id}.",
+                raise ApiError(404, "not_found", f"No {_noun(entity_set)} with id {record_id}.",
                                {"entitySet": entity_set.name, "id": record_id})
     etag = etag_of(row._mapping["versionnumber"])
     if call.header("if-none-match") == etag:
@@ -435,7 +442,7 @@ def create_record(call: Call) -> Response:
             row = _fetch(conn, entity_set, record_id)
             _changed(conn, entity_set, record_id, 1)
     except IntegrityError:
-        raise ApiError(409, "conflict", f"This {entity_set.entity} clashes with an existing record "
+        raise ApiError(409, "conflict", f"This {_noun(entity_set)} clashes with an existing record "
                        "(a unique value is taken).", {"entitySet": entity_set.name}) from None
     return _record_response(entity_set, row, 201, {"Location": f"/api/{entity_set.name}({record_id})"})
 
@@ -452,7 +459,7 @@ def _guarded_update(conn: Connection, entity_set: EntitySet, record_id: str, ver
     row = _fetch(conn, entity_set, record_id)
     if result.rowcount != 1:
         if row is None:
-            raise ApiError(404, "not_found", f"No {entity_set.entity} with id {record_id}.", {"id": record_id})
+            raise ApiError(404, "not_found", f"No {_noun(entity_set)} with id {record_id}.", {"id": record_id})
         raise _stale(entity_set, row)
     _changed(conn, entity_set, record_id, row._mapping["versionnumber"])
     return row
@@ -478,6 +485,9 @@ def update_record(call: Call) -> Response:
             row = _load_for_write(conn, call, entity_set, record_id, version)
             if entity_set.name == "incidents" and row._mapping["statecode"] != 0:
                 raise ApiError(409, "case_not_active", "A resolved or cancelled case cannot be edited.",
+                               {"statecode": row._mapping["statecode"]})
+            if entity_set.name == "emails" and row._mapping["statecode"] != 0:
+                raise ApiError(409, "email_closed", "A sent or cancelled e-mail cannot be edited.",
                                {"statecode": row._mapping["statecode"]})
             if entity_set.name == "contacts" and ({"firstname", "lastname"} & set(values)):
                 first = values.get("firstname", row._mapping["firstname"])
@@ -508,7 +518,7 @@ def delete_record(call: Call) -> Response:
                 raise _stale(entity_set, _get_or_404(conn, entity_set, record_id))
             _changed(conn, entity_set, record_id, None)
     except IntegrityError:
-        raise ApiError(409, "conflict", f"Other records still refer to this {entity_set.entity}.",
+        raise ApiError(409, "conflict", f"Other records still refer to this {_noun(entity_set)}.",
                        {"entitySet": entity_set.name, "id": record_id}) from None
     return Response(status_code=204)
 

@@ -114,8 +114,9 @@ def test_session_limit_rejects_and_tells_the_agent_without_closing_anything(page
     assert outcome["can"] is False
     assert outcome["error"] == {"code": "session_limit_reached",
                                 "message": "Maximum sessions reached. Close a session before opening another."}
-    expect(page.get_by_role("alert")).to_have_text(
-        "Maximum sessions reached. Close a session before opening another.×")
+    expect(page.get_by_role("alert")).to_have_text(  # the notice says the limit (the API keeps its sentence)
+        "You already have the most sessions your profile allows: 10 (Home and 9 more). "
+        "Close a session before opening another.×")
     assert len(session_titles(page)) == 10
 
 
@@ -134,7 +135,7 @@ def test_tab_limit_rejects_and_tells_the_agent(page: Page) -> None:
     }""")
     assert code == "tab_limit_reached"
     expect(page.locator(".notice[data-code=tab_limit_reached]")).to_contain_text(
-        "Maximum tabs reached. Close a tab in this session before opening another.")
+        "This session already has the most tabs your profile allows: 10. Close a tab in it before opening another.")
     expect(page.locator(".tab-strip-session:not([hidden]) [role=tab]")).to_have_count(10)
 
 

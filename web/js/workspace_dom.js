@@ -14,7 +14,11 @@ const el = (tag, attrs, text) => {
 const sessionProto = el("div", {class: "session-item", role: "presentation"});
 const sessionButton = el("button", {type: "button", class: "session-tab", role: "tab", "aria-selected": "false",
   "aria-controls": "workspace-main", tabindex: "-1"});
+// icon (its kind: session-kind-*), title, second line (the case title; components.workspace_view fills it from
+// casework.session_labels), unsaved-edits marker, attention dot (always the last child).
 sessionButton.append(el("span", {class: "session-icon", "aria-hidden": "true"}), el("span", {class: "session-title"}),
+  el("span", {class: "session-subtitle", hidden: ""}),
+  el("span", {class: "session-dirty", title: "Unsaved changes", "aria-hidden": "true", hidden: ""}),
   el("span", {class: "session-dot", title: "Needs your attention"}));
 // Close buttons sit inside the tablist, which may own only tabs: hidden from assistive technology (and out of the tab
 // order); keyboard and screen-reader users close with Delete or Alt+Shift+X / Alt+Shift+W.
@@ -28,17 +32,24 @@ tabProto.append(tabButton,
   el("button", {type: "button", class: "tab-close", tabindex: "-1", "aria-hidden": "true"}, "\u00d7"));
 const panelProto = el("section", {class: "tab-panel is-inactive", role: "tabpanel", inert: ""});
 
-/** A session's item in the session bar and its (hidden) tab strip: [item, strip]. */
-function sessionElements(sid, title, isDefault, notification, closable) {
+/** A session's item in the session bar and its (hidden) tab strip: [item, strip]. `subtitle`, `hover` and `kind`
+ * come from casework.session_labels (the second line, the tooltip, the icon). */
+function sessionElements(sid, title, isDefault, notification, closable, subtitle, hover, kind) {
   const item = sessionProto.cloneNode(true);
   item.dataset.sessionId = sid;
   const button = item.firstChild, close = item.lastChild;
   button.id = "session-" + sid;
   button.dataset.sessionId = sid;
-  button.title = title;
+  button.title = hover || title;
   button.setAttribute("aria-description", notification ? "Needs your attention" : "");
-  if (isDefault) button.firstChild.classList.add("session-icon-home");
+  kind = kind || (isDefault ? "home" : "generic");
+  item.dataset.kind = kind;
+  button.firstChild.classList.add("session-icon-" + kind);
   button.children[1].textContent = title;
+  if (subtitle) {
+    button.children[2].textContent = subtitle;
+    button.children[2].hidden = false;
+  }
   button.lastChild.hidden = !notification;
   close.hidden = isDefault || !closable;
   close.setAttribute("aria-label", "Close session " + title);
@@ -70,13 +81,14 @@ function tabElements(tid, title, closable) {
 }
 
 /** Every session and tab of `specText` (JSON: [[sid, title, isDefault, notification, closable, [[tid, title,
- * closable], ...]], ...]) appended in one go; returns [sessionItems, strips, tabItems, panels] in model order. */
+ * closable], ...], subtitle, hover, kind], ...]) appended in one go; returns [sessionItems, strips, tabItems, panels]
+ * in model order. */
 function buildAll(specText, sessionList, stripHost, panelHost) {
   const list = document.createDocumentFragment(), strips = document.createDocumentFragment();
   const panels = document.createDocumentFragment();
   const sessionItems = [], stripEls = [], tabItems = [], panelEls = [];
-  for (const [sid, title, isDefault, notification, closable, tabs] of JSON.parse(specText)) {
-    const [item, strip] = sessionElements(sid, title, isDefault, notification, closable);
+  for (const [sid, title, isDefault, notification, closable, tabs, subtitle, hover, kind] of JSON.parse(specText)) {
+    const [item, strip] = sessionElements(sid, title, isDefault, notification, closable, subtitle, hover, kind);
     list.append(item); sessionItems.push(item);
     strips.append(strip); stripEls.push(strip);
     for (const [tid, tabTitle, tabClosable] of tabs) {

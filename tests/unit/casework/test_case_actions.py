@@ -17,11 +17,29 @@ def test_an_active_case_allows_every_command() -> None:
     assert "supervisors" not in states["assign"].title
 
 
-def test_agents_see_who_may_assign_and_route_but_the_server_decides() -> None:
+def test_agents_do_not_get_assign_and_route_which_the_server_refuses_them() -> None:
     states = ca.command_states(case(), ("agent",))
-    assert states["assign"].enabled and states["route"].enabled
+    assert states["assign"].hidden and states["route"].hidden
+    assert not states["assign"].enabled and not states["route"].enabled
     assert states["assign"].title.endswith("(supervisors and admins only)")
-    assert "only" not in states["resolve"].title
+    assert states["resolve"].enabled and not states["resolve"].hidden and "only" not in states["resolve"].title
+
+
+def test_an_agent_cannot_resolve_another_agents_case_and_is_told_whose_it_is() -> None:
+    states = ca.command_states(case(), ("agent",), not_owner="Owned by Agent 6 Rossi")
+    assert not states["resolve"].enabled and not states["cancel"].enabled
+    assert states["resolve"].title.startswith("Owned by Agent 6 Rossi: only the owner")
+    supervisor = ca.command_states(case(), ("supervisor",), not_owner="Owned by Agent 6 Rossi")
+    assert all(state.enabled for state in supervisor.values())
+
+
+def test_the_open_activities_filter_parses_and_names_the_case() -> None:
+    text = ca.open_activities_filter("8c1c1d9e-0000-4000-8000-000000000001")
+    assert "8c1c1d9e-0000-4000-8000-000000000001" in text and "statecode eq 0" in text
+    from server.api.entities import ENTITY_SETS
+    from server.api.records import _filter_fields
+
+    parse_filter(text, _filter_fields(ENTITY_SETS["activitypointers"]))  # the server would accept it
 
 
 def test_closed_cases_are_read_only_with_the_reason() -> None:
@@ -34,7 +52,7 @@ def test_closed_cases_are_read_only_with_the_reason() -> None:
 def test_an_unsaved_case_has_no_commands_yet() -> None:
     for record in (None, {"title": "draft"}):
         assert all(s.title == "Save the case first." and not s.enabled
-                   for s in ca.command_states(record).values())
+                   for s in ca.command_states(record, ("supervisor",)).values())
 
 
 def test_resolution_needs_a_subject_and_a_known_reason() -> None:

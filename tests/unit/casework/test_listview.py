@@ -69,9 +69,22 @@ def test_views_column_filters_and_sort_change_the_query_and_start_over() -> None
     assert state.with_filter("notafilter", "x").query(CASES, ME)["filter"] == "statecode eq 1 and prioritycode eq 1"
     sorted_once = state.go_to(1).toggle_sort(CASES, "title")
     assert (sorted_once.sort, sorted_once.descending, sorted_once.page) == ("title", False, 0)
-    assert sorted_once.toggle_sort(CASES, "title").orderby(CASES) == "title desc"
+    # equal titles come newest-resolved first (the view's own order), not by id
+    assert sorted_once.toggle_sort(CASES, "title").orderby(CASES) == "title desc,resolvedon desc"
     assert sorted_once.toggle_sort(CASES, "customerid") is sorted_once  # a lookup: not sortable
-    parse_orderby(sorted_once.orderby(CASES), {"title": None})
+    assert parse_orderby(sorted_once.orderby(CASES), {"title": None, "resolvedon": None}) == [
+        ("title", False), ("resolvedon", True)]
+    assert state.with_view(CASES, "resolved").orderby(CASES) == "resolvedon desc"  # no second copy of itself
+
+
+def test_clear_all_drops_search_and_filters_but_keeps_the_view_and_sort() -> None:
+    state = CASES.default_state().with_view(CASES, "resolved").toggle_sort(CASES, "title")
+    assert not state.narrowed and state.cleared() is state
+    narrowed = state.with_filter("prioritycode", 1).with_search("printer").go_to(2)
+    assert narrowed.narrowed
+    cleared = narrowed.cleared()
+    assert (cleared.search, cleared.filters, cleared.page) == ("", (), 0)
+    assert (cleared.view, cleared.sort) == ("resolved", "title")
 
 
 def test_paging_labels_and_limits() -> None:
@@ -257,3 +270,14 @@ def test_pick_queue_item_through_the_client_announces_both_changes(live) -> None
         assert taken.value.status == 409 and taken.value.code == "already_picked"
 
     run(scenario())
+
+
+def test_an_open_activity_past_its_due_date_is_overdue_and_a_done_or_undated_one_is_not() -> None:
+    from casework.listcatalog import is_overdue
+
+    now = "2026-03-02T10:00:00"
+    assert is_overdue("scheduledend", {"scheduledend": "2026-03-01T09:00:00Z", "statecode": 0}, now)
+    assert not is_overdue("scheduledend", {"scheduledend": "2026-03-03T09:00:00Z", "statecode": 0}, now)
+    assert not is_overdue("scheduledend", {"scheduledend": "2026-03-01T09:00:00Z", "statecode": 1}, now)
+    assert not is_overdue("scheduledend", {"scheduledend": None, "statecode": 0}, now)
+    assert not is_overdue("createdon", {"createdon": "2020-01-01T00:00:00Z"}, now)

@@ -322,3 +322,20 @@ def test_a_repeated_list_query_answers_current_data_and_repeated_errors(agent: T
     for _ in range(2):
         bad = agent.get("/api/incidents", params={"$filter": "nosuchfield eq 1"})
         assert bad.status_code == 400 and error_of(bad)["details"]["field"] == "nosuchfield"
+
+
+def test_a_sent_email_cannot_be_edited_and_refusals_say_case_not_incident(agent: TestClient) -> None:
+    me = agent.get("/api/me").json()["user"]["systemuserid"]
+    created = agent.post("/api/emails", json={"subject": "Sent already", "statecode": 1, "statuscode": 2})
+    assert created.status_code == 201, created.text
+    email = created.json()
+    refused = agent.patch(f"/api/emails({email['activityid']})", json={"subject": "Changed after sending"},
+                          headers={"If-Match": email["@odata.etag"]})
+    assert refused.status_code == 409 and error_of(refused)["code"] == "email_closed"
+    other = first(agent, "incidents", f"&$filter=ownerid ne {me} and ownerid ne null and statecode eq 0")
+    not_mine = agent.patch(f"/api/incidents({other['incidentid']})", json={"title": "Mine now"},
+                           headers={"If-Match": other["@odata.etag"]})
+    assert not_mine.status_code == 403
+    assert error_of(not_mine)["message"] == "Only the owner, a supervisor or an admin can change this case."
+    missing = agent.get("/api/incidents(00000000-0000-4000-8000-000000000000)")
+    assert "case" in error_of(missing)["message"] and "incident" not in error_of(missing)["message"]

@@ -30,7 +30,8 @@ from casework.peers import SlotChoice
 from casework.profile import Agent, parse_me
 from casework.recordbus import RecordBus
 from casework.records import RecordClient
-from components import console, conversations, header, inbox, productivity_pane, xrm_host
+from components import (console, conversations, header, inbox, productivity_pane, session_bar,
+                        xrm_host)
 from components.dialog import Dialogs
 from components.notices import Notices
 from components.pages import PageHost, Services, spawn
@@ -79,6 +80,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None, transport: ob
                          "restore_unavailable")
     handle.restore = restore
     workspace = restore.load() if restore else Workspace.from_profile(agent.limits)
+    notices.limits = workspace  # limit notices say the number
     js.window.caseworkBoot.mark("loaded")  # bench/restore.py: the saved workspace is read and rehydrated
     api = Apm(workspace, topic_namespace=workspace_id)
     apm.install(api)
@@ -134,6 +136,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None, transport: ob
     xrm_host.install(api, services)  # window.Xrm: Navigation and Utility.getGlobalContext()
     keyboard.install(workspace, view)
     header.install(services)  # search, site map, shortcut help, close-session warning, settings
+    session_bar.install(services)  # its collapse button (a user setting, so after the header's settings)
     productivity_pane.install(services)  # the right-hand rail (issue 18); its state rides in restore's extras
     if transport is not None:
         static_demo.install(services)  # the demo banner with "Reset demo data"

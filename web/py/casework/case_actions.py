@@ -42,20 +42,28 @@ class CommandState:
 
     enabled: bool
     title: str
+    hidden: bool = False  # a command this user can never run (assign and route for agents) is not shown
 
 
 def state_label(statecode: object) -> str:
     return {ACTIVE: "Active", RESOLVED: "Resolved", CANCELLED: "Cancelled"}.get(statecode, "")  # type: ignore[arg-type]
 
 
-def command_states(record: dict | None, roles: tuple[str, ...] | list[str] = ()) -> dict[str, CommandState]:
+def command_states(record: dict | None, roles: tuple[str, ...] | list[str] = (),
+                   not_owner: str = "") -> dict[str, CommandState]:
     """Each command's state for ``record`` as last read (``None``: not saved yet) and the agent's ``roles``.
 
-    A closed case is read-only: every command is disabled with the reason. Assign and route stay enabled for agents
-    without a manager role (the server decides and its refusal is shown), but their tooltip says who may use them.
+    A closed case is read-only: every command is disabled with the reason. Assign and route are hidden from users
+    without a manager role (the server refuses them anyway). ``not_owner``: the reason an agent may not change the
+    case (``"Owned by Agent 6 Rossi"``, from ``casework.access``): resolve and cancel are disabled with it.
     """
     states = {}
+    manager = bool(set(roles) & set(MANAGER_ROLES))
     for command in COMMANDS:
+        if command.managers_only and not manager:
+            states[command.key] = CommandState(False, f"{command.description} (supervisors and admins only)",
+                                               hidden=True)
+            continue
         if record is None or not record.get("incidentid"):
             states[command.key] = CommandState(False, "Save the case first.")
             continue
@@ -64,10 +72,11 @@ def command_states(record: dict | None, roles: tuple[str, ...] | list[str] = ())
             states[command.key] = CommandState(
                 False, f"This case is {state_label(statecode).lower() or 'closed'}: it is read-only.")
             continue
-        title = command.description
-        if command.managers_only and not set(roles) & set(MANAGER_ROLES):
-            title += " (supervisors and admins only)"
-        states[command.key] = CommandState(True, title)
+        if not_owner and not manager:
+            states[command.key] = CommandState(
+                False, f"{not_owner}: only the owner, a supervisor or an admin can change this case.")
+            continue
+        states[command.key] = CommandState(True, command.description)
     return states
 
 
@@ -92,6 +101,11 @@ def parse_reason(value: str, reasons: tuple[tuple[int, str], ...]) -> int | None
     except (TypeError, ValueError):
         return None
     return code if code in dict(reasons) else None
+
+
+def open_activities_filter(case_id: str) -> str:
+    """The OData ``$filter`` of the activities still open on a case (for the resolve dialog's warning)."""
+    return f"regardingobjectid eq {odata_literal(case_id)} and statecode eq 0"
 
 
 def user_filter(text: str) -> str | None:

@@ -43,6 +43,8 @@ class FormField:
     type_field: str | None = None
     max_length: int | None = None
     readonly: bool = False
+    #: Values a record may hold but the form never offers (a closed case's status reason): shown by their label.
+    shown_choices: tuple[tuple[object, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,8 @@ ENTITIES: dict[str, Entity] = {e.logical: e for e in (
             FormField("productname", "Product", max_length=100),
             FormField("caseorigincode", "Origin", "choice", choices=ORIGIN),
             FormField("prioritycode", "Priority", "choice", choices=PRIORITY),
-            FormField("statuscode", "Status reason", "choice", choices=CASE_STATUS[:4]),
+            FormField("statuscode", "Status reason", "choice", choices=CASE_STATUS[:4],
+                      shown_choices=CASE_STATUS[4:]),
          )),
          Section("Description", (FormField("description", "Description", "multiline", max_length=20000),)),
          Section("Ownership", (

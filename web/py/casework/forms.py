@@ -452,7 +452,7 @@ def display_text(f: FormField, value: Any) -> str:
     if value is None or value == "":
         return "—"
     if f.kind == "choice":
-        return choice_label(f.choices, value)
+        return choice_label(f.choices + f.shown_choices, value)
     if f.kind == "lookup":
         return value.get("name") or value["id"]
     if f.kind == "bool":

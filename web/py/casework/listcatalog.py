@@ -122,6 +122,15 @@ def cell_text(entity_set: str, name: str, record: dict, names: dict[str, str], o
     return str(value)
 
 
+def is_overdue(name: str, record: dict, now_iso: str) -> bool:
+    """Whether ``record``'s ``name`` cell is an open activity's due date that has passed (``now_iso``: UTC ISO
+    text, compared as text: both are ``YYYY-MM-DDTHH:MM...Z``)."""
+    if name != "scheduledend" or record.get("statecode", 0) != 0:
+        return False
+    due = record.get(name)
+    return isinstance(due, str) and bool(due) and due[:19] < now_iso[:19]
+
+
 # -- the lists -----------------------------------------------------------------------------------------------------
 
 _ACTIVE_CASE = Condition("statecode", "eq", 0)

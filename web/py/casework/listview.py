@@ -139,9 +139,15 @@ class ListState:
         return " and ".join(parts) or None
 
     def orderby(self, spec: ListSpec) -> str:
+        """The ``$orderby``: the sort column, then (for rows equal on it) the view's default order, so equal keys
+        come in a meaningful second order (newest first, say) rather than by id."""
         column, descending = (self.sort, self.descending) if spec.can_sort(self.sort) else (
             spec.view(self.view).order or spec.order)
-        return f"{column} {'desc' if descending else 'asc'}"
+        text = f"{column} {'desc' if descending else 'asc'}"
+        second, second_descending = spec.view(self.view).order or spec.order
+        if second != column:
+            text += f",{second} {'desc' if second_descending else 'asc'}"
+        return text
 
     def query(self, spec: ListSpec, me: str | None) -> dict:
         """Keyword arguments for ``RecordClient.list(spec.entity_set, **query)``: this page, with a count."""
@@ -172,6 +178,17 @@ class ListState:
         if filters == self.filters:
             return self
         return replace(self, filters=filters, page=0, selected=(), anchor=None, focus=None, scroll=0)
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether a search or a column filter narrows the list (then "Clear all" has something to clear)."""
+        return bool(self.search.strip() or self.filters)
+
+    def cleared(self) -> ListState:
+        """Every column filter and the search removed (the view and sort stay)."""
+        if not self.narrowed:
+            return self
+        return replace(self, search="", filters=(), page=0, selected=(), anchor=None, focus=None, scroll=0)
 
     def toggle_sort(self, spec: ListSpec, column: str) -> ListState:
         """Sort by ``column``: ascending first, the other direction when it is already the sort column."""

@@ -21,6 +21,7 @@ from typing import Any
 
 from browser.dom import build, clear, h, on, unique_id
 from casework import case_actions as ca
+from casework.access import open_activities_text
 from casework.records import ConflictError, RecordError
 from components.pages import spawn
 
@@ -60,31 +61,36 @@ class CaseActions:
             ["div", {"class": "ca-commands", "role": "group", "aria-label": "Case actions"},
              [["button", {"type": "button", "class": f"ca-command ca-{command.key}", "data-command": command.key,
                           "$ref": command.key}, command.label] for command in ca.COMMANDS],
-             ["span", {"class": "ca-state", "role": "status", "$ref": "$state"}]])
-        self.state = refs["$state"]
+             ])
         self.buttons: dict[str, Any] = {command.key: refs[command.key] for command in ca.COMMANDS}
         on(self.group, "click", self._clicked)  # one listener for every command
         host.toolbar.appendChild(self.group)
         host.add_disposer(host.on_record(lambda _record: self.update()))
+        if hasattr(host, "on_access"):
+            host.add_disposer(host.on_access(self.update))
         self.update()
 
     # -- state ------------------------------------------------------------------------------------------------
     def update(self) -> None:
         """Enable or disable the commands for the case as the host has it now."""
         record = self.host.record
-        states = ca.command_states(record, self.services.agent.roles)
+        states = self._states()
         for key, button in self.buttons.items():
             state = states[key]
+            button.hidden = state.hidden
             button.setAttribute("title", state.title)
             if state.enabled and not self.busy:
                 button.removeAttribute("aria-disabled")
             else:
                 button.setAttribute("aria-disabled", "true")
         statecode = (record or {}).get("statecode")
-        closed = record is not None and statecode not in (None, ca.ACTIVE)
         self.group.dataset.state = ca.state_label(statecode).lower() if record else "new"
-        self.state.textContent = f"{ca.state_label(statecode)} · read-only" if closed else ""
-        self.state.hidden = not closed
+        # the form's header says "Read-only" and why (``casework.access``); the commands do not repeat it
+
+    def _states(self) -> dict[str, ca.CommandState]:
+        access = getattr(self.host, "access", None)
+        not_owner = access.reason if access is not None and access.code == "not_owner" else ""
+        return ca.command_states(self.host.record, self.services.agent.roles, not_owner)
 
     def _clicked(self, event: Any) -> None:
         button = event.target.closest("button[data-command]")
@@ -93,7 +99,7 @@ class CaseActions:
 
     def run(self, key: str) -> None:
         """Run a command (a click or Enter on its button); a disabled one tells why instead."""
-        state = ca.command_states(self.host.record, self.services.agent.roles)[key]
+        state = self._states()[key]
         if self.busy:
             return
         if not state.enabled:
@@ -107,7 +113,7 @@ class CaseActions:
         try:
             if not await self.host.ensure_saved():
                 return
-            if not ca.command_states(self.host.record, self.services.agent.roles)[key].enabled:
+            if not self._states()[key].enabled:
                 return  # the save brought news: the case was closed meanwhile
             await {"resolve": self._resolve, "cancel": self._cancel, "assign": self._assign,
                    "route": self._route}[key]()
@@ -176,7 +182,9 @@ class CaseActions:
         description = h("textarea", {"id": unique_id("ca-description"), "class": "ca-input", "rows": "4",
                                      "aria-describedby": errors["description"]})
         error_box = h("p", {"class": "ca-error", "role": "alert"})
+        still_open = await self._open_activities()
         body = h("div", {"class": "ca-form"},
+                 h("p", {"class": "ca-open-activities", "role": "note"}, still_open) if still_open else None,
                  _field("Resolution (required)", subject, errors["subject"]),
                  _field("Status reason", reason, errors["statuscode"]),
                  _field("Description", description, errors["description"]), error_box)
@@ -200,6 +208,19 @@ class CaseActions:
         if await self._dialog_loop("Resolve case", body, [("Cancel", None), ("Resolve", "resolve", "primary")],
                                    error_box, validate, lambda _dialog: subject.focus(), action, "resolve-dialog"):
             self.services.notify("Case resolved.", "case_resolved")
+
+    async def _open_activities(self) -> str:
+        """The sentence naming the case's open activities (``""``: none, or they could not be read)."""
+        case_id = (self.host.record or {}).get("incidentid")
+        if not case_id:
+            return ""
+        try:
+            page = await self.services.client.list(
+                "activitypointers", filter=ca.open_activities_filter(case_id),
+                select=["activityid", "subject", "activitytypecode"], orderby="createdon asc", top=50)
+        except RecordError:
+            return ""  # the dialog still works; the warning is a help, not a gate
+        return open_activities_text(page.records)
 
     async def _cancel(self) -> None:
         reason = _select(ca.CANCEL_REASONS)

@@ -17,6 +17,7 @@ reloads its page at once when visible, or when it is shown next.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,7 @@ import js
 
 from browser.dom import active_element, found, h, on, soon, text
 from casework.entities import entity
-from casework.listcatalog import cell_text, column_label, column_width, lookup_queries, record_title
+from casework.listcatalog import cell_text, column_label, column_width, is_overdue, lookup_queries, record_title
 from casework.listview import PAGE_SIZES, ListSpec, ListState
 from casework.recordbus import DELETED, RecordChange
 from casework.records import Page as RecordPage
@@ -154,7 +155,9 @@ class ListView:
             select = h("select", {"class": "list-filter", "aria-label": f"Filter by {label}",
                                   "data-field": field_name},
                        h("option", {"value": ""}, f"{label}: all"),
-                       *(h("option", {"value": str(i)}, option_label) for i, (_, option_label) in enumerate(choices)))
+                       # "Priority: High", not "High": the closed select shows the chosen option only
+                       *(h("option", {"value": str(i)}, f"{label}: {option_label}")
+                         for i, (_, option_label) in enumerate(choices)))
             on(select, "change", lambda _e, f=field_name, s=select, c=choices: self._change(
                 self.state.with_filter(f, c[int(s.value)][0] if s.value else None)))
             self.filter_selects[field_name] = select
@@ -165,6 +168,10 @@ class ListView:
         on(self.search_box, "input", lambda _e: self._search_typed())
         on(self.search_box, "keydown", self._search_key)
         filters.appendChild(self.search_box)
+        self.clear_all = h("button", {"type": "button", "class": "button-secondary list-clear-all", "hidden": True},
+                           "Clear all")
+        on(self.clear_all, "click", lambda _e: self._change(self.state.cleared()))
+        filters.appendChild(self.clear_all)
 
         self.status = h("div", {"class": "list-status", "role": "status", "aria-live": "polite"})
         self.error = h("div", {"class": "list-error", "role": "alert", "hidden": True})
@@ -331,6 +338,10 @@ class ListView:
             self.scroller.scrollTop = self._restore_scroll
             self._restore_scroll = None
 
+    @property
+    def _now_iso(self) -> str:
+        return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
     def _row(self, index: int, record: dict) -> Any:
         record_id = str(record.get(self.spec.key))
         name = record_title(self.spec.entity_set, record)
@@ -344,7 +355,11 @@ class ListView:
                 content = h("a", {"href": "#", "class": "list-open", "tabindex": "-1"}, value or name)
             else:
                 content = value
-            cell = h("td", {"role": "gridcell", "data-column": column, "title": value or None}, content)
+            overdue = is_overdue(column, record, self._now_iso)
+            if overdue:  # said in words too (not by colour alone)
+                content = [h("span", {"class": "list-overdue-badge"}, "Overdue"), " ", value]
+            cell = h("td", {"role": "gridcell", "data-column": column, "title": value or None,
+                            "class": "is-overdue" if overdue else None}, content)
             if record.get(column) and value == "…":
                 self._lookup_cells.append((cell, str(record[column])))
             row.appendChild(cell)
@@ -390,6 +405,9 @@ class ListView:
                                 "")
         if self.search_box.value != state.search and active_element() != self.search_box:
             self.search_box.value = state.search
+        self.clear_all.hidden = not state.narrowed
+        if not state.narrowed and active_element() != self.search_box:
+            self.search_box.value = ""
         ids = self._ids()
         chosen = [i for i in ids if i in state.selected]
         self.select_all.checked = bool(ids) and len(chosen) == len(ids)

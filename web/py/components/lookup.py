@@ -145,7 +145,7 @@ class Lookup:
             self._clear()
 
     def _focused(self, event: Any) -> None:
-        if event.target != self.input:
+        if event.target != self.input or self.readonly:
             return
         if not self._typing_wired:
             self._typing_wired = True
@@ -190,6 +190,17 @@ class Lookup:
             name = self.value.get("name") or self.field.label
             self.link.setAttribute("aria-label", f"Open {name}")
             self.link.setAttribute("title", f"Open {name} in a new tab")
+
+    def set_locked(self, locked: bool) -> None:
+        """Read-only now (a closed or not-mine record): the name and its link stay, searching and clearing go."""
+        self.readonly = locked
+        self.input.readOnly = locked
+        self.element.classList.toggle("is-readonly", locked)
+        if locked:
+            self.input.removeAttribute("placeholder")
+        else:
+            self.input.setAttribute("placeholder", "Search")
+        self._show_link()
 
     def set_invalid(self, error_id: str | None) -> None:
         if error_id:
@@ -265,6 +276,8 @@ class Lookup:
             self.input.removeAttribute("aria-activedescendant")
 
     def _keydown(self, event: Any) -> None:
+        if self.readonly:
+            return
         key = event.key
         opened = not self.listbox.hidden
         if key in ("ArrowDown", "ArrowUp"):

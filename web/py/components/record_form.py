@@ -32,6 +32,7 @@ import js
 
 from apm.errors import ApmError
 from browser.dom import build, clear, h, mark, on, unique_id
+from casework.access import EDITABLE, Access, edit_access
 from casework.entities import (
     ACTIVITY_PRIORITY,
     ACTIVITY_STATE,
@@ -40,6 +41,7 @@ from casework.entities import (
     PRIORITY,
     Entity,
     FormField,
+    choice_label,
     entity,
 )
 from casework.forms import (
@@ -55,9 +57,10 @@ from casework.forms import (
 )
 from casework.prefill import PrefillError, form_values
 from casework.recordbus import DELETED, RecordChange
+from casework.session_labels import anchor_attributes
 from casework.records import ConflictError, RecordError
 from components.form_extensions import extensions_for, start_now
-from components.lookup import Lookup, remember_name
+from components.lookup import Lookup, known_name, remember_name, resolve_name
 from components.pages import Page, Services
 
 FORM_ENTITIES = ("incident", "account", "contact", "task", "email", "phonecall", "appointment", "knowledgearticle",
@@ -108,6 +111,8 @@ class FieldControl:
         self._has_empty_choice = False
         self._shown_text: str | None = ""  # what the input shows (set by ``show`` or typed): no DOM read to compare
         self._changed = False
+        self._locked = False
+        self._extra_option: Any = None  # a value the form shows but never offers (a closed case's status reason)
         kind = field.kind
         if kind == "lookup":
             self.lookup = Lookup(services, field, self.input_id, lambda value: on_input(field.name, value),
@@ -181,6 +186,34 @@ class FieldControl:
             self.input.remove(0)  # the empty option
         self._has_empty_choice = value is None
 
+    def _show_extra_choice(self, value: Any) -> None:
+        offered = value is None or any(str(option) == str(value) for option, _label in self.field.choices)
+        if offered:
+            if self._extra_option is not None:
+                self._extra_option.remove()
+                self._extra_option = None
+            return
+        label = choice_label(self.field.shown_choices, value)
+        if self._extra_option is None:
+            self._extra_option = h("option", {"value": str(value), "disabled": True}, label)
+            self.input.appendChild(self._extra_option)
+        else:
+            self._extra_option.value = str(value)
+            self._extra_option.textContent = label
+
+    def set_locked(self, locked: bool) -> None:
+        """Read-only (a closed or not-mine record): text stays selectable, choices and checkboxes are disabled."""
+        if locked == self._locked or self.field.kind == "readonly" or self.field.readonly:
+            return
+        self._locked = locked
+        self.element.classList.toggle("is-locked", locked)
+        if self.lookup is not None:
+            self.lookup.set_locked(locked)
+        elif self.field.kind in ("choice", "bool"):
+            self.input.disabled = locked
+        else:
+            self.input.readOnly = locked  # native read-only: announced as such, its text still selectable
+
     def edited(self) -> None:
         """The agent edited the input: report its typed value."""
         if self.field.kind == "bool":
@@ -201,6 +234,7 @@ class FieldControl:
             return
         if self.field.kind == "choice":
             self._fill_choices(value)
+            self._show_extra_choice(value)
         text = input_text(self.field, value)
         if self._shown_text != text:
             self.input.value = text
@@ -255,6 +289,9 @@ class RecordFormPage(Page):
         self._request: Any = None  # the first GET, started before the form builds its DOM (``start_now``)
         self._extension_dirty: dict[str, bool] = {}  # unsaved work of extensions (the timeline's draft), by key
         self._extension_states: list[Callable[[], dict | None]] = []
+        self.access: Access = EDITABLE  # may this user edit the record (``casework.access``), shown at the top
+        self._owner_names: dict[str, str] = {}
+        self._access_listeners: list[Callable[[], None]] = []
 
     # -- host contract of form extensions
     @property
@@ -271,6 +308,12 @@ class RecordFormPage(Page):
                 self._record_listeners.remove(callback)
 
         return unsubscribe
+
+    def on_access(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """``callback()`` when ``access`` changes (an owner's name arrived, the record closed); returns an
+        unsubscribe function."""
+        self._access_listeners.append(callback)
+        return lambda: self._access_listeners.remove(callback) if callback in self._access_listeners else None
 
     def add_disposer(self, callback: Callable[[], None]) -> None:
         """Called when the form goes away."""
@@ -324,7 +367,10 @@ class RecordFormPage(Page):
              ["header", {"class": "form-header"},
               ["div", {"class": "form-heading"}, ["span", {"class": "form-entity"}, meta.singular],
                ["h1", {"class": "form-title", "$ref": "title"},
-                meta.title_of({}) if not self.record_id else "Loading…"]],
+                meta.title_of({}) if not self.record_id else "Loading…"],
+               ["p", {"class": "form-readonly", "hidden": True, "$ref": "readonly"},
+                ["span", {"class": "form-readonly-label"}, "Read-only"],
+                ["span", {"class": "form-readonly-reason", "$ref": "reason"}]]],
               ["dl", {"class": "form-facts", "$ref": "facts"}]],
              ["div", {"class": "form-bar"},
               ["div", {"class": "form-toolbar", "role": "toolbar", "aria-label": "Record commands", "$ref": "toolbar"},
@@ -340,6 +386,7 @@ class RecordFormPage(Page):
         self.save_button, self.status, self.banner = refs["save"], refs["status"], refs["banner"]
         self.conflict_host, self.form_error = refs["conflict"], refs["error"]
         self.sections, self.side = refs["sections"], refs["side"]
+        self.readonly_note, self.readonly_reason = refs["readonly"], refs["reason"]
         panel.appendChild(self.root)
         on(self.save_button, "click", lambda _event: self.spawn(self.save()))
         on(panel, "keydown", self._keydown)
@@ -470,8 +517,84 @@ class RecordFormPage(Page):
             lookup.set_value({"id": owner_id, "type": "systemuser", "name": None})
         if base:
             self.set_title(title)
+            self._retitle_session()
+        self._apply_access()
         self._update_dirty()
         self.save_button.disabled = self._saving
+
+    def _retitle_session(self) -> None:
+        """The record's own tab anchors its session: the session's ``anchor`` follows the saved record, so a
+        template title (a case session's number) resolves once the record is read, and after a new one is saved."""
+        if self.state.is_new:
+            return
+        try:
+            tab = self.tab
+            if not tab.is_anchor:
+                return
+            session = self.services.workspace.session(tab.session_id)
+        except ApmError:
+            return  # the tab closed meanwhile
+        if session.is_default:
+            return
+        base = self.state.base
+        customer = base.get("customerid")
+        customer_name = known_name(base.get("customeridtype"), customer) if isinstance(customer, str) else None
+        attributes = anchor_attributes(self.entity.logical, base, customer_name)
+        current = session.context.get("anchor")
+        current = dict(current) if isinstance(current, dict) else {}
+        merged = {**current, **attributes}
+        if attributes and merged != current:
+            try:
+                self.services.workspace.update_context(tab.session_id, {"anchor": merged})
+            except ApmError:
+                pass
+
+    # -- who may edit
+    def _owner_name(self, owner_id: Any) -> str | None:
+        if not isinstance(owner_id, str) or not owner_id:
+            return None
+        name = self._owner_names.get(owner_id) or known_name("systemuser", owner_id) or (
+            self.services.user_names or {}).get(owner_id)
+        if name is None and owner_id not in self._owner_names:
+            self._owner_names[owner_id] = ""  # asked once
+
+            async def resolve() -> None:
+                found = await resolve_name(self.services, "systemuser", owner_id)
+                if found:
+                    self._owner_names[owner_id] = found
+                    self._apply_access()
+
+            self.spawn(resolve())
+        return name or None
+
+    def _apply_access(self) -> None:
+        """Lock or unlock the form by ``casework.access`` (the server decides on save; this shows it first). Edits
+        on a record this user cannot change are dropped and named, so the tab is never dirty for good."""
+        agent = self.services.agent
+        record = None if self.state.is_new else self.state.base
+        owner = (record or {}).get("ownerid")
+        access = edit_access(self.entity.logical, record, agent.user_id, agent.roles, self._owner_name(owner))
+        if not access.editable and self.state.dirty:
+            labels = [self.state.form_field(name).label for name in self.state.edits]
+            self.state.reload(dict(self.state.base))
+            for name, control in self.controls.items():
+                control.show(self.state.value(name))
+                control.set_changed(False)
+            noun = self.entity.singular.lower()
+            self.form_error.hidden = True  # the banner says it (one message, not two)
+            self._show_banner(f"This {noun} is read-only ({access.reason}), so your unsaved changes to "
+                              f"{', '.join(labels)} were not kept.", review=False)
+            self.state_changed()
+        changed, self.access = access != self.access, access
+        for control in self.controls.values():
+            control.set_locked(not access.editable)
+        self.readonly_note.hidden = access.editable
+        self.readonly_reason.textContent = access.reason
+        self.save_button.hidden = not access.editable
+        self.root.classList.toggle("is-readonly", not access.editable)
+        if changed:
+            for callback in list(self._access_listeners):
+                callback()
 
     def _first_render_done(self) -> None:
         if self._rendered:
@@ -599,6 +722,9 @@ class RecordFormPage(Page):
         """Validate and save (create or update); True when the server has the record as shown."""
         if self._saving:
             return False
+        if not self.access.editable:
+            self.status.textContent = f"Read-only: {self.access.reason}."
+            return False
         errors = self.state.validate()
         self._show_errors(errors)
         if errors:
@@ -632,8 +758,16 @@ class RecordFormPage(Page):
         except RecordError as error:
             self.status.textContent = ""
             message = error.message or f"The server answered {error.status}."
-            self._show_errors(server_field_errors(self.entity, error.field, message))
-            self.services.notify(message, error.code)
+            if error.status in (403, 409) and error.code in ("not_owner", "case_not_active", "email_closed"):
+                # the record changed hands or closed meanwhile: read it again; the form then shows why it is
+                # read-only (and names the edits it could not keep), once, instead of a banner and a toast
+                self._show_form_error(message)
+                self.spawn(self._load(first=False))
+                return False
+            errors = server_field_errors(self.entity, error.field, message)
+            self._show_errors(errors)
+            if "" not in errors:  # a field's error is beside the field: the notice says the save failed
+                self.services.notify(message, error.code)
             return False
         finally:
             self._saving = False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from components import case_actions, embedded_pages, knowledge, quick_create, timeline
 from components.dashboard import DashboardPage, is_dashboard
+from components.directory_pages import QueuePage, UserCardPage
 from components.entity_list import EntityListPage, has_list
 from components.form_extensions import extend_form
 from components.pages import PageHost, is_page_type, is_record
@@ -22,6 +23,8 @@ def register_pages(host: PageHost) -> None:
     host.register(is_page_type("search"), SearchPage)
     host.register(is_record(*FORM_ENTITIES), RecordFormPage)
     knowledge.register(host)  # the msdyn_omnichannel_kbsearch tab (before the web resources it would be)
+    host.register(is_record("systemuser"), UserCardPage)  # an owner's "Open": a card, not the developer page
+    host.register(is_record("queue"), QueuePage)
     embedded_pages.register(host)  # web resources and websites, in iframes
     extend_form(timeline.TIMELINE_ENTITIES, timeline.install)
     extend_form(("incident",), case_actions.install)

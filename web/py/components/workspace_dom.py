@@ -16,6 +16,7 @@ from typing import Any
 import js
 
 from apm.model import Workspace
+from casework.session_labels import session_label
 
 
 def _spec(workspace: Workspace) -> str:
@@ -26,8 +27,9 @@ def _spec(workspace: Workspace) -> str:
         for tab_id in session.tab_ids:
             tab = workspace.tab(tab_id)
             tabs.append((tab_id, tab.title, bool(tab.can_close and not tab.is_anchor)))
+        label = session_label(session.title, session.template_name or "", session.context, session.is_default)
         sessions.append((session_id, session.title, session.is_default, bool(session.notification),
-                         bool(session.can_close), tabs))
+                         bool(session.can_close), tabs, label.subtitle, label.hover, label.kind))
     return json.dumps(sessions, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -23,6 +23,7 @@ from apm.errors import ApmError
 from apm.events import Event
 from apm.model import HOME_TAB_ID, Workspace
 from browser.dom import by_id, clear, find, h, mark, next_frame, on
+from casework.session_labels import session_label
 from components.workspace_dom import build_workspace_dom
 
 
@@ -55,6 +56,8 @@ class WorkspaceView:
         self._panels: dict[str, Any] = {}
         self._shown_session: str | None = None
         self._shown_tab: str | None = None
+        self._dirty_sessions: dict[str, set[str]] = {}  # session id -> its tabs with unsaved edits
+        self._dirty_tab_sessions: dict[str, str] = {}  # tab id -> its session (still known while the tab closes)
         self._panel_scroll: dict[str, float] = {}  # tab id -> its panel's last scroll offset (see the docstring)
         # Set by the close warning (components.close_warning): user-initiated session and tab closes go through it.
         self.close_session_request: Callable[[str], None] | None = None
@@ -172,12 +175,37 @@ class WorkspaceView:
 
     def _add_session(self, session_id: str) -> None:
         session = self.workspace.session(session_id)
+        label = session_label(session.title, session.template_name or "", session.context, session.is_default)
         item, strip = js.caseworkWorkspace.sessionElements(  # web/js/workspace_dom.js: the markup's one place
-            session_id, session.title, session.is_default, bool(session.notification), bool(session.can_close))
+            session_id, session.title, session.is_default, bool(session.notification), bool(session.can_close),
+            label.subtitle, label.hover, label.kind)
         self._session_items[session_id] = item
         self.session_list.appendChild(item)
         self._strips[session_id] = strip
         self.strip_host.appendChild(strip)
+
+    def _label_session(self, session_id: str) -> None:
+        """The second line, hover text and kind icon of a session item (``casework.session_labels``)."""
+        item = self._session_items.get(session_id)
+        if item is None:
+            return
+        session = self.workspace.session(session_id)
+        label = session_label(session.title, session.template_name or "", session.context, session.is_default)
+        button = item.firstChild
+        subtitle = button.querySelector(".session-subtitle")
+        subtitle.textContent = label.subtitle
+        subtitle.hidden = not label.subtitle
+        dirty = bool(self._dirty_sessions.get(session_id))
+        button.setAttribute("title", label.hover + (" · unsaved changes" if dirty else ""))
+        # the accessible name is the title and the second line (a screen reader hears which case it is)
+        item.dataset.kind = label.kind
+        icon = button.firstChild
+        icon.className = f"session-icon session-icon-{label.kind}"
+        button.querySelector(".session-dirty").hidden = not dirty
+        item.classList.toggle("is-dirty", dirty)
+        notes = [text for text, on in (("Unsaved changes", dirty), ("Needs your attention", session.notification))
+                 if on]
+        button.setAttribute("aria-description", ", ".join(notes))
 
     def _update_session(self, session_id: str) -> None:
         item = self._session_items.get(session_id)
@@ -186,10 +214,9 @@ class WorkspaceView:
         session = self.workspace.session(session_id)
         button = item.firstChild
         button.querySelector(".session-title").textContent = session.title
-        button.setAttribute("title", session.title)
         dot = button.querySelector(".session-dot")
         dot.hidden = not session.notification
-        button.setAttribute("aria-description", "Needs your attention" if session.notification else "")
+        self._label_session(session_id)
         close = item.lastChild
         close.hidden = session.is_default or not session.can_close
         close.setAttribute("aria-label", f"Close session {session.title}")
@@ -197,6 +224,7 @@ class WorkspaceView:
         self._strips[session_id].setAttribute("aria-label", f"Tabs in {session.title}")
 
     def _remove_session(self, session_id: str) -> None:
+        self._dirty_sessions.pop(session_id, None)
         for store in (self._session_items, self._strips):
             element = store.pop(session_id, None)
             if element is not None:
@@ -240,7 +268,8 @@ class WorkspaceView:
             heading.textContent = tab.title
 
     def set_tab_dirty(self, tab_id: str, dirty: bool) -> None:
-        """Show (or hide) the unsaved-changes marker on a tab."""
+        """Show (or hide) the unsaved-changes marker on a tab, and on its session while any of its tabs has one."""
+        self._mark_session_dirty(tab_id, dirty)
         item = self._tab_items.get(tab_id)
         if item is None:
             return
@@ -254,7 +283,27 @@ class WorkspaceView:
             marker.remove()
             button.removeAttribute("aria-description")
 
+    def _mark_session_dirty(self, tab_id: str, dirty: bool) -> None:
+        session_id = self._dirty_tab_sessions.get(tab_id)
+        if session_id is None:
+            try:
+                session_id = self.workspace.tab(tab_id).session_id
+            except ApmError:
+                return  # closed meanwhile
+        tabs = self._dirty_sessions.setdefault(session_id, set())
+        before = bool(tabs)
+        if dirty:
+            tabs.add(tab_id)
+            self._dirty_tab_sessions[tab_id] = session_id
+        else:
+            tabs.discard(tab_id)
+            self._dirty_tab_sessions.pop(tab_id, None)
+        if before != bool(tabs):
+            self._label_session(session_id)
+
     def _remove_tab(self, tab_id: str) -> None:
+        if tab_id in self._dirty_tab_sessions:
+            self._mark_session_dirty(tab_id, False)
         self._panel_scroll.pop(tab_id, None)
         for store in (self._tab_items, self._panels):
             element = store.pop(tab_id, None)
