@@ -11,7 +11,6 @@ is shown only to agents holding one of those roles (the server's refusal would s
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from apm.model import HOME_TAB_ID
@@ -116,15 +115,11 @@ class DashboardPage(Page):
                 watch=ACTIVITY_SETS + ("activitypointers",)),
         }
         heading = "Agent dashboard"
-        footer = h("p", {"class": "dashboard-footer"}, f"Python {sys.version.split()[0]} running in your browser.")
-        if self.tab_id == HOME_TAB_ID:
-            footer.setAttribute("id", "runtime-facts")  # the boot test's witness that Python runs the page
         panel.classList.add("has-dashboard")
         self.root = h(
             "div", {"class": "dashboard", "data-dashboard": DEFAULT_DASHBOARD_ID},
             h("h1", {"class": "dashboard-title"}, heading),
             h("div", {"class": "dashboard-grid"}, *(self.lists[name].mount() for name in self.LISTS)),
-            footer,
         )
         panel.appendChild(self.root)
 
