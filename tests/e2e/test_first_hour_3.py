@@ -75,8 +75,9 @@ def test_home_lists_fill_a_wide_window_and_their_columns_stay_readable(pages: Gu
     metrics = page.evaluate("""() => {
       const panel = document.querySelector('#panel-home-dashboard');
       const lists = [...panel.querySelectorAll('.list-view')].map((l) => l.getBoundingClientRect());
-      return {scrolls: panel.scrollHeight > panel.clientHeight + 1, bottom: Math.max(...lists.map((r) => r.bottom)),
-              height: innerHeight, area: lists.reduce((a, r) => a + r.width * r.height, 0) / (innerWidth * innerHeight)};
+      return {scrolls: panel.scrollHeight > panel.clientHeight + 1,
+              bottom: Math.max(...lists.map((r) => r.bottom)), height: innerHeight,
+              area: lists.reduce((a, r) => a + r.width * r.height, 0) / (innerWidth * innerHeight)};
     }""")
     assert not metrics["scrolls"]
     assert metrics["bottom"] > metrics["height"] - 40, metrics
@@ -94,3 +95,87 @@ def test_home_lists_fill_a_wide_window_and_their_columns_stay_readable(pages: Gu
     assert page.evaluate(CUT_CELLS_JS, FIXED_COLUMNS) == []
     assert_accessible(page)
     shots(page, "home")
+
+
+# -- 9. keyboard focus follows the screen -----------------------------------------------------------------------------
+
+def open_case(page: Page, case: dict) -> None:
+    page.evaluate("(id) => Microsoft.Apm.openRecord({entityName: 'incident', entityId: id, source: 'HOME'})",
+                  case["incidentid"])
+    expect(field_input(page, "title")).to_have_value(case["title"])
+
+
+def field_input(page: Page, name: str):
+    return panel(page).locator(f".record-form .form-field[data-field='{name}'] :is(input, textarea, select)").first
+
+
+def focused_tab(page: Page):
+    return page.locator(".tab-strip-session:not([hidden]) [role=tab][aria-selected=true]")
+
+
+FOCUS_JS = """() => { const a = document.activeElement;
+  return {tag: a.tagName.toLowerCase(), selectedTab: a.getAttribute('role') === 'tab'
+            && a.getAttribute('aria-selected') === 'true' && !!a.closest('.tab-strip-session:not([hidden])'),
+          inDialog: !!a.closest('dialog[open]'), id: a.id, text: (a.textContent || '').trim().slice(0, 40)}; }"""
+
+
+def test_keyboard_focus_follows_session_switches_dialogs_and_lookups(pages: GuardedPages) -> None:
+    page = pages.open()
+    api = api_of(page, pages)
+    first = api.new_case("First hour 3: keyboard one")
+    second = api.new_case("First hour 3: keyboard two")
+    open_case(page, first)
+    open_case(page, second)
+    page.get_by_role("tab", name="Home").first.click()
+
+    # Alt+Shift switches put focus into the session now shown (its selected tab), not <body> or the old session
+    page.keyboard.press("Alt+Shift+ArrowDown")
+    expect(field_input(page, "title")).to_have_value(first["title"])
+    focus = page.evaluate(FOCUS_JS)
+    assert focus["selectedTab"], focus
+    page.keyboard.press("Alt+Shift+ArrowDown")
+    expect(field_input(page, "title")).to_have_value(second["title"])
+    assert page.evaluate(FOCUS_JS)["selectedTab"]
+
+    # Alt+Shift chords work inside a lookup (the lookup leaves them to the workspace)
+    customer = field_input(page, "customerid")
+    customer.focus()
+    customer.press("Alt+Shift+ArrowUp")
+    expect(field_input(page, "title")).to_have_value(first["title"])
+
+    # Ctrl+S from outside the form (the tab strip) saves the focused tab's record
+    field_input(page, "title").fill("First hour 3: keyboard one, saved")
+    expect(focused_tab(page).locator(".tab-dirty")).to_be_visible()
+    focused_tab(page).focus()
+    page.keyboard.press("Control+s")
+    expect(focused_tab(page).locator(".tab-dirty")).to_have_count(0)
+    assert api.get(f"incidents({first['incidentid']})")["title"] == "First hour 3: keyboard one, saved"
+
+    # the close dialog keeps focus inside however long Tab is pressed; Escape gives focus back
+    field_input(page, "title").fill("First hour 3: keyboard one, unsaved")
+    focused_tab(page).focus()
+    page.keyboard.press("Alt+Shift+X")
+    dialog = page.get_by_role("dialog", name="Close this session?")
+    expect(dialog).to_be_visible()
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        assert page.evaluate(FOCUS_JS)["inDialog"], page.evaluate(FOCUS_JS)
+    for _ in range(4):
+        page.keyboard.press("Shift+Tab")
+        assert page.evaluate(FOCUS_JS)["inDialog"], page.evaluate(FOCUS_JS)
+    shots(page, "close-dialog-focus")
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    assert page.evaluate(FOCUS_JS)["selectedTab"], page.evaluate(FOCUS_JS)
+
+    # the shortcut help lists Ctrl+S and Ctrl+Enter; Escape from it gives focus back too (not <body>)
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("?")
+    help_dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(help_dialog.locator("kbd").get_by_text("Ctrl+S", exact=True)).to_have_count(1)
+    expect(help_dialog.locator("kbd").get_by_text("Ctrl+Enter", exact=True)).to_have_count(1)
+    assert_accessible(page)
+    shots(page, "shortcut-help")
+    page.keyboard.press("Escape")
+    expect(help_dialog).to_have_count(0)
+    assert page.evaluate(FOCUS_JS)["tag"] != "body"

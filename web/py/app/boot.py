@@ -127,6 +127,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
     apm_bridge.attach(api, on_limit=notices.show)  # ... when their DOM and BroadcastChannel events arrive
     xrm_host.install(api, services)  # window.Xrm: Navigation and Utility.getGlobalContext()
     keyboard.install(workspace, view)
+    services.dialogs.focus_fallback = lambda: view.focus_selected("tab")
     header.install(services)  # search, site map, shortcut help, close-session warning, settings
     productivity_pane.install(services)  # the right-hand rail (issue 18); its state rides in restore's extras
     if restore:

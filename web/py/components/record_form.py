@@ -755,3 +755,14 @@ class RecordFormPage(Page):
             self.spawn(self.save())
         else:
             self.status.textContent = "Reloaded."
+
+
+def save_focused_tab(services: Services) -> None:
+    """Ctrl+S from anywhere in the session (the session bar, the tab strip, the pane...): save the record of the
+    session's focused tab. A tab with no record form says so instead of doing nothing."""
+    page = services.host.page(services.workspace.focused_session.focused_tab_id) if services.host else None
+    if isinstance(page, RecordFormPage):
+        page.spawn(page.save())
+    else:
+        services.notify("This tab has no record to save.", "nothing_to_save")
+
