@@ -179,3 +179,33 @@ def test_keyboard_focus_follows_session_switches_dialogs_and_lookups(pages: Guar
     page.keyboard.press("Escape")
     expect(help_dialog).to_have_count(0)
     assert page.evaluate(FOCUS_JS)["tag"] != "body"
+
+
+# -- 12. the search results stay ------------------------------------------------------------------------------------
+
+def test_opening_a_case_from_the_results_page_keeps_the_results_tab(pages: GuardedPages) -> None:
+    page = pages.open()
+    api = api_of(page, pages)
+    token = unique_word()
+    cases = [api.new_case(f"{token} results stay {n}") for n in range(2)]
+    page.locator("body").press("/")
+    page.locator("#global-search").fill(token)
+    page.locator("#global-search").press("Enter")
+    results = panel(page).locator(".search-result")
+    expect(results).to_have_count(2)
+    results_tab = focused_tab(page)
+    results_name = results_tab.inner_text()
+    results.first.locator(".search-result-open").click()
+    opened = focused_tab(page)
+    expect(opened).not_to_have_text(results_name)
+    expect(panel(page).locator(".record-form")).to_be_visible()
+    strip = page.locator(".tab-strip-session:not([hidden]) [role=tab]")
+    names = strip.all_inner_texts()
+    results_at = next(i for i, name in enumerate(names) if name.strip() == results_name.strip())
+    assert results_at == len(names) - 2  # the record opened next to the results
+    shots(page, "search-results-kept")
+    strip.nth(results_at).click()  # back to the results: the second case is one click away
+    expect(results).to_have_count(2)
+    results.nth(1).locator(".search-result-open").click()
+    expect(field_input(page, "title")).to_have_value(re.compile(f"{token} results stay"))
+    assert len(cases) == 2
