@@ -209,3 +209,43 @@ def test_opening_a_case_from_the_results_page_keeps_the_results_tab(pages: Guard
     results.nth(1).locator(".search-result-open").click()
     expect(field_input(page, "title")).to_have_value(re.compile(f"{token} results stay"))
     assert len(cases) == 2
+
+
+# -- 10. narrow windows ----------------------------------------------------------------------------------------------
+
+def test_at_1024_the_tab_strip_scrolls_to_the_last_tab_and_the_timeline_stays_in_view(pages: GuardedPages) -> None:
+    page = pages.open()
+    page.set_viewport_size({"width": 1024, "height": 700})
+    api = api_of(page, pages)
+    case = api.new_case("First hour 3: narrow window")
+    open_case(page, case)
+    timeline = panel(page).locator(".tl-items")
+    expect(timeline).to_be_attached()
+    top = timeline.evaluate("(el) => el.getBoundingClientRect().top")
+    assert top < 700 - 100, top  # beside the fields, not below every section
+    for n in range(7):
+        page.evaluate("(n) => Microsoft.Apm.createTab({templateName: 'msdyn_entitylist', isFocused: true, "
+                      "appContext: {entityName: ['account', 'contact', 'incident', 'knowledgearticle', 'queue', "
+                      "'activitypointer', 'queueitem'][n]}, title: 'List number ' + n})", n)
+    strip = page.locator(".tab-strip-session:not([hidden])")
+    last = strip.locator("[role=tab]").last
+    expect(last).to_have_attribute("aria-selected", "true")
+    inside = """([tab, strip]) => { const t = tab.getBoundingClientRect(), s = strip.getBoundingClientRect();
+      return t.left >= s.left - 1 && t.right <= s.right + 1; }"""
+    assert page.evaluate(inside, [last.element_handle(), strip.element_handle()])  # the new tab is in view
+    left = page.get_by_role("button", name="Scroll tabs left")
+    right = page.get_by_role("button", name="Scroll tabs right")
+    expect(left).to_be_visible()
+    expect(right).to_be_disabled()  # at the end already
+    shots(page, "tabs-narrow", ((1024, 700),))
+    assert_accessible(page)
+    first = strip.locator("[role=tab]").first
+    while left.is_enabled():
+        left.click()
+    assert page.evaluate(inside, [first.element_handle(), strip.element_handle()])
+    assert not page.evaluate(inside, [last.element_handle(), strip.element_handle()])
+    while right.is_enabled():
+        right.click()
+    assert page.evaluate(inside, [last.element_handle(), strip.element_handle()])  # the last tab is reachable
+    page.set_viewport_size({"width": 1440, "height": 900})
+    expect(left).to_be_hidden()  # everything fits: no buttons

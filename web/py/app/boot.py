@@ -29,7 +29,7 @@ from casework.peers import SlotChoice
 from casework.profile import Agent, parse_me
 from casework.recordbus import RecordBus
 from casework.records import RecordClient
-from components import console, conversations, header, productivity_pane, xrm_host
+from components import console, conversations, header, productivity_pane, tab_scroller, xrm_host
 from components.dialog import Dialogs
 from components.notices import Notices
 from components.pages import PageHost, Services, spawn
@@ -127,6 +127,7 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
     apm_bridge.attach(api, on_limit=notices.show)  # ... when their DOM and BroadcastChannel events arrive
     xrm_host.install(api, services)  # window.Xrm: Navigation and Utility.getGlobalContext()
     keyboard.install(workspace, view)
+    tab_scroller.install(workspace)  # scroll buttons when a session's tabs do not fit (narrow windows)
     services.dialogs.focus_fallback = lambda: view.focus_selected("tab")
     header.install(services)  # search, site map, shortcut help, close-session warning, settings
     productivity_pane.install(services)  # the right-hand rail (issue 18); its state rides in restore's extras
