@@ -249,3 +249,56 @@ def test_at_1024_the_tab_strip_scrolls_to_the_last_tab_and_the_timeline_stays_in
     assert page.evaluate(inside, [last.element_handle(), strip.element_handle()])  # the last tab is reachable
     page.set_viewport_size({"width": 1440, "height": 900})
     expect(left).to_be_hidden()  # everything fits: no buttons
+
+
+# -- 13. smaller things -----------------------------------------------------------------------------------------------
+
+def test_the_header_shows_no_red_dot_while_connecting(pages: GuardedPages) -> None:
+    def watch(page: Page) -> None:  # what the header shows at first paint, before Python connects
+        page.add_init_script("""document.addEventListener('DOMContentLoaded', () => {
+          const presence = document.querySelector('#presence');
+          window.__firstPresence = [presence.dataset.presence, presence.textContent.trim(),
+            getComputedStyle(presence.querySelector('.presence-dot')).backgroundColor];
+        });""")
+
+    page = pages.open(before_goto=watch)
+    state, label, colour = page.evaluate("window.__firstPresence")
+    assert (state, label) == ("connecting", "Connecting…")
+    assert colour in ("rgba(0, 0, 0, 0)", "transparent"), colour  # was #f85149 (offline) under "Connecting…"
+
+
+def test_new_case_form_focus_markers_and_the_fix_fields_message(pages: GuardedPages) -> None:
+    page = pages.open()
+    page.evaluate("() => Microsoft.Apm.openRecord({entityName: 'incident', source: 'CREATE_RECORD'})")
+    form = panel(page).locator(".record-form")
+    expect(form.locator(".form-title")).to_have_text("New case")
+    expect(form.locator(".form-field :is(input, textarea, select)").first).to_be_focused()  # start typing at once
+    expect(form.locator(".form-field.is-changed")).to_have_count(0)  # a new record: nothing is "changed"
+    form.locator(".form-field[data-field='title'] input").fill("First hour 3: new case")
+    expect(form.locator(".form-field[data-field='title'].is-changed")).to_have_count(0)
+    shots(page, "new-case")
+    assert_accessible(page)
+
+    page.evaluate("() => Microsoft.Apm.openRecord({entityName: 'contact', source: 'CREATE_RECORD'})")
+    form = panel(page).locator(".record-form")
+    expect(form.locator(".form-title")).to_have_text("New contact")
+    form.locator(".form-save").click()
+    status = form.locator(".form-status")
+    expect(status).to_have_text("Fix the highlighted fields.")
+    expect(form.locator(".form-field[data-field='lastname'].has-error")).to_be_visible()
+    form.locator(".form-field[data-field='firstname'] input").fill("Grace")
+    expect(status).to_have_text("Fix the highlighted fields.")  # one is left
+    form.locator(".form-field[data-field='lastname'] input").fill("Hopper")
+    expect(form.locator(".form-field.has-error")).to_have_count(0)
+    expect(status).to_have_text("")  # every highlighted field is fixed: the request is gone
+
+
+def test_opening_cases_twice_from_the_site_map_focuses_the_existing_tab(pages: GuardedPages) -> None:
+    page = pages.open()
+    for _ in range(2):
+        page.locator("#sitemap-button").click()
+        page.get_by_role("menuitem", name="Cases", exact=True).click()
+    strip = page.locator(".tab-strip-session:not([hidden]) [role=tab]")
+    expect(strip.filter(has_text="Cases")).to_have_count(1)
+    expect(strip.filter(has_text="Cases")).to_have_attribute("aria-selected", "true")
+    expect(strip.filter(has_text="Cases")).to_be_focused()

@@ -76,8 +76,11 @@ async def pick_items(services: Services, items: list[dict], open_case: bool = Tr
             picked.append(case)
         except RecordError as error:
             services.notify(error.message or f"The server answered {error.status}.", error.code)
-    if len(picked) == 1 and open_case:
-        services.open_record("incident", picked[0]["incidentid"], NavSource.HOME, record=picked[0])
+    if len(picked) == 1:
+        services.notify(f"Picked “{picked[0].get('title') or 'the case'}”: it is yours now, in My active cases.",
+                        "picked")
+        if open_case:
+            services.open_record("incident", picked[0]["incidentid"], NavSource.HOME, record=picked[0])
     elif picked:
         services.notify(f"Picked {len(picked)} items: they are in My active cases.", "picked")
 
