@@ -302,3 +302,16 @@ def test_opening_cases_twice_from_the_site_map_focuses_the_existing_tab(pages: G
     expect(strip.filter(has_text="Cases")).to_have_count(1)
     expect(strip.filter(has_text="Cases")).to_have_attribute("aria-selected", "true")
     expect(strip.filter(has_text="Cases")).to_be_focused()
+
+
+# -- 11. roles ---------------------------------------------------------------------------------------------------------
+
+def test_a_profile_without_restore_says_so_after_a_reload(pages: GuardedPages) -> None:
+    page = pages.open(user="supervisor")  # the supervisor profile turns session restore off
+    expect(page.locator("#notices .notice[data-code='restore_off']")).to_have_count(0)  # a first visit: nothing
+    page.evaluate("() => Microsoft.Apm.openRecord({entityName: 'incident', source: 'CREATE_RECORD'})")
+    page.reload()
+    wait_ready(page)
+    notice = page.locator("#notices .notice[data-code='restore_off']")
+    expect(notice).to_contain_text("does not restore sessions")
+    shots(page, "restore-off-notice")

@@ -54,6 +54,12 @@ def _home_content() -> object:
     )
 
 
+def _was_reloaded() -> bool:
+    """Whether this page load is a reload (Navigation Timing's type), not a first visit."""
+    entries = js.performance.getEntriesByType("navigation")
+    return bool(entries.length) and str(entries[0].type) == "reload"
+
+
 def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[], None]:
     """The session engine (restored when the profile says so, with the profile's limits), its page API and its
     rendering, wired together. Restore runs before the first render, so the session bar paints restored at once.
@@ -72,6 +78,10 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None) -> Callable[[
         except Exception:  # storage blocked by the browser (privacy settings): work on, without restore
             notices.show("This browser blocks storage, so your sessions will not come back after a reload.",
                          "restore_unavailable")
+    if not agent.restore_enabled and _was_reloaded():
+        # not silently Home: the agent reloaded and their sessions are gone by their profile's choice
+        notices.show("Your profile does not restore sessions, so a reload starts again at Home. Ask an "
+                     "administrator to turn on session restore in your profile.", "restore_off")
     handle.restore = restore
     workspace = restore.load() if restore else Workspace.from_profile(agent.limits)
     js.window.caseworkBoot.mark("loaded")  # bench/restore.py: the saved workspace is read and rehydrated
