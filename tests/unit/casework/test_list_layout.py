@@ -26,6 +26,15 @@ def test_the_title_and_lookups_share_the_rest_the_title_with_a_larger_share() ->
     assert cases["title"].min_em > cases["customerid"].min_em
 
 
-def test_the_table_is_never_narrower_than_its_columns_minimums() -> None:
+def test_at_its_narrowest_the_grid_leaves_the_other_columns_their_minimums_beside_the_titles_share() -> None:
+    spec = SPECS["dashboard.cases"]
+    widths = column_widths(spec.entity_set, spec.columns)
+    narrowest = table_min_em(widths) - CHECK_EM
+    title = next(w for w in widths if w.name == "title")
+    rest = sum(w.min_em for w in widths if w.name != "title")
+    assert narrowest * (1 - title.percent / 100) >= rest - 0.1
+
+
+def test_a_grid_without_a_title_share_is_never_narrower_than_its_columns_minimums() -> None:
     widths = column_widths(SPECS["dashboard.queue"].entity_set, SPECS["dashboard.queue"].columns)
     assert table_min_em(widths) == round(CHECK_EM + sum(w.min_em for w in widths), 1)

@@ -81,4 +81,9 @@ def column_widths(entity_set: str, columns: tuple[str, ...]) -> list[ColumnWidth
 
 def table_min_em(widths: list[ColumnWidth]) -> float:
     """The narrowest the grid may be (selection column included) before its box scrolls sideways."""
-    return round(CHECK_EM + sum(width.min_em for width in widths), 1)
+    total = sum(width.min_em for width in widths)
+    primary = next((width for width in widths if width.percent is not None), None)
+    if primary is not None:
+        # the title's percentage is of the whole grid: wide enough that the rest still gets its minimums
+        total = max(total, (total - primary.min_em) / (1 - primary.percent / 100))
+    return round(CHECK_EM + total, 1)
