@@ -18,8 +18,7 @@ from server import wheels as wheel_index
 from server.api import auth as auth_api
 from server.api import channels as channels_api
 from server.api import conversations as conversations_api
-from server.api import (directory, emails, health, inbox, knowledge, openapi, push, records, search,
-                        suggestions)
+from server.api import directory, emails, health, inbox, knowledge, openapi, push, records, search, suggestions
 from server.api.common import authenticate
 from server.appzip import AppZipCache
 from server.auth import LoginLimiter, PasswordGate

@@ -23,7 +23,8 @@ def test_page_boots_with_zero_external_requests(pages: GuardedPages) -> None:
 
 def test_python_in_the_page_reports_3_14(workspace_page: Page) -> None:
     assert workspace_page.evaluate("document.body.dataset.python").startswith("3.14.")
-    expect(workspace_page.locator("#runtime-facts")).to_contain_text("Python 3.14")
+    # Home shows no developer line (issue 15, item 8): the body's data-python is the witness.
+    expect(workspace_page.get_by_text("running in your browser")).to_have_count(0)
 
 
 def test_shell_has_landmarks_and_tab_roles(workspace_page: Page) -> None:

@@ -155,7 +155,8 @@ def test_results_page_filters_and_opens_a_result_in_the_focused_session(page: Pa
     sessions = session_count(page)
     first.click()
     opened = focused_tab(page)
-    assert opened["tabId"] == results_tab["tabId"]  # loads in the focused session: in place of the results
+    assert opened["tabId"] != results_tab["tabId"]  # loads in the focused session, beside the results (kept)
+    assert page.locator(f"#panel-{results_tab['tabId']} .search-result").count() > 0
     assert opened["sessionId"] == case_session
     assert opened["params"] == {"entityName": "knowledgearticle", "entityId": record_id}
     assert session_count(page) == sessions

@@ -261,3 +261,13 @@ def test_non_record_target_in_a_new_session_uses_a_generic_session(ws):
 def test_open_record_rejects_bad_arguments(ws, entity_name, entity_id):
     with pytest.raises(ValidationError):
         ws.open_record(entity_name, entity_id, "home")
+
+
+def test_keep_tab_opens_a_search_result_beside_the_results_tab(ws):
+    s1 = open_case(ws, 1)
+    results = add_contact_tab(ws, 1)  # any closable, non-anchor tab: search_results would replace it
+    session_id, tab_id = ws.open(NavTarget.record("account", "a-1", title="Contoso"), "search_results",
+                                 keep_tab=True)
+    assert session_id == s1 and tab_id != results
+    assert results in ws.session(s1).tab_ids and ws.focused_session.focused_tab_id == tab_id
+    assert ws.find_record("contact", "contact-1") is not None

@@ -9,7 +9,8 @@ from casework.session_labels import anchor_attributes, session_label
 
 def test_a_case_session_shows_its_number_and_title_and_both_on_hover() -> None:
     label = session_label("CAS-01001", "msdyn_case_session",
-                          {"entityName": "incident", "anchor": {"ticketnumber": "CAS-01001", "title": "Printer offline"}})
+                          {"entityName": "incident",
+                           "anchor": {"ticketnumber": "CAS-01001", "title": "Printer offline"}})
     assert (label.title, label.subtitle, label.kind) == ("CAS-01001", "Printer offline", "case")
     assert label.hover == "CAS-01001 · Printer offline"
 

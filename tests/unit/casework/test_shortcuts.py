@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from apm import ApmError, Workspace
-from casework.shortcuts import SHORTCUTS, UI_ACTIONS, action_for, chord, help_rows, run
+from casework.shortcuts import SHORTCUTS, UI_ACTIONS, WIDGET_KEYS, action_for, chord, help_rows, run
 
 
 @pytest.fixture
@@ -42,7 +42,9 @@ def test_plain_symbol_keys_work_only_when_not_typing():
 
 def test_help_lists_every_action_once_with_all_its_keys():
     rows = dict((description, keys) for keys, description in help_rows())
-    assert len(rows) == len({shortcut.action for shortcut in SHORTCUTS})
+    assert len(rows) == len({shortcut.action for shortcut in SHORTCUTS}) + len(WIDGET_KEYS)
+    assert rows["Save the record of the current tab (from anywhere in the session)"] == "Ctrl+S"
+    assert rows["In a timeline note, task or phone call: save it"] == "Ctrl+Enter"
     assert rows["Search records (global search)"] == "Ctrl+K or /"
     assert rows["Show keyboard shortcuts"] == "?"
 

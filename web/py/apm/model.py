@@ -884,7 +884,7 @@ class Workspace:
             events.append(TabUpdated(tab.session_id, tab_id, changed))
         return tab_id
 
-    def open(self, target: NavTarget, source: NavSource | str) -> tuple[str, str]:
+    def open(self, target: NavTarget, source: NavSource | str, *, keep_tab: bool = False) -> tuple[str, str]:
         """Opens ``target`` the way a navigation from ``source`` does.
 
         1. Dedupe: a record already open in any tab focuses that tab (and its session).
@@ -893,14 +893,16 @@ class Workspace:
            template (``incident`` -> case, ``account``, ``contact``, else
            generic) anchored on the target; ``NEW_TAB`` creates a focused tab in
            the focused session; ``FOCUSED_SESSION`` navigates the focused tab in
-           place when it is closable and not an anchor, else creates a tab
-           like ``NEW_TAB``.
+           place when it is closable and not an anchor (and not ``keep_tab``),
+           else creates a tab like ``NEW_TAB``.
 
         Events: those of the operation it performs.
 
         Args:
             target: What to open.
             source: Where the navigation started.
+            keep_tab: Never replace the focused tab (the search results page keeps its results and the record
+                opens in a new tab beside it).
 
         Returns:
             ``(session_id, tab_id)`` opened or focused.
@@ -913,11 +915,12 @@ class Workspace:
         if not isinstance(target, NavTarget):
             raise invalid_input("target must be a NavTarget.")
         events: list = []
-        result = self._open(target, source, events)
+        result = self._open(target, source, events, keep_tab=keep_tab)
         self._emit(events)
         return result
 
-    def _open(self, target: NavTarget, source: NavSource, events: list) -> tuple[str, str]:
+    def _open(self, target: NavTarget, source: NavSource, events: list, *, keep_tab: bool = False
+              ) -> tuple[str, str]:
         template = self.templates.tab_template(target.template_name)
         app_context = parse_parameters(target.app_context, what="appContext")
         attributes = parse_parameters(target.attributes, what="attributes")
@@ -931,7 +934,7 @@ class Workspace:
         if outcome is NavOutcome.NEW_SESSION:
             session_name, context = self._session_for(target, app_context, attributes)
             return self._create_session(session_name, context, True, target.title, app_context, events)
-        if outcome is NavOutcome.FOCUSED_SESSION:
+        if outcome is NavOutcome.FOCUSED_SESSION and not keep_tab:
             tab = self.tabs[focused.focused_tab_id]
             if tab.can_close and not tab.is_anchor:
                 tab_id = self._navigate_tab(tab.tab_id, target.template_name, app_context, target.title, events)

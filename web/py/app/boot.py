@@ -30,8 +30,7 @@ from casework.peers import SlotChoice
 from casework.profile import Agent, parse_me
 from casework.recordbus import RecordBus
 from casework.records import RecordClient
-from components import (console, conversations, header, inbox, productivity_pane, session_bar,
-                        xrm_host)
+from components import console, conversations, header, inbox, productivity_pane, session_bar, tab_scroller, xrm_host
 from components.dialog import Dialogs
 from components.notices import Notices
 from components.pages import PageHost, Services, spawn
@@ -56,6 +55,12 @@ def _home_content() -> object:
     )
 
 
+def _was_reloaded() -> bool:
+    """Whether this page load is a reload (Navigation Timing's type), not a first visit."""
+    entries = js.performance.getEntriesByType("navigation")
+    return bool(entries.length) and str(entries[0].type) == "reload"
+
+
 def _build_workspace(agent: Agent, slot: SlotChoice | None = None, transport: object | None = None
                      ) -> Callable[[], None]:
     """The session engine (restored when the profile says so, with the profile's limits), its page API and its
@@ -78,6 +83,10 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None, transport: ob
         except Exception:  # storage blocked by the browser (privacy settings): work on, without restore
             notices.show("This browser blocks storage, so your sessions will not come back after a reload.",
                          "restore_unavailable")
+    if not agent.restore_enabled and _was_reloaded():
+        # not silently Home: the agent reloaded and their sessions are gone by their profile's choice
+        notices.show("Your profile does not restore sessions, so a reload starts again at Home. Ask an "
+                     "administrator to turn on session restore in your profile.", "restore_off")
     handle.restore = restore
     workspace = restore.load() if restore else Workspace.from_profile(agent.limits)
     notices.limits = workspace  # limit notices say the number
@@ -135,6 +144,8 @@ def _build_workspace(agent: Agent, slot: SlotChoice | None = None, transport: ob
     apm_bridge.attach(api, on_limit=notices.show)  # ... when their DOM and BroadcastChannel events arrive
     xrm_host.install(api, services)  # window.Xrm: Navigation and Utility.getGlobalContext()
     keyboard.install(workspace, view)
+    tab_scroller.install(workspace)  # scroll buttons when a session's tabs do not fit (narrow windows)
+    services.dialogs.focus_fallback = lambda: view.focus_selected("tab")
     header.install(services)  # search, site map, shortcut help, close-session warning, settings
     session_bar.install(services)  # its collapse button (a user setting, so after the header's settings)
     productivity_pane.install(services)  # the right-hand rail (issue 18); its state rides in restore's extras

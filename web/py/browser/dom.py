@@ -100,12 +100,21 @@ def text(element: Any, value: str) -> Any:
     return element
 
 
-def on(element: Any, event: str, handler: Callable[[Any], Any]) -> Any:
-    """Listen to a DOM event with a Python callable; returns the proxy (keep it to remove the listener)."""
+def on(element: Any, event: str, handler: Callable[[Any], Any], *, capture: bool = False) -> Any:
+    """Listen to a DOM event with a Python callable; returns the proxy (keep it to remove the listener).
+    ``capture``: in the capture phase (hears events that do not bubble, such as ``scroll``, from descendants)."""
     proxy = create_proxy(handler)
     _HANDLERS.append(proxy)
-    element.addEventListener(event, proxy)
+    if capture:
+        element.addEventListener(event, proxy, True)
+    else:
+        element.addEventListener(event, proxy)
     return proxy
+
+
+def js_object(values: dict) -> Any:
+    """A plain JavaScript object of ``values`` (for DOM options such as ``scrollBy``'s)."""
+    return to_js(values, dict_converter=js.Object.fromEntries)
 
 
 def mark(name: str) -> None:

@@ -114,5 +114,7 @@ def install(workspace: Workspace, view: KeyboardView) -> None:
             view.attempt(lambda: shortcuts.run(workspace, action))
         if from_tablist:
             view.focus_selected(kind="session" if "session" in action else "tab")
+        elif action in shortcuts.FOCUS_FOLLOWS:
+            view.focus_selected(kind="tab")  # into the session now shown, not left on <body> or the old one
 
     on(js.document, "keydown", on_key)

@@ -34,10 +34,26 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("Alt+M", "open_sitemap", "Open the site map"),
     Shortcut("?", "show_shortcuts", "Show keyboard shortcuts", while_typing=False),
     Shortcut("Ctrl+Shift+P", "open_console", "Open the Python console (supervisors and administrators)"),
+    Shortcut("Ctrl+S", "save_record", "Save the record of the current tab (from anywhere in the session)"),
 )
 
+# Keys that the focused widget handles (not global chords), listed in the help after :data:`SHORTCUTS`.
+WIDGET_KEYS: tuple[tuple[str, str], ...] = (
+    ("Ctrl+Enter", "In a timeline note, task or phone call: save it"),
+    ("ArrowUp / ArrowDown", "Move through sessions, search suggestions and menu items"),
+    ("ArrowLeft / ArrowRight", "Move through the tabs of a session"),
+    ("Home / End", "First / last session, tab or menu item"),
+    ("Delete", "Close the selected session or tab (in the session bar or tab strip)"),
+    ("Enter", "Open the selected item; in search, all results"),
+    ("Escape", "Close a menu, a suggestion list or a dialog (focus goes back to what opened it)"),
+)
+
+# After these actions keyboard focus goes to the newly focused tab (into the session), not left behind.
+FOCUS_FOLLOWS = frozenset({"next_session", "previous_session", "next_tab", "previous_tab", "home", "close_tab",
+                           "close_session"})
+
 # Actions the page's UI performs (the browser layer registers them); :func:`run` performs the others.
-UI_ACTIONS = frozenset({"focus_search", "open_sitemap", "show_shortcuts", "open_console"})
+UI_ACTIONS = frozenset({"focus_search", "open_sitemap", "show_shortcuts", "open_console", "save_record"})
 
 _BY_CHORD = {shortcut.keys.lower(): shortcut for shortcut in SHORTCUTS}
 
@@ -64,12 +80,13 @@ def action_for(
 
 
 def help_rows() -> list[tuple[str, str]]:
-    """``(keys, description)`` for the shortcut help dialog: one row per action, its chords joined with "or"."""
+    """``(keys, description)`` for the shortcut help dialog: one row per action, its chords joined with "or",
+    then the widgets' own keys."""
     rows: dict[str, tuple[list[str], str]] = {}
     for shortcut in SHORTCUTS:
         keys, _ = rows.setdefault(shortcut.action, ([], shortcut.description))
         keys.append(shortcut.keys)
-    return [(" or ".join(keys), description) for keys, description in rows.values()]
+    return [*((" or ".join(keys), description) for keys, description in rows.values()), *WIDGET_KEYS]
 
 
 def _step(items: list[str], current: str, step: int) -> str:

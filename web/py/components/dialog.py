@@ -1,5 +1,6 @@
-"""Modal dialogs on the native ``<dialog>`` element: focus moves in and is trapped, Escape cancels, the element
-that had focus gets it back. Each call returns a Future with the button the agent chose.
+"""Modal dialogs on the native ``<dialog>`` element: focus moves in and is trapped (Tab and Shift+Tab cycle
+inside it), Escape cancels, the element that had focus gets it back (or, when that was ``<body>`` or is gone, the
+focused tab: ``focus_fallback``). Each call returns a Future with the button the agent chose.
 
     choice = await services.dialogs.confirm("Delete 3 cases?", "This cannot be undone.", confirm="Delete",
                                             danger=True)
@@ -14,6 +15,8 @@ from typing import Any
 
 from browser.dom import active_element, document, h, on
 
+FOCUSABLE = "button, input, select, textarea, a[href], [tabindex]:not([tabindex='-1'])"
+
 
 class Dialogs:
     """Opens modal dialogs in ``host`` (the page body by default); one at a time is the normal case."""
@@ -21,6 +24,8 @@ class Dialogs:
     def __init__(self, host: Any = None) -> None:
         self.host = host if host is not None else document.body
         self.open_count = 0
+        # Where focus goes when what opened a dialog is gone or was <body> (boot: the focused tab's button).
+        self.focus_fallback: Callable[[], None] | None = None
 
     def show(self, title: str, body: Any, buttons: Sequence[tuple], *, on_open: Callable[[Any], None] | None = None,
              validate: Callable[[object], bool] | None = None, label: str | None = None) -> asyncio.Future:
@@ -67,15 +72,36 @@ class Dialogs:
             dialog.close()
             dialog.remove()
             self.open_count -= 1
-            if previous and hasattr(previous, "focus"):  # activeElement may be a falsy JsNull
+            # activeElement may be a falsy JsNull; <body> or a removed element would leave focus nowhere
+            usable = bool(previous) and hasattr(previous, "focus") and bool(previous.isConnected) and \
+                str(getattr(previous, "tagName", "")).lower() != "body"
+            if usable:
                 previous.focus()
+            elif self.focus_fallback is not None and not self.open_count:
+                self.focus_fallback()
 
         def submit(event: Any) -> None:  # Enter in a single-line field: the default action
             event.preventDefault()
             if default_button is not None:
                 default_button.click()
 
+        def trap(event: Any) -> None:  # Tab cycles inside the dialog (never out to the page or the browser)
+            if event.key != "Tab":
+                return
+            items = [item for item in dialog.querySelectorAll(FOCUSABLE)
+                     if not item.disabled and item.getClientRects().length]
+            if not items:
+                return
+            current = active_element()
+            if event.shiftKey and (not current or current.isSameNode(items[0]) or not dialog.contains(current)):
+                event.preventDefault()
+                items[-1].focus()
+            elif not event.shiftKey and (not current or current.isSameNode(items[-1]) or not dialog.contains(current)):
+                event.preventDefault()
+                items[0].focus()
+
         on(form, "submit", submit)
+        on(dialog, "keydown", trap)
         on(dialog, "cancel", lambda event: (event.preventDefault(), finish(None)))
         self.host.appendChild(dialog)
         self.open_count += 1

@@ -12,6 +12,7 @@ from components import signout
 from components.close_warning import CloseWarning
 from components.global_search import GlobalSearch
 from components.pages import Services
+from components.record_form import save_focused_tab
 from components.shortcut_help import ShortcutHelp
 from components.sitemap import SiteMap
 
@@ -38,6 +39,7 @@ def install(services: Services) -> None:
     keyboard.register_action("focus_search", search.focus)
     keyboard.register_action("open_sitemap", lambda: sitemap.open(0))
     keyboard.register_action("show_shortcuts", shortcut_help.show)
+    keyboard.register_action("save_record", lambda: save_focused_tab(services))
     view = services.view
     if view is not None:
         view.close_session_request = close_warning.request_close

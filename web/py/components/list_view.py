@@ -26,6 +26,7 @@ import js
 
 from browser.dom import active_element, found, h, on, soon, text
 from casework.entities import entity
+from casework.list_layout import column_widths, table_min_em
 from casework.listcatalog import cell_text, column_label, column_width, is_overdue, lookup_queries, record_title
 from casework.listview import PAGE_SIZES, ListSpec, ListState
 from casework.recordbus import DELETED, RecordChange
@@ -34,7 +35,6 @@ from casework.records import RecordError
 from components.lookup import remember_name
 from components.pages import Page
 
-_WEIGHTS = {"s": 2, "m": 3, "l": 5}  # relative column widths by the entity's hint
 SEARCH_DELAY = 0.25  # seconds of typing quiet before the search runs
 
 
@@ -181,12 +181,11 @@ class ListView:
         self.header_row = h("tr", {"role": "row"}, h("th", {"class": "list-check-cell", "scope": "col"},
                                                      self.select_all))
         self.sort_headers: dict[str, Any] = {}
-        weights = {column: _WEIGHTS.get(column_width(self.spec.entity_set, column), 2) for column in self.spec.columns}
-        total = sum(weights.values())
-        for column in self.spec.columns:
+        widths = column_widths(self.spec.entity_set, self.spec.columns)  # readable, not cut (item 8)
+        for column, fit in zip(self.spec.columns, widths, strict=True):
             label = column_label(self.spec.entity_set, column)
             width = column_width(self.spec.entity_set, column)
-            style = f"width: {100 * weights[column] / total:.1f}%"
+            style = fit.css or None
             if self.spec.can_sort(column):
                 button = h("button", {"type": "button", "class": "list-sort"}, label,
                            h("span", {"class": "list-sort-mark", "aria-hidden": "true"}))
@@ -200,7 +199,8 @@ class ListView:
             self.header_row.appendChild(cell)
         self.body = h("tbody", {"class": "list-rows"})
         self.grid = h("table", {"class": "list-grid", "role": "grid", "aria-labelledby": heading_id,
-                                "aria-multiselectable": "true", "aria-rowcount": "-1"},
+                                "aria-multiselectable": "true", "aria-rowcount": "-1",
+                                "style": f"min-width: {table_min_em(widths)}em"},
                       h("thead", None, self.header_row), self.body)
         on(self.body, "click", self._row_click)
         on(self.body, "dblclick", self._row_dblclick)

@@ -278,6 +278,8 @@ class Lookup:
     def _keydown(self, event: Any) -> None:
         if self.readonly:
             return
+        if event.altKey or event.ctrlKey or event.metaKey:
+            return  # a chord (Alt+Shift+ArrowDown switches sessions): the workspace's, not the list's
         key = event.key
         opened = not self.listbox.hidden
         if key in ("ArrowDown", "ArrowUp"):

@@ -106,24 +106,27 @@ class Services:
     inbox: Inbox | None = None
     notifications: NotificationCentre | None = None
 
-    def open(self, target: NavTarget, source: NavSource | str) -> tuple[str, str] | None:
+    def open(self, target: NavTarget, source: NavSource | str, *, keep_tab: bool = False
+             ) -> tuple[str, str] | None:
         """Navigate by the navigation rules; a refused navigation (a limit) becomes a notice. Returns
-        ``(session_id, tab_id)`` or ``None`` when refused."""
+        ``(session_id, tab_id)`` or ``None`` when refused. ``keep_tab``: see ``Workspace.open``."""
         try:
-            return self.workspace.open(target, source)
+            return self.workspace.open(target, source, keep_tab=keep_tab)
         except ApmError as error:
             self.notify(error.message, error.code)
             return None
 
     def open_record(self, name: str, record_id: str | None, source: NavSource | str, *,
-                    record: dict | None = None, title: str | None = None) -> tuple[str, str] | None:
+                    record: dict | None = None, title: str | None = None, keep_tab: bool = False
+                    ) -> tuple[str, str] | None:
         """Open a record (``name``: logical name or entity set; ``record_id=None`` for a new one) from ``source``.
         ``record`` (as read) gives the title and the new session's ``anchor`` attributes for slugs."""
         meta = entity(name)
         attributes = dict(record) if record else None
         shown = title or (meta.title_of(record) if record else None) or (
             f"New {meta.singular.lower()}" if record_id is None else meta.singular)
-        return self.open(NavTarget.record(meta.logical, record_id, title=shown, attributes=attributes), source)
+        return self.open(NavTarget.record(meta.logical, record_id, title=shown, attributes=attributes), source,
+                         keep_tab=keep_tab)
 
     def report(self, error: BaseException) -> None:
         """Show a failed background call as a notice (the API's own message for API errors)."""

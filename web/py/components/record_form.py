@@ -31,7 +31,7 @@ from typing import Any
 import js
 
 from apm.errors import ApmError
-from browser.dom import build, clear, h, mark, on, unique_id
+from browser.dom import build, clear, h, mark, next_frame, on, unique_id
 from casework.access import EDITABLE, Access, edit_access
 from casework.entities import (
     ACTIVITY_PRIORITY,
@@ -57,8 +57,8 @@ from casework.forms import (
 )
 from casework.prefill import PrefillError, form_values
 from casework.recordbus import DELETED, RecordChange
-from casework.session_labels import anchor_attributes
 from casework.records import ConflictError, RecordError
+from casework.session_labels import anchor_attributes
 from components.form_extensions import extensions_for, start_now
 from components.lookup import Lookup, known_name, remember_name, resolve_name
 from components.pages import Page, Services
@@ -90,6 +90,9 @@ _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+FIX_FIELDS = "Fix the highlighted fields."
 
 
 class FieldControl:
@@ -492,7 +495,7 @@ class RecordFormPage(Page):
         """Show the state: every control, the header, the title and the dirty marker."""
         for name, control in self.controls.items():
             control.show(self.state.value(name))
-            control.set_changed(name in self.state.edits)
+            control.set_changed(name in self.state.edits and not self.state.is_new)  # a new record: all is new
         base = self.state.base
         title = self.entity.title_of(base) if base else f"New {self.entity.singular.lower()}"
         self.title_element.textContent = title
@@ -600,6 +603,8 @@ class RecordFormPage(Page):
         if self._rendered:
             return
         self._rendered = True
+        if self.state.is_new and self.controls:
+            next_frame(self._focus_first)  # a new record: start typing at once (once its tab is shown)
         for install in extensions_for(self.entity.logical):
             try:
                 install(self)
@@ -607,6 +612,12 @@ class RecordFormPage(Page):
                 self.services.report(error)
         if self._scroll:
             self.panel.scrollTop = self._scroll
+
+    def _focus_first(self) -> None:
+        active = js.document.activeElement
+        if self.panel.classList.contains("is-inactive") or (active and self.panel.contains(active)):
+            return  # another tab is shown, or the agent is already in the form
+        next(iter(self.controls.values())).focus()
 
     def _announce(self) -> None:
         record = self.record
@@ -695,9 +706,12 @@ class RecordFormPage(Page):
     def _edited(self, name: str, value: Any) -> None:
         self.state.set(name, value)
         control = self.controls[name]
-        control.set_changed(name in self.state.edits)
+        control.set_changed(name in self.state.edits and not self.state.is_new)
         if control.element.classList.contains("has-error"):
             control.set_error(None)
+            if self.status.textContent == FIX_FIELDS and not any(
+                    c.element.classList.contains("has-error") for c in self.controls.values()):
+                self.status.textContent = ""  # every highlighted field is fixed: the request is answered
         self._touched = _now_ms()
         if self.state.dirty and self.status.textContent in ("Saved.", "Reloaded.", "No changes to save."):
             self.status.textContent = ""  # that was about the record before this edit
@@ -731,7 +745,7 @@ class RecordFormPage(Page):
             first = next(iter(f for f in self.controls if f in errors), None)
             if first:
                 self.controls[first].focus()
-            self.status.textContent = "Fix the highlighted fields."
+            self.status.textContent = FIX_FIELDS
             return False
         if not self.state.dirty and not self.state.is_new:
             self.status.textContent = "No changes to save."
@@ -889,3 +903,14 @@ class RecordFormPage(Page):
             self.spawn(self.save())
         else:
             self.status.textContent = "Reloaded."
+
+
+def save_focused_tab(services: Services) -> None:
+    """Ctrl+S from anywhere in the session (the session bar, the tab strip, the pane...): save the record of the
+    session's focused tab. A tab with no record form says so instead of doing nothing."""
+    page = services.host.page(services.workspace.focused_session.focused_tab_id) if services.host else None
+    if isinstance(page, RecordFormPage):
+        page.spawn(page.save())
+    else:
+        services.notify("This tab has no record to save.", "nothing_to_save")
+

@@ -3,7 +3,8 @@
 Relevance-ranked hits with snippets (matches as ``<mark>``, text nodes only), entity filter chips, "Load more"
 (the API ranks up to 50 hits: each press asks for 20 more) and a box to search again (the tab navigates in place
 to the new query). Opening a result follows "open a record from the retrieved search records": it loads in the
-focused session (``NavSource.SEARCH_RESULTS``), i.e. in this tab.
+focused session (``NavSource.SEARCH_RESULTS``), in a new tab beside this one (``keep_tab``): the results stay for
+the next pick (issue 15, item 12).
 
 View state (for session restore): ``{"query", "entity", "top", "scroll"}`` (``casework.search.ResultsState``).
 """
@@ -118,7 +119,8 @@ class SearchPage(Page):
 
     def _open(self, index: int) -> None:
         hit = self.hits[index]
-        self.services.open_record(hit.entity, hit.id, NavSource.SEARCH_RESULTS, title=hit.title)
+        # a new tab beside the results, which stay (issue 15, item 12)
+        self.services.open_record(hit.entity, hit.id, NavSource.SEARCH_RESULTS, title=hit.title, keep_tab=True)
 
     def _choose(self, name: str | None) -> None:
         self.state.choose(name)

@@ -6,16 +6,6 @@ from browser.dom import h
 from casework.shortcuts import help_rows
 from components.pages import Services, spawn
 
-# Keys that work inside the widgets themselves (not global chords), listed after the table's.
-WIDGET_KEYS = (
-    ("ArrowUp / ArrowDown", "Move through sessions, search suggestions and menu items"),
-    ("ArrowLeft / ArrowRight", "Move through the tabs of a session"),
-    ("Home / End", "First / last session, tab or menu item"),
-    ("Delete", "Close the selected session or tab (in the session bar or tab strip)"),
-    ("Enter", "Open the selected item; in search, all results"),
-    ("Escape", "Close a menu, a suggestion list or a dialog"),
-)
-
 
 class ShortcutHelp:
     """Shows the dialog; a second ``?`` while it is open does nothing."""
@@ -32,7 +22,7 @@ class ShortcutHelp:
 
     async def _show(self) -> None:
         try:
-            rows = [*help_rows(), *WIDGET_KEYS]
+            rows = help_rows()
             table = h("table", {"class": "shortcut-table"},
                       h("caption", {"class": "visually-hidden"}, "Keyboard shortcuts"),
                       h("thead", None, h("tr", None, h("th", {"scope": "col"}, "Keys"),

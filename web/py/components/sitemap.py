@@ -106,6 +106,19 @@ class SiteMap:
     def choose(self, item: SiteMapItem) -> None:
         """Open an entry by its navigation rule; focus moves to the opened tab."""
         self.close(focus_button=True)
+        workspace = self.services.workspace
+        same = next((tab_id for tab_id in workspace.focused_session.tab_ids
+                     if workspace.tab(tab_id).template_name == item.target.template_name
+                     and all(workspace.tab(tab_id).params.get(key) == value
+                             for key, value in item.target.app_context.items() if key != "title")), None)
+        view = self.services.view
+        if same is not None:  # "Cases" twice: the tab already open, not a second identical one
+            if view is not None:
+                view.attempt(lambda: workspace.focus_tab(same))
+                view.focus_selected("tab")
+            else:
+                workspace.focus_tab(same)
+            return
         if self.services.open(item.target, item.source) is not None:
             view = self.services.view
             if view is not None:
