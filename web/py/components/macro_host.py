@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from apm.navigation import NavSource
 from casework.entities import entity
 from casework.macros import MacroContext, MacroRun, run_macro
+from casework.prefill import clone_data
 
 if TYPE_CHECKING:
     from components.pages import Services
@@ -110,11 +111,25 @@ class PageMacroHost:
             raise MacroUnavailable("agent scripts are not available")
         self.on_script(scriptUniqueName)
 
-    def clone_current_record(self, recordTitle: str) -> None:
-        raise MacroUnavailable("cloning records is not available in this page yet")
+    async def clone_current_record(self, recordTitle: str) -> dict:
+        """A new form of the focused tab's record's entity with its fields (``casework.prefill.clone_data``),
+        titled ``recordTitle``; not saved (the reference)."""
+        tab = self._focused_tab()
+        if tab.record is None or not tab.record[1]:
+            raise MacroUnavailable("the focused tab shows no saved record to clone")
+        return await self.clone_input_record(tab.record[0], tab.record[1], recordTitle)
 
-    def clone_input_record(self, entityName: str, entityId: str, recordTitle: str = "") -> None:
-        raise MacroUnavailable("cloning records is not available in this page yet")
+    async def clone_input_record(self, entityName: str, entityId: str, recordTitle: str = "") -> dict:
+        """A new form of ``entityName`` prefilled from the record ``entityId`` (read fresh), not saved."""
+        try:
+            meta = entity(entityName)
+        except KeyError:
+            raise MacroUnavailable(f"unknown entity {entityName!r}") from None
+        source = await self.services.client.get(meta.entity_set, entityId)
+        data = clone_data(meta, source, recordTitle)
+        tab_id = self.workspace.create_tab("msdyn_entityrecord", {
+            "entityName": meta.logical, "data": data, "title": f"New {meta.singular.lower()}"})
+        return {"tabId": tab_id, "entityName": meta.logical}
 
     def open_kb_article(self, entityId: str) -> dict:
         return self.open_record("knowledgearticle", entityId)
