@@ -70,3 +70,43 @@ def test_cloning_with_no_record_in_the_focused_tab_fails_the_step_with_a_reason(
         () => "resolved", (error) => "rejected: " + error)""", name)
     assert failure.startswith(f'rejected: Macro "{name}" stopped at step ')
     assert "no saved record to clone" in failure
+
+
+def test_omnichannel_steps_link_the_case_and_send_the_article_into_the_conversation(pages: GuardedPages) -> None:
+    """Two contexts (as tests/e2e/test_conversation_workspace.py): a customer on /chat, agent5 in the workspace."""
+    agent = pages.open("", user="agent5")  # General support, the demo chat queue
+    presence = agent.get_by_label("Presence")
+    expect(presence).to_be_enabled()
+    presence.select_option("Available")
+    expect(agent.locator("#presence")).to_have_attribute("data-presence", "available")
+    try:
+        api = Api(agent.context.request, pages.server.url)
+        admin_context, _ = pages.new_context("admin")
+        admin = Api(admin_context.request, pages.server.url)
+        case = api.new_case("Macro conversation case")
+        name = f"Send article {uuid.uuid4().hex[:6]}"
+        admin.post("macros", {"name": name, "description": "e2e", "definition": {"schema": 1, "steps": [
+            {"action": "start"},
+            {"action": "kb_search", "fields": {"searchString": "printer offline"}},
+            {"action": "send_kb_article", "fields": {}},
+            {"action": "link_conversation", "fields": {"entityName": "incident", "entityId": case["incidentid"],
+                                                       "primaryName": case["title"]}}]}})
+
+        customer = pages.open("chat", user=None, ready=False)
+        customer.wait_for_selector("body[data-ready]", state="attached")
+        customer.get_by_label("Your name").fill("Mara Macro")
+        customer.get_by_label("How can we help?").fill("My printer shows offline")
+        customer.get_by_role("button", name="Start chat").click()
+        agent.locator(".offer-card").get_by_role("button", name="Accept").click()
+        expect(agent.locator(".conversation-page:visible .transcript li")).to_have_count(1)
+        conversation_id = agent.evaluate("Microsoft.Omnichannel.getConversationId()")
+
+        message = agent.evaluate("(n) => Microsoft.ProductivityMacros.runMacro(n)", name)
+        assert message == f'Macro "{name}" ran: 4 steps done.'
+        sent = customer.locator("#transcript li").nth(1).locator(".text")
+        expect(sent).to_contain_text("Print")
+        expect(sent).to_contain_text(pages.server.url.rstrip("/") + "/#knowledgearticle/")
+        expect(agent.locator(".conversation-page:visible .transcript li")).to_have_count(2)
+        assert api.get(f"conversations({conversation_id})")["incidentid"] == case["incidentid"]
+    finally:
+        agent.evaluate("Microsoft.CIFramework.setPresence('Offline')")
