@@ -116,7 +116,7 @@ def test_opening_a_suggestion_starts_a_new_session_titled_by_the_record(page: Pa
     page.locator("#global-search").press("Enter")
     expect(page.locator("#session-list [role=tab]")).to_have_count(before + 1)
     focused_session = page.locator("#session-list [role=tab][aria-selected=true]")
-    expect(focused_session).to_have_text(title)
+    expect(focused_session).to_contain_text(title)  # under the case number (issue 15, item 6)
     tab = focused_tab(page)
     assert tab["templateName"] == "msdyn_entityrecord"
     assert tab["params"] == {"entityName": "incident", "entityId": record_id}
