@@ -1,0 +1,74 @@
+"""What a new agent hit in the first hour (issue 15, the rest of items 13, 11 and 7), in the real page.
+
+13. The contact form lists the customer's open cases; quick create prefills Regarding and orders priorities like
+    the case form; the reopen offer names the closed workspace's sessions and shows local time.
+11. Supervisors and admins land on a home that fits the role (queues, unassigned, high priority, agents' load).
+7.  The timeline's "+ Task" takes a due date and a priority; activities are completed from the timeline.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.a11y import assert_accessible
+from tests.e2e.conftest import GuardedPages, wait_ready
+from tests.e2e.support import Api
+
+SHOTS = Path("/work/shots/first2") if Path("/work/shots").is_dir() else Path("/tmp/casework-firsthour4-shots")
+SHOTS.mkdir(parents=True, exist_ok=True)
+SIZES = ((1440, 900), (1024, 700))
+
+
+def shots(page: Page, name: str, sizes: tuple[tuple[int, int], ...] = SIZES) -> None:
+    """The screen at the sizes the issue names (then back to the size the test ran at)."""
+    before = page.viewport_size
+    for width, height in sizes:
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(SHOTS / f"{name}-{width}x{height}.png"))
+    if before:
+        page.set_viewport_size(before)
+
+
+def api_of(page: Page, pages: GuardedPages) -> Api:
+    return Api(page.context.request, pages.server.url)
+
+
+def panel(page: Page):
+    return page.locator(".tab-panel:not(.is-inactive)")
+
+
+# -- 13. The reopen offer ----------------------------------------------------------------------------------------------
+
+def test_the_reopen_offer_names_the_sessions_and_shows_local_time(pages: GuardedPages) -> None:
+    # A zone far from UTC, so local time and UTC cannot agree by accident.
+    context, _ = pages.new_context(timezone_id="Asia/Kolkata", locale="en-GB")
+    closed = context.new_page()
+    closed.goto(pages.server.url)
+    wait_ready(closed)
+    closed.evaluate("""async () => {
+      await Microsoft.Apm.createSession({templateName: 'msdyn_case_session', sessionContext: {caseTitle: 'Printer jam'}});
+    }""")
+    expect(closed.locator(".session-bar")).to_contain_text("Printer jam")
+    closed.close(run_before_unload=True)
+    fresh = context.new_page()
+    fresh.goto(pages.server.url)
+    wait_ready(fresh)
+    offer = fresh.get_by_role("status", name="Reopen a workspace")
+    expect(offer).to_contain_text("Printer jam")
+    text = offer.locator(".reopen-text").first.inner_text()
+    assert "UTC" not in text and "session" not in text, text
+    saved_at = fresh.evaluate("""() => {
+      const key = Object.keys(localStorage).filter((k) => k.includes(':')).map((k) => [k, localStorage.getItem(k)])
+        .map(([k, v]) => { try { return JSON.parse(v).saved_at; } catch (e) { return null; } })
+        .filter((s) => typeof s === 'string').sort().pop();
+      return key;
+    }""")
+    assert saved_at, "a saved workspace in localStorage"
+    hour, minute = int(saved_at[11:13]), int(saved_at[14:16])
+    local = (hour * 60 + minute + 330) % 1440  # Asia/Kolkata is UTC+05:30
+    assert f"{local // 60:02}:{local % 60:02}" in text, (text, saved_at)
+    assert_accessible(fresh, ".reopen-offer")
+    shots(fresh, "reopen-offer")
