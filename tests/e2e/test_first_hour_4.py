@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.a11y import assert_accessible
 from tests.e2e.conftest import GuardedPages, wait_ready
-from tests.e2e.support import Api
+from tests.e2e.support import Api, unique_word
 
 SHOTS = Path("/work/shots/first2") if Path("/work/shots").is_dir() else Path("/tmp/casework-firsthour4-shots")
 SHOTS.mkdir(parents=True, exist_ok=True)
@@ -72,3 +72,60 @@ def test_the_reopen_offer_names_the_sessions_and_shows_local_time(pages: Guarded
     assert f"{local // 60:02}:{local % 60:02}" in text, (text, saved_at)
     assert_accessible(fresh, ".reopen-offer")
     shots(fresh, "reopen-offer")
+
+
+# -- 13. The contact's open cases; quick create from a record --------------------------------------------------------
+
+def open_record(page: Page, name: str, record_id: str) -> None:
+    page.evaluate("([name, id]) => Microsoft.Apm.openRecord({entityName: name, entityId: id, source: 'HOME'})",
+                  [name, record_id])
+
+
+def test_the_contact_form_lists_the_contacts_open_cases(pages: GuardedPages) -> None:
+    page = pages.open()
+    api = api_of(page, pages)
+    word = unique_word()
+    contact = api.post("contacts", {"firstname": "Ada", "lastname": f"Cases{word}"})
+    made = [api.post("incidents", {"title": f"{title} {word}", "customerid": contact["contactid"],
+                                   "customeridtype": "contact", **extra})
+            for title, extra in (("Broken hinge", {}), ("Late refund", {"statuscode": 2}))]
+    api.new_case(f"Someone else's {word}")  # another customer's case: not listed
+    open_record(page, "contact", contact["contactid"])
+    cases = panel(page).get_by_role("region", name=re.compile("Open cases"))
+    expect(cases).to_contain_text("(2)")
+    rows = cases.locator(".cc-item")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text(made[1]["ticketnumber"])  # newest first
+    expect(rows.nth(0)).to_contain_text(f"Late refund {word}")
+    expect(rows.nth(0).locator(".cc-case-status")).to_have_text("On hold")
+    expect(rows.nth(1)).to_contain_text(f"Broken hinge {word}")
+    expect(rows.nth(1).locator(".cc-case-status")).to_have_text("In progress")
+    expect(cases).not_to_contain_text("Someone else")
+    assert_accessible(page, ".tab-panel:not(.is-inactive) .contact-cases")
+    shots(page, "contact-cases")
+    rows.nth(1).get_by_role("button").click()
+    expect(panel(page).locator(".form-title")).to_have_text(f"Broken hinge {word}")
+
+
+def test_quick_create_from_a_case_prefills_regarding_and_lists_priorities_high_first(pages: GuardedPages) -> None:
+    page = pages.open()
+    api = api_of(page, pages)
+    word = unique_word()
+    case = api.new_case(f"Quick regarding {word}")
+    open_record(page, "incident", case["incidentid"])
+    expect(panel(page).locator(".form-title")).to_have_text(f"Quick regarding {word}")
+    page.locator("#quick-create-button").click()
+    page.get_by_role("menu", name="Quick create").get_by_role("menuitem", name="Task").click()
+    dialog = page.locator("dialog.quick-create-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("combobox", name="Regarding")).to_have_value(f"Quick regarding {word}")
+    priority = dialog.get_by_label("Priority")
+    expect(priority.locator("option")).to_have_text(["High", "Normal", "Low"])  # as on the case form
+    expect(priority).to_have_value("1")  # Normal stays the default
+    assert_accessible(page, "dialog.quick-create-dialog")
+    shots(page, "quick-create-task")
+    dialog.get_by_label("Subject").fill(f"Call back {word}")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_have_count(0)
+    tasks = api.get("tasks", **{"$filter": f"subject eq 'Call back {word}'"})["value"]
+    assert len(tasks) == 1 and tasks[0]["regardingobjectid"] == case["incidentid"], tasks
