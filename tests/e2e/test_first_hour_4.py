@@ -129,3 +129,47 @@ def test_quick_create_from_a_case_prefills_regarding_and_lists_priorities_high_f
     expect(dialog).to_have_count(0)
     tasks = api.get("tasks", **{"$filter": f"subject eq 'Call back {word}'"})["value"]
     assert len(tasks) == 1 and tasks[0]["regardingobjectid"] == case["incidentid"], tasks
+
+
+# -- 11. A home that fits the role ---------------------------------------------------------------------------------
+
+def api_count(api: Api, entity_set: str, filter_text: str) -> int:
+    return api.get(entity_set, **{"$filter": filter_text, "$top": 1, "$count": "true"})["@odata.count"]
+
+
+def test_supervisors_land_on_a_team_home_with_queues_load_unassigned_and_high_priority(pages: GuardedPages) -> None:
+    page = pages.open(user="supervisor")
+    api = api_of(page, pages)
+    newest = api.get("incidents", **{"$filter": "ownerid eq null and statecode eq 0", "$top": 3,
+                                      "$orderby": "createdon desc"})["value"]
+    home = page.locator("#panel-home-dashboard")
+    expect(home.get_by_role("heading", level=1)).to_have_text("Team dashboard")
+    expect(home.locator(".list-view[data-list='cases']")).to_have_count(0)  # no "My active cases" of their own
+    queues_tile = home.get_by_role("region", name="Team queues")
+    load_tile = home.get_by_role("region", name="Agents' open load")
+    queues = api.get("queues", **{"$orderby": "name asc", "$top": 20})["value"]
+    expect(queues_tile.locator("tbody tr")).to_have_count(len(queues))
+    for queue in queues[:3]:
+        row = queues_tile.locator(f"tbody tr[data-id='{queue['queueid']}']")
+        items = api_count(api, "queueitems", f"queueid eq {queue['queueid']}")
+        waiting = api_count(api, "queueitems", f"queueid eq {queue['queueid']} and workerid eq null")
+        expect(row.locator("td")).to_have_text([str(items), str(waiting)])
+        expect(row.get_by_role("button")).to_have_text(queue["name"])
+    agent3 = api.get("systemusers", **{"$filter": "domainname eq 'agent3'"})["value"][0]
+    load = api_count(api, "incidents", f"ownerid eq {agent3['systemuserid']} and statecode eq 0")
+    expect(load_tile.locator(f"tbody tr[data-id='{agent3['systemuserid']}'] td")).to_have_text([str(load)])
+    counts = [int(text) for text in load_tile.locator("tbody td").all_inner_texts()]
+    assert counts == sorted(counts, reverse=True), counts  # busiest first
+    unassigned_list = home.locator(".list-view[data-list='unassigned']")
+    expect(unassigned_list.locator(".list-count")).to_contain_text(
+        str(api_count(api, "incidents", "ownerid eq null and statecode eq 0")))
+    high = home.locator(".list-view[data-list='high']")
+    expect(high.locator(".list-count")).to_contain_text(
+        str(api_count(api, "incidents", "prioritycode eq 1 and statecode eq 0")))
+    expect(unassigned_list.locator("tbody tr[data-id]").first).to_have_attribute("data-id", newest[0]["incidentid"])
+    assert_accessible(page, "#panel-home-dashboard")
+    shots(page, "team-home")
+    # an agent keeps the agent dashboard
+    agent = pages.open()
+    expect(agent.locator("#panel-home-dashboard").get_by_role("heading", level=1)).to_have_text("Agent dashboard")
+    expect(agent.locator("#panel-home-dashboard .team-tiles")).to_have_count(0)
