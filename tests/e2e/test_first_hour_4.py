@@ -173,3 +173,39 @@ def test_supervisors_land_on_a_team_home_with_queues_load_unassigned_and_high_pr
     agent = pages.open()
     expect(agent.locator("#panel-home-dashboard").get_by_role("heading", level=1)).to_have_text("Agent dashboard")
     expect(agent.locator("#panel-home-dashboard .team-tiles")).to_have_count(0)
+
+
+# -- 7. Tasks on the timeline ------------------------------------------------------------------------------------------
+
+def test_the_timeline_task_takes_due_date_and_priority_and_items_complete_from_the_timeline(
+        pages: GuardedPages) -> None:
+    page = pages.open()
+    api = api_of(page, pages)
+    word = unique_word()
+    case = api.new_case(f"Timeline tasks {word}")
+    call = api.add("phonecalls", case["incidentid"], f"Call back {word}")
+    open_record(page, "incident", case["incidentid"])
+    timeline = panel(page).locator(".timeline")
+    expect(timeline.locator(".tl-item")).to_have_count(1)
+    timeline.get_by_role("button", name="+ Task").click()
+    draft = timeline.locator("form.tl-draft")
+    expect(draft.get_by_label("Due (optional)")).to_be_visible()
+    expect(draft.get_by_label("Priority").locator("option")).to_have_text(["High", "Normal", "Low"])
+    draft.get_by_label("Subject (required)").fill(f"Send parts {word}")
+    draft.get_by_label("Due (optional)").fill("2026-12-24T15:30")
+    draft.get_by_label("Priority").select_option(label="High")
+    assert_accessible(page, ".tab-panel:not(.is-inactive) .timeline")
+    shots(page, "timeline-task-draft")
+    draft.get_by_role("button", name="Save").click()
+    expect(draft).to_be_hidden()
+    tasks = api.get("tasks", **{"$filter": f"subject eq 'Send parts {word}'"})["value"]
+    assert len(tasks) == 1, tasks
+    local_due = page.evaluate("() => new Date('2026-12-24T15:30').toISOString()")
+    assert tasks[0]["prioritycode"] == 2 and tasks[0]["scheduledend"][:16] == local_due[:16], tasks[0]
+    # complete the phone call from the timeline
+    row = timeline.locator(f".tl-item[data-id='{call['activityid']}']")
+    row.get_by_role("button", name=f"Mark Call back {word} complete").click()
+    expect(row.locator(".tl-state")).to_have_text("Completed")
+    expect(row.locator(".tl-complete")).to_have_count(0)
+    assert api.get(f"phonecalls({call['activityid']})")["statecode"] == 1
+    shots(page, "timeline-completed")
