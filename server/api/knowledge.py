@@ -47,6 +47,21 @@ def _ratings(conn, ids: list[str]) -> dict[str, tuple[float, int]]:
     return {row[0]: (round(float(row[1]), 2), int(row[2])) for row in rows}
 
 
+def article_counts(conn, ids: list[str]) -> dict[str, dict]:
+    """Each article's ``views``, ``rating`` (the average, ``None`` when unrated) and ``ratingcount`` (for Smart
+    Assist's article cards)."""
+    if not ids:
+        return {}
+    ratings = _ratings(conn, ids)
+    rows = conn.execute(select(A.c.knowledgearticleid, A.c.knowledgearticleviews)
+                        .where(A.c.knowledgearticleid.in_(ids))).all()
+    out = {}
+    for article_id, views in rows:
+        rating, count = ratings.get(article_id, (None, 0))
+        out[article_id] = {"views": views or 0, "rating": rating, "ratingcount": count}
+    return out
+
+
 def _item(row, ratings: dict[str, tuple[float, int]]) -> dict:
     rating, count = ratings.get(row.knowledgearticleid, (None, 0))
     return {"id": row.knowledgearticleid, "title": row.title, "articlepublicnumber": row.articlepublicnumber,

@@ -228,6 +228,59 @@ def build_document() -> dict:
                       "415": _error("Not JSON"), "422": _error("Invalid field"),
                       "502": _error("The mail server refused"), **COMMON_ERRORS},
     }}
+    body_errors = {"400": _error("Malformed"), "413": _error("Too large"), "415": _error("Not JSON"),
+                   "422": _error("Invalid field")}
+    article = {"type": "object", "required": ["id", "title", "views", "rating", "ratingcount"], "properties": {
+        "id": {"type": "string"}, "title": {"type": "string"}, "views": {"type": "integer"},
+        "rating": {"type": "number", "nullable": True}, "ratingcount": {"type": "integer"}}}
+    paths["/api/knowledge/search"] = {"get": {
+        "summary": "Knowledge search: published articles matching every word, narrowed by product, keywords and "
+                   "language (without q: the most viewed)", "operationId": "knowledge_search",
+        "parameters": [{"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 200}},
+                       {"name": "product", "in": "query", "schema": {"type": "string", "maxLength": 100}},
+                       {"name": "keywords", "in": "query", "schema": {"type": "string", "maxLength": 200}},
+                       {"name": "language", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]{4,5}$"}},
+                       {"name": "top", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 50}}],
+        "responses": {"200": _json({"type": "object", "required": ["value", "facets"], "properties": {
+            "value": {"type": "array", "items": article},
+            "facets": {"type": "object", "required": ["products", "languages"]}}}),
+            "400": _error("Invalid query"), "503": _error("Query stopped: over the time budget"), **COMMON_ERRORS},
+    }}
+    paths["/api/knowledgearticles({id})/view"] = {"post": {
+        "summary": "The agent opened the article: its view count + 1; answers it with its counts and my rating",
+        "operationId": "knowledgearticle_view", "parameters": [ID],
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object", "maxProperties": 0}}}},
+        "responses": {"200": _json({**article, "required": [*article["required"], "content", "myrating"]}),
+                      "404": _error("No such article"), **body_errors, **COMMON_ERRORS},
+    }}
+    paths["/api/knowledgearticles({id})/rating"] = {"put": {
+        "summary": "My rating of the article (1-5; a new one replaces mine); answers the new average and count",
+        "operationId": "knowledgearticle_rate", "parameters": [ID],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["rating"], "additionalProperties": False,
+            "properties": {"rating": {"type": "integer", "minimum": 1, "maximum": 5}}}}}},
+        "responses": {"200": _json(article), "404": _error("No such article"), **body_errors, **COMMON_ERRORS},
+    }}
+    uuid = {"type": "string", "format": "uuid"}
+    conversation_bodies = {
+        "case": ("Make a case from the conversation (title, transcript, contact, origin) and link it, or link the "
+                 "existing case incidentid", {"type": "object", "additionalProperties": False, "properties": {
+                     "title": {"type": "string", "minLength": 1, "maxLength": 300}, "incidentid": uuid}}),
+        "transfer": ("Transfer the conversation to a queue and/or an agent", {
+            "type": "object", "additionalProperties": False, "minProperties": 1,
+            "properties": {"queueid": uuid, "agentid": uuid}}),
+        "release": ("Release the conversation back to its queue", {"type": "object", "maxProperties": 0}),
+        "reopen": ("Reopen a closed conversation", {"type": "object", "maxProperties": 0}),
+    }
+    for action, (summary, schema) in conversation_bodies.items():
+        responses = {"200": _json({"type": "object"}), "404": _error("No such conversation"),
+                     "409": _error("Not in a state that allows this"), "503": _error("Unavailable"),
+                     **body_errors, **COMMON_ERRORS}
+        if action == "case":
+            responses["201"] = _json({"type": "object", "required": ["conversation", "incident"]}, "Case created")
+        paths[f"/api/conversations({{id}})/{action}"] = {"post": {
+            "summary": summary, "operationId": f"conversation_{action}", "parameters": [ID],
+            "requestBody": {"content": {"application/json": {"schema": schema}}}, "responses": responses}}
     me_schema = {"type": "object", "required": ["user", "roles", "profile", "settings", "csrfToken"]}
     paths["/api/me"] = {"get": {"summary": "The signed-in user", "operationId": "me",
                                 "responses": {"200": _json(me_schema), **COMMON_ERRORS}}}

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from server.api.common import Call, FastJSONResponse, budgeted, endpoint, utcnow
 from server.api.entities import ENTITY_SETS
+from server.api.knowledge import article_counts
 from server.api.odata import GUID
 from server.db import schema
 from server.db.search import engine_for
@@ -116,8 +117,11 @@ def suggestions(call: Call) -> Response:
             raise ApiError(404, "not_found", f"No {entity} with id {source_id}.", {"id": source_id})
         found = _ranker(call).suggest(conn, source, exclude=source_id, votes=_votes_loader(source_id),
                                       top_cases=tops[0], top_articles=tops[1])
-    return FastJSONResponse({kind: [s.to_json() for s in items] for kind, items in found.items()},
-                            headers={"Cache-Control": "no-store"})
+        answer = {kind: [s.to_json() for s in items] for kind, items in found.items()}
+        counts = article_counts(conn, [a["id"] for a in answer.get("articles", [])])
+    for article in answer.get("articles", []):
+        article.update(counts.get(article["id"], {"views": 0, "rating": None, "ratingcount": 0}))
+    return FastJSONResponse(answer, headers={"Cache-Control": "no-store"})
 
 
 def feedback(call: Call) -> Response:

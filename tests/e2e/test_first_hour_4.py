@@ -49,7 +49,8 @@ def test_the_reopen_offer_names_the_sessions_and_shows_local_time(pages: Guarded
     closed.goto(pages.server.url)
     wait_ready(closed)
     closed.evaluate("""async () => {
-      await Microsoft.Apm.createSession({templateName: 'msdyn_case_session', sessionContext: {caseTitle: 'Printer jam'}});
+      await Microsoft.Apm.createSession({templateName: 'msdyn_case_session',
+                                         sessionContext: {caseTitle: 'Printer jam'}});
     }""")
     expect(closed.locator(".session-bar")).to_contain_text("Printer jam")
     closed.close(run_before_unload=True)

@@ -64,6 +64,8 @@ def test_rail_shows_the_profiles_tools_and_smart_assist_suggests_articles_for_a_
     first = articles.first
     expect(first.locator(".sa-confidence")).to_have_text(re.compile(r"^\d+%$"))
     expect(first.locator(".sa-reason")).to_contain_text("Matches:")
+    expect(first.locator(".sa-meta")).to_have_text(  # the article's view count and rating
+        re.compile(r"^[\d,]+ views? · (Not rated yet|[\d.]+ of 5 \(\d+ ratings?\))$"))
     cases = page.locator("#pane-body .sa-cases .sa-card")
     expect(cases.first).to_be_visible()
     shot(page, "smart-assist")

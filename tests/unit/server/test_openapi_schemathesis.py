@@ -46,6 +46,10 @@ def test_openapi_document_is_served_and_names_every_entity_set(admin_api: TestCl
                  "appointments", "queues", "queueitems", "knowledgearticles", "templates", "systemusers"):
         assert f"/api/{name}" in document["paths"] and f"/api/{name}({{id}})" in document["paths"]
     assert "/api/search" in document["paths"] and "/api/incidents({id})/resolve" in document["paths"]
+    assert {"/api/knowledge/search", "/api/knowledgearticles({id})/view",
+            "/api/knowledgearticles({id})/rating"} <= set(document["paths"])
+    for action in ("case", "transfer", "release", "reopen"):
+        assert "post" in document["paths"][f"/api/conversations({{id}})/{action}"]
 
 
 @SCHEMA.parametrize()

@@ -123,3 +123,16 @@ def test_suggestions_over_the_budget_answer_query_timeout(agent: TestClient, mon
     agent.app.state.database.query_budget = 0.000_001
     stopped = agent.get(f"/api/incidents({case_id})/suggestions")
     assert stopped.status_code == 503 and stopped.json()["error"]["code"] == "query_timeout", stopped.text
+
+
+def test_article_cards_carry_the_articles_views_and_rating(agent: TestClient) -> None:
+    case_id = new_case(agent, "Printer says offline again", "The office printer shows offline after the update.")
+    article = suggestions(agent, case_id)["articles"][0]
+    assert isinstance(article["views"], int) and "rating" in article and "ratingcount" in article
+    opened = agent.post(f"/api/knowledgearticles({article['id']})/view", json={})
+    assert opened.status_code == 200, opened.text
+    rated = agent.put(f"/api/knowledgearticles({article['id']})/rating", json={"rating": 4})
+    assert rated.status_code == 200, rated.text
+    again = next(a for a in suggestions(agent, case_id, articles=10)["articles"] if a["id"] == article["id"])
+    assert again["views"] == article["views"] + 1
+    assert again["ratingcount"] >= 1 and again["rating"] == rated.json()["rating"]

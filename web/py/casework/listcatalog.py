@@ -238,7 +238,8 @@ def column_label(entity_set: str, name: str) -> str:
     for column in meta.columns:
         if column.name == name:
             return column.label
-    return {"ownerid": "Owner", "workerid": "Worked by", "resolvedon": "Resolved on", "queueid": "Queue"}.get(name, name)
+    labels = {"ownerid": "Owner", "workerid": "Worked by", "resolvedon": "Resolved on", "queueid": "Queue"}
+    return labels.get(name, name)
 
 
 def column_width(entity_set: str, name: str) -> str:

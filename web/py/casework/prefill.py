@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 from casework.entities import Entity, entity
-from casework.forms import editable_fields, normalize
+from casework.forms import editable_fields, normalize, read_value
 
 
 class PrefillError(ValueError):
@@ -109,3 +109,23 @@ def context_values(logical: str, current: tuple[str, str] | None, title: str | N
     if field_name is None:
         return {}
     return {field_name: {"id": current[1], "type": current[0], "name": title or None}}
+
+
+def clone_data(entity_name: str | Entity, record: dict, title: str = "") -> dict[str, Any]:
+    """Form parameters (the ``data`` of a new ``msdyn_entityrecord`` tab) that copy ``record`` into a new form of
+    the same entity: the macro actions "Clone current record" / "Clone input record" ("copies fields and does not
+    save"). Every editable field with a value is copied (lookups as ``{id, name, entityType}``; read-only fields,
+    ids, status and dates the server sets are not); ``title``, when given, replaces the primary field's value."""
+    meta = entity_name if isinstance(entity_name, Entity) else entity(entity_name)
+    data: dict[str, Any] = {}
+    for f in editable_fields(meta):
+        value = read_value(f, record)
+        if value is None or value == "":
+            continue
+        if f.kind == "lookup":
+            name = record.get(f"_{f.name}_value@OData.Community.Display.V1.FormattedValue", record.get(f.name + "name"))
+            value = {"id": value["id"], "entityType": value["type"], "name": name if isinstance(name, str) else None}
+        data[f.name] = value
+    if title:
+        data[meta.primary] = title
+    return data

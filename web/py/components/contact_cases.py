@@ -65,7 +65,8 @@ class ContactCasesPanel:
         self.status.textContent = "Loading cases…"
         try:
             page = await self.services.client.list(
-                "incidents", filter=cases_filter(contact_id), select=["incidentid", "title", "ticketnumber", "statuscode"],
+                "incidents", filter=cases_filter(contact_id),
+                select=["incidentid", "title", "ticketnumber", "statuscode"],
                 orderby="createdon desc", top=SHOWN, count=True)
         except RecordError as error:
             self.status.textContent = f"The cases could not be read: {error.message}"

@@ -30,6 +30,7 @@ from browser import apm_bridge
 from browser.dom import by_id, clear, h, on, text
 from browser.tasks import spawn
 from casework import conversations as cv
+from casework import knowledge as kb
 from casework.recordbus import RecordChange
 from components.pages import Page, PageHost, Services
 
@@ -285,6 +286,33 @@ class ConversationDesk:
             if tab.template_name == cv.CONVERSATION_TAB and tab.params.get("recordId") == conversation_id:
                 return tab.session_id
         return None
+
+    # -- actions on a conversation (Microsoft.Omnichannel's and the macro host's omnichannel connector)
+    async def link_record(self, conversation_id: str, entity_name: str, record_id: object) -> dict:
+        """Link ``record_id`` (``None``: unlink) as the conversation's account, contact or case."""
+        answer = await self.services.client.call_json("POST", f"/conversations({conversation_id})/link",
+                                                      {"entity": entity_name, "recordid": record_id})
+        page = self.pages.get(conversation_id)
+        if page is not None and isinstance(answer, dict):
+            page.conversation = answer
+        return answer
+
+    async def send_text(self, conversation_id: str, message: str, *, to_send_box: bool = True) -> dict | None:
+        """Into the open conversation's message box (the agent sends), or sent at once (``to_send_box=False``, or
+        the conversation has no page here)."""
+        page = self.pages.get(conversation_id)
+        if to_send_box and page is not None:
+            page.put_in_box(message)
+            return None
+        if page is not None:
+            return await page.send(message)
+        return await self.services.client.call_json("POST", f"/conversations({conversation_id})/send",
+                                                    {"text": message})
+
+    async def send_article(self, conversation_id: str, article: dict) -> dict | None:
+        """Send a knowledge article's title, number and link into the conversation (``casework.knowledge``)."""
+        url = kb.article_url(str(js.window.location.origin), str(article["id"]))
+        return await self.send_text(conversation_id, kb.article_message(article, url), to_send_box=False)
 
 
 def is_conversation(tab: Tab) -> bool:
@@ -677,13 +705,11 @@ def install_api(desk: ConversationDesk) -> None:
 
     @call("oc.linkToConversation", 3)
     async def link(entity: object, record_id: object, conversation_id: object) -> dict:
-        return await services.client.call_json("POST", f"/conversations({target(conversation_id)})/link",
-                                               {"entity": entity_of(entity), "recordid": record_id})
+        return await desk.link_record(target(conversation_id), entity_of(entity), record_id)
 
     @call("oc.unlinkFromConversation", 3)
     async def unlink(entity: object, _record_id: object, conversation_id: object) -> dict:
-        return await services.client.call_json("POST", f"/conversations({target(conversation_id)})/link",
-                                               {"entity": entity_of(entity), "recordid": None})
+        return await desk.link_record(target(conversation_id), entity_of(entity), None)
 
     @call("oc.sendMessageToConversation", 3)
     async def send_message(message: object, to_send_box: object, conversation_id: object) -> dict | None:
@@ -692,13 +718,7 @@ def install_api(desk: ConversationDesk) -> None:
             message = json.dumps(message)
         if not isinstance(message, str) or not message.strip():
             raise ValueError("message is text or a rich message object.")
-        page = desk.pages.get(chosen)
-        if to_send_box is not False and page is not None:
-            page.put_in_box(message)
-            return None
-        if page is not None:
-            return await page.send(message)
-        return await services.client.call_json("POST", f"/conversations({chosen})/send", {"text": message})
+        return await desk.send_text(chosen, message, to_send_box=to_send_box is not False)
 
 
 async def start(services: Services) -> ConversationDesk:

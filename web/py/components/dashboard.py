@@ -17,8 +17,8 @@ from apm.model import HOME_TAB_ID
 from apm.navigation import NavSource
 from apm.templates import DEFAULT_DASHBOARD_ID
 from browser.dom import h
-from casework.entities import ACTIVITY_TYPE
 from casework.access import is_manager
+from casework.entities import ACTIVITY_TYPE
 from casework.listcatalog import SPECS, open_target
 from casework.records import RecordError
 from components.list_view import Action, ListView, delete_records

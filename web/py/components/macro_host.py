@@ -11,9 +11,13 @@ from typing import TYPE_CHECKING, Any
 from apm.navigation import NavSource
 from casework.entities import entity
 from casework.macros import MacroContext, MacroRun, run_macro
+from casework.prefill import clone_data
 
 if TYPE_CHECKING:
     from components.pages import Services
+
+
+LINKABLE = ("account", "contact", "incident")  # what POST /api/conversations(<id>)/link takes
 
 
 class MacroUnavailable(Exception):
@@ -31,6 +35,7 @@ class PageMacroHost:
         self.on_email = on_email
         self.on_kb_search = on_kb_search
         self.on_script = on_script
+        self.last_search = ""  # the phrase of the last "Search the knowledge base" step (for send_kb_article)
 
     # -- helpers
     @property
@@ -97,6 +102,7 @@ class PageMacroHost:
         return {"tabId": tab_id}
 
     def kb_search(self, searchString: str = "", tabLabel: str = "") -> None:
+        self.last_search = searchString
         if self.on_kb_search is None:
             raise MacroUnavailable("knowledge search is not available")
         self.on_kb_search(searchString)
@@ -110,11 +116,25 @@ class PageMacroHost:
             raise MacroUnavailable("agent scripts are not available")
         self.on_script(scriptUniqueName)
 
-    def clone_current_record(self, recordTitle: str) -> None:
-        raise MacroUnavailable("cloning records is not available in this page yet")
+    async def clone_current_record(self, recordTitle: str) -> dict:
+        """A new form of the focused tab's record's entity with its fields (``casework.prefill.clone_data``),
+        titled ``recordTitle``; not saved (the reference)."""
+        tab = self._focused_tab()
+        if tab.record is None or not tab.record[1]:
+            raise MacroUnavailable("the focused tab shows no saved record to clone")
+        return await self.clone_input_record(tab.record[0], tab.record[1], recordTitle)
 
-    def clone_input_record(self, entityName: str, entityId: str, recordTitle: str = "") -> None:
-        raise MacroUnavailable("cloning records is not available in this page yet")
+    async def clone_input_record(self, entityName: str, entityId: str, recordTitle: str = "") -> dict:
+        """A new form of ``entityName`` prefilled from the record ``entityId`` (read fresh), not saved."""
+        try:
+            meta = entity(entityName)
+        except KeyError:
+            raise MacroUnavailable(f"unknown entity {entityName!r}") from None
+        source = await self.services.client.get(meta.entity_set, entityId)
+        data = clone_data(meta, source, recordTitle)
+        tab_id = self.workspace.create_tab("msdyn_entityrecord", {
+            "entityName": meta.logical, "data": data, "title": f"New {meta.singular.lower()}"})
+        return {"tabId": tab_id, "entityName": meta.logical}
 
     def open_kb_article(self, entityId: str) -> dict:
         return self.open_record("knowledgearticle", entityId)
@@ -149,15 +169,46 @@ class PageMacroHost:
             raise MacroUnavailable("the session has no context")
         context[attributeName] = attributeValue
 
-    # -- omnichannel connector
-    def link_conversation(self, entityName: str, entityId: str, primaryName: str) -> None:
-        raise MacroUnavailable("the session has no conversation")
+    # -- omnichannel connector: the focused session's conversation, through the conversation desk
+    def _conversation(self) -> tuple[Any, str]:
+        desk = self.services.conversations
+        conversation = desk.focused_conversation() if desk is not None else None
+        if not conversation:
+            raise MacroUnavailable("the session has no conversation")
+        return desk, conversation
 
-    def unlink_conversation(self, entityName: str, entityId: str, primaryName: str) -> None:
-        raise MacroUnavailable("the session has no conversation")
+    async def link_conversation(self, entityName: str, entityId: str, primaryName: str) -> None:
+        desk, conversation = self._conversation()
+        if entityName not in LINKABLE:
+            raise MacroUnavailable(f"a conversation links an account, a contact or a case, not {entityName!r}")
+        await desk.link_record(conversation, entityName, entityId)
 
-    def send_kb_article(self, articleId: str = "") -> None:
-        raise MacroUnavailable("the session has no conversation")
+    async def unlink_conversation(self, entityName: str, entityId: str, primaryName: str) -> None:
+        desk, conversation = self._conversation()
+        if entityName not in LINKABLE:
+            raise MacroUnavailable(f"a conversation links an account, a contact or a case, not {entityName!r}")
+        await desk.link_record(conversation, entityName, None)
+
+    async def send_kb_article(self, articleId: str = "") -> dict:
+        """Send the article ``articleId`` (else the first hit of this macro's knowledge search) into the
+        conversation: its title, number and link."""
+        desk, conversation = self._conversation()
+        client = self.services.client
+        if articleId:
+            record = await client.get("knowledgearticles", articleId)
+            article = {"id": record["knowledgearticleid"], "title": record.get("title"),
+                       "articlepublicnumber": record.get("articlepublicnumber")}
+        else:
+            if not self.last_search.strip():
+                raise MacroUnavailable("no knowledge search phrase to take an article from")
+            _, _, answer = await client._call("GET", "/knowledge/search",  # noqa: SLF001 - no record set
+                                              params={"q": self.last_search.strip()[:200], "top": "1"})
+            hits = (answer or {}).get("value") or []
+            if not hits:
+                raise MacroUnavailable(f'the knowledge search for "{self.last_search}" found no article')
+            article = hits[0]
+        await desk.send_article(conversation, article)
+        return {"articleId": article["id"]}
 
 
 async def macro_context(services: Services) -> MacroContext:

@@ -272,6 +272,9 @@ class SmartAssist:
         card = h("li", {"class": "sa-card", "data-id": item["id"], "data-kind": kind}, head)
         if status:
             card.appendChild(h("p", {"class": "sa-status"}, status))
+        if kind == "article" and "views" in item:
+            card.appendChild(h("p", {"class": "sa-meta"}, " · ".join(
+                (kb.views_text(item.get("views")), kb.rating_text(item.get("rating"), item.get("ratingcount"))))))
         text = item.get("resolution") if kind == "case" and item.get("resolution") else item.get("summary")
         if text:
             card.appendChild(h("p", {"class": "sa-summary"}, text))

@@ -105,5 +105,5 @@ class TeamTiles:
         counts = await asyncio.gather(*[self._count("incidents", open_load_filter(str(user["systemuserid"])))
                                         for user in users])
         rows = [TileRow(str(user["systemuserid"]), str(user.get("fullname") or "(no name)"), (count,))
-                for user, count in zip(users, counts)]
+                for user, count in zip(users, counts, strict=True)]
         self.load.render(ordered(rows))
