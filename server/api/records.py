@@ -318,6 +318,17 @@ def _filter_fields(entity_set: EntitySet) -> dict[str, tuple[Any, str]]:
             if f.kind not in ("json", "jsonarray")}
 
 
+# Columns whose empty values sort after the others in either direction: an activity without a due date comes after
+# the dated ones in "My open activities" (issue 15, item 7). Only these: NULLS LAST on an ascending sort cannot use
+# a plain index, and these lists are narrowed by owner and state before they are sorted.
+NULLS_LAST = frozenset({"scheduledend"})
+
+
+def _ordered(column: Any, desc: bool, name: str) -> Any:
+    ordered = column.desc() if desc else column.asc()
+    return ordered.nulls_last() if name in NULLS_LAST else ordered  # SQLite and PostgreSQL differ on NULLs
+
+
 _LIST_OPTIONS = ("$filter", "$select", "$orderby", "$top", "$skip", "$count")
 
 
@@ -343,7 +354,7 @@ def _list_statements(set_name: str, filter_text: str | None, select_text: str | 
         raise QueryError("$count must be true or false.", option="$count")
     columns = [entity_set.column(f.name) for f in entity_set.fields if names is None or f.name in names
                or f.name in (entity_set.key, "versionnumber")]
-    order_by = [entity_set.column(name).desc() if desc else entity_set.column(name).asc() for name, desc in order]
+    order_by = [_ordered(entity_set.column(name), desc, name) for name, desc in order]
     order_by.append(entity_set.column(entity_set.key).asc())  # a total order, so pages never overlap
     query = select(*columns).where(*where).order_by(*order_by).limit(top + 1).offset(skip)
     count_query = select(func.count()).select_from(entity_set.table).where(*where) if count == "true" else None

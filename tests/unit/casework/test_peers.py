@@ -80,10 +80,14 @@ def test_offers_list_closed_workspaces_newest_first_without_live_own_or_empty_on
     connector.save(user_prefix(ORIGIN, "u1") + "broken", '{"schema":1,"saved_at":"2026-11-27T13:00:00Z","data":')
     offers = reopen_offers(connector, user_prefix(ORIGIN, "u1"), live_ids={"live"}, own_id="mine")
     assert offers == [
-        ReopenOffer("newer", "2026-11-27T09:30:00.000Z", 3, 6),
-        ReopenOffer("old", "2026-11-27T08:00:00.000Z", 2, 4),
+        ReopenOffer("newer", "2026-11-27T09:30:00.000Z", 3, 6, ("Case 0", "Case 1", "Case 2")),
+        ReopenOffer("old", "2026-11-27T08:00:00.000Z", 2, 4, ("Case 0", "Case 1")),
     ]
-    assert offer_text(offers[0]) == "3 sessions, 6 tabs, saved 2026-11-27 09:30 UTC"
+    assert offer_text(offers[0]) == "Case 0, Case 1, Case 2, saved 2026-11-27 09:30 UTC"
+    unnamed = ReopenOffer("u", "2026-11-27T09:30:00.000Z", 3, 6)
+    assert offer_text(unnamed) == "3 sessions, 6 tabs, saved 2026-11-27 09:30 UTC"
+    named = ReopenOffer("n", "2026-11-27T09:30:00.000Z", 4, 5, ("CAS-1 Jam", "CAS-2 Refund", "Ann", "Bob"))
+    assert offer_text(named, "27 Nov, 10:30") == "CAS-1 Jam, CAS-2 Refund, Ann and 1 more, saved 27 Nov, 10:30"
 
 
 def test_offers_are_capped() -> None:

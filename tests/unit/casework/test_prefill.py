@@ -42,6 +42,18 @@ def test_nothing_given_fills_nothing():
     assert form_values("contact", "") == ({}, [])
 
 
+def test_quick_create_starts_from_the_record_the_agent_is_on() -> None:
+    from casework.prefill import context_values
+
+    case = ("incident", "c-1")
+    assert context_values("task", case, "Jam") == {"regardingobjectid": {"id": "c-1", "type": "incident",
+                                                                         "name": "Jam"}}
+    assert context_values("incident", ("contact", "p-1"), "Ada")["customerid"]["type"] == "contact"
+    assert context_values("incident", case, "Jam") == {}  # a case is not a case's customer
+    assert context_values("account", ("contact", "p-1"), "Ada") == {}
+    assert context_values("task", None, None) == {}
+
+
 CASE = {"incidentid": "c0ffee00-0000-0000-0000-000000000001", "title": "Printer offline", "ticketnumber": "CAS-1",
         "description": "The printer shows offline.", "prioritycode": 1, "caseorigincode": "email",
         "customerid": "a0000000-0000-0000-0000-000000000002", "customeridtype": "account",

@@ -127,3 +127,16 @@ def test_activitypointers_are_read_only(client: TestClient, login, method: str, 
     login("admin")
     response = client.request(method, url, json={"subject": "x"}, headers={"If-Match": 'W/"1"'})
     assert response.status_code == 405
+
+
+def test_activities_without_a_due_date_sort_after_the_dated_ones(client: TestClient, login) -> None:
+    me = login("agent3")["user"]["systemuserid"]
+    undated = client.post("/api/tasks", json={"subject": "Due order zqv undated"}).json()
+    late = client.post("/api/tasks", json={"subject": "Due order zqv late", "scheduledend": "2031-01-02T10:00:00Z"})
+    early = client.post("/api/tasks", json={"subject": "Due order zqv early", "scheduledend": "2030-01-02T10:00:00Z"})
+    assert late.status_code == early.status_code == 201, late.text
+    for direction, expected in (("asc", ["early", "late", "undated"]), ("desc", ["late", "early", "undated"])):
+        rows = client.get(f"/api/activitypointers?$filter=ownerid eq {me} and statecode eq 0 and "
+                          f"startswith(subject,'Due order zqv')&$orderby=scheduledend {direction}").json()["value"]
+        assert [r["subject"].rsplit(" ", 1)[1] for r in rows] == expected, direction
+    assert undated["activityid"]

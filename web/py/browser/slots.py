@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import js
 
-from browser.dom import h, on
+from browser.dom import h, js_object, on
 from browser.tasks import spawn
 from casework.peers import (
     ReopenOffer,
@@ -45,6 +45,17 @@ async def live_slots() -> set[str]:
     return {str(name) for name in (await _slots().live()).to_py()}
 
 
+def _local_time(iso: str | None) -> str | None:
+    """``iso`` (UTC) in the browser's locale and time zone, e.g. "27 Nov, 22:50"; ``None`` when unreadable."""
+    if not iso:
+        return None
+    when = js.Date.new(iso)
+    if when.getTime() != when.getTime():  # NaN: not a date
+        return None
+    options = js_object({"day": "numeric", "month": "short", "hour": "2-digit", "minute": "2-digit"})
+    return str(when.toLocaleString(js.undefined, options))
+
+
 class ReopenOfferView:
     """A small, non-blocking offer in the notices area: "Reopen" adopts a closed browser tab's slot (reloads the
     page on it), "Dismiss" hides the offer.
@@ -77,7 +88,8 @@ class ReopenOfferView:
             button = h("button", {"type": "button", "class": "reopen-button",
                                   "data-workspace-id": offer.workspace_id}, "Reopen")
             on(button, "click", lambda _e, wid=offer.workspace_id: spawn(self.reopen(wid), self._failed))
-            rows.append(h("li", {"class": "reopen-item"}, h("span", {"class": "reopen-text"}, offer_text(offer)),
+            rows.append(h("li", {"class": "reopen-item"},
+                          h("span", {"class": "reopen-text"}, offer_text(offer, _local_time(offer.saved_at))),
                           button))
         dismiss = h("button", {"type": "button", "class": "reopen-dismiss"}, "Dismiss")
         on(dismiss, "click", lambda _e: self.hide())

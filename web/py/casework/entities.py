@@ -100,7 +100,7 @@ CASE_STATE = ((0, "Active"), (1, "Resolved"), (2, "Cancelled"))
 CASE_STATUS = ((1, "In progress"), (2, "On hold"), (3, "Waiting for details"), (4, "Researching"),
                (5, "Problem solved"), (1000, "Information provided"), (6, "Cancelled"), (2000, "Merged"))
 ACTIVITY_STATE = ((0, "Open"), (1, "Completed"), (2, "Cancelled"))
-ACTIVITY_PRIORITY = ((0, "Low"), (1, "Normal"), (2, "High"))
+ACTIVITY_PRIORITY = ((2, "High"), (1, "Normal"), (0, "Low"))  # listed like the case form's PRIORITY
 ARTICLE_STATE = ((0, "Draft"), (3, "Published"))
 ACTIVITY_TYPE = (("task", "Task"), ("phonecall", "Phone call"), ("email", "Email"), ("appointment", "Appointment"))
 

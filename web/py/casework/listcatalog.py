@@ -167,6 +167,16 @@ SPECS: dict[str, ListSpec] = {
         View("mine", "My open activities", (_MINE, _OPEN_ACTIVITY)),
     ), ("subject",), columns=("subject", "activitytypecode", "regardingobjectid", "prioritycode", "scheduledend"),
         extra=("regardingobjecttypecode", "statecode"), filterable=ACTIVITY_FILTERS),
+    # The team home of supervisors and admins (issue 15, item 11): read-only, across every owner
+    "team.unassigned": _spec("incident", (
+        View("unassigned", "Unassigned cases", (Condition("ownerid", "eq", None), _ACTIVE_CASE)),
+    ), ("title", "ticketnumber"), columns=("title", "ticketnumber", "customerid", "prioritycode", "queueid",
+                                           "createdon"), extra=("customeridtype",), filterable=CASE_FILTERS),
+    "team.high": _spec("incident", (
+        View("high", "High-priority cases", (Condition("prioritycode", "eq", 1), _ACTIVE_CASE)),
+    ), ("title", "ticketnumber"), columns=("title", "ticketnumber", "customerid", "ownerid", "statuscode",
+                                           "createdon"), extra=("customeridtype",),
+        filterable={"statuscode": CASE_STATUS[:4]}),
     # Entity lists (site map)
     "incident": _spec("incident", (
         View("my_active", "My active cases", (_MINE, _ACTIVE_CASE)),
@@ -228,7 +238,8 @@ def column_label(entity_set: str, name: str) -> str:
     for column in meta.columns:
         if column.name == name:
             return column.label
-    return {"ownerid": "Owner", "workerid": "Worked by", "resolvedon": "Resolved on"}.get(name, name)
+    labels = {"ownerid": "Owner", "workerid": "Worked by", "resolvedon": "Resolved on", "queueid": "Queue"}
+    return labels.get(name, name)
 
 
 def column_width(entity_set: str, name: str) -> str:

@@ -77,12 +77,14 @@ class ReopenOffer:
         saved_at: When it was last saved (ISO text; ``None`` when unreadable).
         sessions: Its sessions besides Home.
         tabs: Its tabs besides Home's.
+        names: The titles of its sessions besides Home (the case names an agent recognises), in order.
     """
 
     workspace_id: str
     saved_at: str | None
     sessions: int
     tabs: int
+    names: tuple[str, ...] = ()
 
 
 def summarize(text: str | None) -> tuple[int, int] | None:
@@ -93,6 +95,19 @@ def summarize(text: str | None) -> tuple[int, int] | None:
         return len(others), sum(len(s.get("tabs") or []) for s in others if isinstance(s.get("tabs"), list))
     except Exception:  # a corrupt slot is simply not offered; loading it is where it gets reported
         return None
+
+
+def session_names(text: str | None) -> tuple[str, ...]:
+    """The titles of a saved envelope's sessions besides Home (blank and non-text titles left out). Never raises."""
+    try:
+        sessions = json.loads(text)["data"]["sessions"]  # type: ignore[arg-type]
+        return tuple(
+            s["title"].strip() for s in sessions
+            if isinstance(s, dict) and s.get("session_id") != HOME_SESSION_ID
+            and isinstance(s.get("title"), str) and s["title"].strip()
+        )
+    except Exception:
+        return ()
 
 
 def reopen_offers(
@@ -109,12 +124,13 @@ def reopen_offers(
         if saved.workspace_id in live:
             continue
         try:
-            summary = summarize(connector.fetch(saved.key))
+            text = connector.fetch(saved.key)
         except Exception:  # storage refused the read: nothing to offer
-            summary = None
+            text = None
+        summary = summarize(text)
         if summary is None or summary[0] == 0:
             continue
-        offers.append(ReopenOffer(saved.workspace_id, saved.saved_at, *summary))
+        offers.append(ReopenOffer(saved.workspace_id, saved.saved_at, *summary, session_names(text)))
         if len(offers) >= limit:
             break
     return offers
@@ -161,12 +177,32 @@ def closed_slots_to_prune(
     return prune
 
 
-def offer_text(offer: ReopenOffer) -> str:
-    """``"3 sessions, 12 tabs, saved 2026-11-27 21:50 UTC"``: what the offer shows about a closed workspace."""
-    sessions = f"{offer.sessions} session{'s' if offer.sessions != 1 else ''}"
-    tabs = f"{offer.tabs} tab{'s' if offer.tabs != 1 else ''}"
-    when = f"saved {offer.saved_at[:10]} {offer.saved_at[11:16]} UTC" if offer.saved_at else "saved earlier"
-    return f"{sessions}, {tabs}, {when}"
+MAX_OFFER_NAMES = 3
+
+
+def offer_text(offer: ReopenOffer, saved_local: str | None = None) -> str:
+    """``"CAS-01001 Printer jam, CAS-01002 Refund and 1 more, saved 27 Nov, 22:50"``: what the offer shows about a
+    closed workspace: its sessions by name (counts only when none has a name) and when it was saved.
+
+    Args:
+        offer: The closed workspace.
+        saved_local: ``saved_at`` in the agent's local time, formatted by the page (``None``: shown as UTC).
+    """
+    if offer.names:
+        shown = list(offer.names[:MAX_OFFER_NAMES])
+        rest = len(offer.names) - len(shown)
+        what = ", ".join(shown) + (f" and {rest} more" if rest else "")
+    else:
+        sessions = f"{offer.sessions} session{'s' if offer.sessions != 1 else ''}"
+        tabs = f"{offer.tabs} tab{'s' if offer.tabs != 1 else ''}"
+        what = f"{sessions}, {tabs}"
+    if saved_local:
+        when = f"saved {saved_local}"
+    elif offer.saved_at:
+        when = f"saved {offer.saved_at[:10]} {offer.saved_at[11:16]} UTC"
+    else:
+        when = "saved earlier"
+    return f"{what}, {when}"
 
 
 # --- Peer edits -----------------------------------------------------------------------------

@@ -90,6 +90,27 @@ def form_values(entity_name: str | Entity, data: object) -> tuple[dict[str, Any]
     return values, unknown
 
 
+# What quick create fills in from the record the agent is on (issue 15, item 13): the field of each new record that
+# points at it, by the current record's logical name.
+_CONTEXT_FIELDS: dict[str, dict[str, str]] = {
+    "task": {"incident": "regardingobjectid", "account": "regardingobjectid", "contact": "regardingobjectid"},
+    "phonecall": {"incident": "regardingobjectid", "account": "regardingobjectid", "contact": "regardingobjectid"},
+    "incident": {"account": "customerid", "contact": "customerid"},
+    "contact": {"account": "parentcustomerid"},
+}
+
+
+def context_values(logical: str, current: tuple[str, str] | None, title: str | None) -> dict[str, Any]:
+    """The typed values a quick-create form of ``logical`` starts with when the agent is on ``current`` (``(entity
+    name, id)`` of the focused tab's record, ``None`` elsewhere): a task regarding the case, a case for the contact."""
+    if current is None:
+        return {}
+    field_name = _CONTEXT_FIELDS.get(logical, {}).get(current[0])
+    if field_name is None:
+        return {}
+    return {field_name: {"id": current[1], "type": current[0], "name": title or None}}
+
+
 def clone_data(entity_name: str | Entity, record: dict, title: str = "") -> dict[str, Any]:
     """Form parameters (the ``data`` of a new ``msdyn_entityrecord`` tab) that copy ``record`` into a new form of
     the same entity: the macro actions "Clone current record" / "Clone input record" ("copies fields and does not

@@ -273,8 +273,9 @@ def validate_draft(kind: str, subject: str, text: str, phone: str = "") -> dict[
 
 
 def draft_body(kind: str, regarding_logical: str, regarding_id: str, subject: str, text: str,
-               phone: str = "") -> tuple[str, dict]:
-    """``(entity set, create body)`` for a draft attached to the record (call :func:`validate_draft` first)."""
+               phone: str = "", *, due: str | None = None, priority: int | None = None) -> tuple[str, dict]:
+    """``(entity set, create body)`` for a draft attached to the record (call :func:`validate_draft` first).
+    A task also takes its due date (``due``, ISO UTC) and priority (``prioritycode``) when given."""
     draft = DRAFT_KINDS[kind]
     subject, text, phone = subject.strip(), text.strip(), phone.strip()
     if kind == "note":
@@ -289,7 +290,18 @@ def draft_body(kind: str, regarding_logical: str, regarding_id: str, subject: st
         body["directioncode"] = True  # logged by the agent: an outgoing call
         if phone:
             body["phonenumber"] = phone
+    if kind == "task":
+        if due:
+            body["scheduledend"] = due
+        if priority is not None:
+            body["prioritycode"] = priority
     return draft.entity_set, body
+
+
+def can_complete(item: dict) -> bool:
+    """Whether the timeline offers "Complete" for ``item``: an open activity (notes and resolutions have no state
+    to change)."""
+    return item.get("type") in ("task", "phonecall", "appointment") and item.get("statecode") == 0
 
 
 # -- unsaved drafts of the add bar -----------------------------------------------------------------------------------

@@ -17,11 +17,13 @@ from apm.model import HOME_TAB_ID
 from apm.navigation import NavSource
 from apm.templates import DEFAULT_DASHBOARD_ID
 from browser.dom import h
+from casework.access import is_manager
 from casework.entities import ACTIVITY_TYPE
 from casework.listcatalog import SPECS, open_target
 from casework.records import RecordError
 from components.list_view import Action, ListView, delete_records
 from components.pages import Page, Services
+from components.team_home import TeamTiles
 
 ACTIVITY_SETS = ("tasks", "emails", "phonecalls", "appointments")
 MANAGER_ROLES = ("supervisor", "admin")
@@ -96,7 +98,8 @@ class DashboardPage(Page):
         source = NavSource.HOME if self.tab_id == HOME_TAB_ID else NavSource.OPEN_FORM
         case_delete = ((lambda rows: delete_records(services, "incidents", rows))
                        if can_delete_cases(services) else None)
-        self.lists: dict[str, ListView] = {
+        manager = is_manager(services.agent.roles)
+        self.lists: dict[str, ListView] = {} if manager else {
             "cases": ListView(
                 self, SPECS["dashboard.cases"], title="My active cases", state=saved.get("cases"), name="cases",
                 on_open=lambda record: open_row(services, "incidents", record, source),
@@ -118,11 +121,23 @@ class DashboardPage(Page):
                 watch=ACTIVITY_SETS + ("activitypointers",)),
         }
         heading = "Agent dashboard"
+        names = self.LISTS
+        self.team: TeamTiles | None = None
+        if manager:  # issue 15, item 11: a home that fits the role (the agent's own lists are not built)
+            heading, names = "Team dashboard", ("unassigned", "high")
+            self.team = TeamTiles(services)
+            for name, title in (("unassigned", "Unassigned cases"), ("high", "High-priority cases")):
+                self.lists[name] = ListView(
+                    self, SPECS[f"team.{name}"], title=title, state=saved.get(name), name=name,
+                    on_open=lambda record: open_row(services, "incidents", record, source), watch=("incidents",))
         panel.classList.add("has-dashboard")
         self.root = h(
-            "div", {"class": "dashboard", "data-dashboard": DEFAULT_DASHBOARD_ID},
+            "div", {"class": "dashboard", "data-dashboard": DEFAULT_DASHBOARD_ID,
+                    "data-home": "team" if manager else "agent"},
             h("h1", {"class": "dashboard-title"}, heading),
-            h("div", {"class": "dashboard-grid"}, *(self.lists[name].mount() for name in self.LISTS)),
+            *([self.team.mount()] if self.team else []),
+            h("div", {"class": "dashboard-grid is-team" if manager else "dashboard-grid"},
+              *(self.lists[name].mount() for name in names)),
         )
         panel.appendChild(self.root)
 
@@ -133,6 +148,8 @@ class DashboardPage(Page):
             self.panel.appendChild(self.root)
         for view in self.lists.values():
             view.reload()
+        if self.team:
+            self.team.reload()
 
     def shown(self) -> None:
         for view in self.lists.values():

@@ -12,6 +12,7 @@ from apm.navigation import NavSource
 from browser.dom import active_element, document, find_by_id, h, on
 from casework.entities import entity
 from casework.forms import FormState, new_record_base, server_field_errors
+from casework.prefill import context_values
 from casework.records import RecordError
 from components.lookup import remember_name
 from components.pages import Services, spawn
@@ -54,7 +55,7 @@ def install(services: Services) -> None:
     def choose(logical: str) -> None:
         set_open(False)
         button.focus()
-        spawn(quick_create(services, logical), services.report)
+        spawn(quick_create(services, logical, current_context(services, logical)), services.report)
 
     def menu_keys(event: Any) -> None:
         key = event.key
@@ -81,6 +82,15 @@ def install(services: Services) -> None:
        if event.key in ("ArrowDown", "Enter", " ") and menu.hidden else None)
     on(menu, "keydown", menu_keys)
     on(document, "mousedown", outside)
+
+
+def current_context(services: Services, logical: str) -> dict:
+    """The values from the record the agent is on (``casework.prefill.context_values``): Regarding, Customer."""
+    ws = services.workspace
+    tab = ws.tabs.get(ws.focused_tab_id)
+    if tab is None:
+        return {}
+    return context_values(logical, tab.record, tab.title)
 
 
 async def quick_create(services: Services, logical: str, initial: dict | None = None) -> dict | None:

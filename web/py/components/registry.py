@@ -6,7 +6,7 @@ Tabs no page accepts fall back to ``components.tab_panel.TabPanelRenderer`` (tit
 
 from __future__ import annotations
 
-from components import case_actions, embedded_pages, knowledge, quick_create, timeline
+from components import case_actions, contact_cases, embedded_pages, knowledge, quick_create, timeline
 from components.dashboard import DashboardPage, is_dashboard
 from components.directory_pages import QueuePage, UserCardPage
 from components.entity_list import EntityListPage, has_list
@@ -28,4 +28,5 @@ def register_pages(host: PageHost) -> None:
     embedded_pages.register(host)  # web resources and websites, in iframes
     extend_form(timeline.TIMELINE_ENTITIES, timeline.install)
     extend_form(("incident",), case_actions.install)
+    extend_form(("contact",), contact_cases.install)  # the contact's open cases, above its timeline
     quick_create.install(host.services)  # the header's "+" (needs the services, like the pages)

@@ -16,9 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import js
+
 from apm.navigation import NavSource
 from browser.dom import build, clear, mark, on, unique_id
 from casework import timeline as tl
+from casework.entities import ACTIVITY_PRIORITY, entity
 from casework.recordbus import DELETED, RecordChange
 from casework.records import RecordError
 from components.form_extensions import start_now
@@ -110,6 +113,7 @@ class TimelinePanel:
         self.draft, self.subject, self.text, self.phone = refs["draft"], refs["subject"], refs["text"], refs["phone"]
         self.subject_label, self.text_label = refs["subject-label"], refs["text-label"]
         self.phone_row, self.form_error, self.save = refs["phone-row"], refs["form-error"], refs["save"]
+        self.task_row, self.due, self.priority = refs["task-row"], refs["due"], refs["priority"]
         self._draft_wired = False
         on(self.root, "click", self._clicked)
         on(self.draft, "input", lambda _event: self._draft_changed())
@@ -117,6 +121,7 @@ class TimelinePanel:
 
     def _draft_spec(self, form_id: str) -> list:
         subject_id, text_id, phone_id = unique_id("tl-subject"), unique_id("tl-text"), unique_id("tl-phone")
+        due_id, priority_id = unique_id("tl-due"), unique_id("tl-priority")
         self.error_ids = errors = {name: unique_id(f"tl-{name}-error") for name in ("subject", "text", "phone", "form")}
         return [
             "form", {"class": "tl-draft", "id": form_id, "hidden": True, "novalidate": True, "$ref": "draft"},
@@ -132,6 +137,13 @@ class TimelinePanel:
              ["input", {"id": phone_id, "class": "tl-input", "type": "tel", "maxlength": "50", "autocomplete": "off",
                         "aria-describedby": errors["phone"], "$ref": "phone"}],
              ["p", {"class": "tl-field-error", "id": errors["phone"]}]],
+            ["div", {"class": "tl-task-row", "hidden": True, "$ref": "task-row"},
+             ["div", {"class": "tl-field"}, ["label", {"for": due_id}, "Due (optional)"],
+              ["input", {"id": due_id, "class": "tl-input", "type": "datetime-local", "$ref": "due"}]],
+             ["div", {"class": "tl-field"}, ["label", {"for": priority_id}, "Priority"],
+              ["select", {"id": priority_id, "class": "tl-input", "$ref": "priority"},
+               *[["option", {"value": str(value), **({"selected": True} if value == 1 else {})}, label]
+                 for value, label in ACTIVITY_PRIORITY]]]],
             ["p", {"class": "tl-form-error", "id": errors["form"], "role": "alert", "$ref": "form-error"}],
             ["div", {"class": "tl-draft-actions"},
              ["span", {"class": "tl-hint muted"}, "Ctrl+Enter saves · Esc closes"],
@@ -150,6 +162,12 @@ class TimelinePanel:
             item = next((it for it in self.items if str(it.get("id", "")) == item_id), None)
             if item is not None:
                 self._open(item)
+        elif classes.contains("tl-complete"):
+            item_id = str(data.id or "")
+            item = next((it for it in self.items if str(it.get("id", "")) == item_id), None)
+            if item is not None:
+                button.disabled = True
+                self._spawn(self._complete(item))
         elif classes.contains("tl-add-button"):
             self._toggle_draft(str(data.kind))
         elif classes.contains("tl-filter"):
@@ -204,6 +222,7 @@ class TimelinePanel:
         else:
             self.text.removeAttribute("aria-required")
         self.phone_row.hidden = kind != "phonecall"
+        self.task_row.hidden = kind != "task"
         self._show_errors({})
         if focus:
             (self.text if kind == "note" else self.subject).focus()
@@ -216,8 +235,9 @@ class TimelinePanel:
         for button in self.add_buttons.values():
             button.setAttribute("aria-expanded", "false")
         if clear_text:
-            for field in (self.subject, self.text, self.phone):
+            for field in (self.subject, self.text, self.phone, self.due):
                 field.value = ""
+            self.priority.value = "1"
             self._show_errors({})
             self._typed_kind = None
             self._draft_changed()
@@ -265,8 +285,18 @@ class TimelinePanel:
         if not record_id:
             self._show_errors({"form": "Save the record first."})
             return
+        due = priority = None
+        if kind == "task":
+            local = str(self.due.value or "")
+            if local:
+                when = js.Date.new(local)  # datetime-local is the agent's local time; the API takes UTC
+                if when.getTime() != when.getTime():
+                    self._show_errors({"form": "The due date is not a date."})
+                    return
+                due = str(when.toISOString())
+            priority = int(str(self.priority.value or "1"))
         entity_set, body = tl.draft_body(kind, self.host.entity.logical, record_id, subject, text,
-                                         phone if kind == "phonecall" else "")
+                                         phone if kind == "phonecall" else "", due=due, priority=priority)
         self._spawn(self._create(kind, entity_set, body))
 
     async def _create(self, kind: str, entity_set: str, body: dict) -> None:
@@ -293,6 +323,23 @@ class TimelinePanel:
             self._render()
         self._close_draft(clear_text=True)
         self.announce.textContent = f"{tl.DRAFT_KINDS[kind].label} added to the timeline."
+
+    async def _complete(self, item: dict) -> None:
+        """Mark an open activity completed (read for its ETag, then ``statecode`` 1); the item shows Completed."""
+        target = tl.nav_target(item)
+        if target is None:
+            return
+        entity_set = entity(target[0]).entity_set
+        try:
+            record = await self.services.client.get(entity_set, target[1])
+            await self.services.client.update(entity_set, record, {"statecode": 1})
+        except RecordError as error:
+            self.services.notify(error.message or f"The server answered {error.status}.", error.code)
+            self._render()
+            return
+        self.items = [dict(it, statecode=1) if str(it.get("id")) == str(item["id"]) else it for it in self.items]
+        self._render()
+        self.announce.textContent = f"{tl.title_of(item)} marked complete."
 
     # -- filters, items ---------------------------------------------------------------------------------------
     def _set_filter(self, key: str) -> None:
@@ -346,7 +393,10 @@ class TimelinePanel:
                 ["div", {"class": "tl-body"},
                  ["div", {"class": "tl-line"}, ["button", attrs, title],
                   ["span", {"class": "tl-type"}, kind.label],
-                  ["span", {"class": f"tl-state tl-state-{status.lower()}"}, status] if status else None],
+                  ["span", {"class": f"tl-state tl-state-{status.lower()}"}, status] if status else None,
+                  ["button", {"type": "button", "class": "tl-complete", "data-id": item_id,
+                              "aria-label": f"Mark {title} complete"}, "Complete"]
+                  if tl.can_complete(item) else None],
                  body, meta]]
 
     def _render(self, focus_id: str | None = None) -> None:
