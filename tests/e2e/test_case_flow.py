@@ -175,7 +175,7 @@ def test_opening_an_activity_opens_a_new_tab_in_the_focused_session(page: Page, 
     expect(items(panel).first.locator(".tl-open")).to_have_attribute("aria-expanded", "true")
     expect(items(panel).first.locator(".tl-text")).to_have_class("tl-text is-expanded")
 
-    panel.get_by_role("button", name="Check the logs").click()
+    panel.get_by_role("button", name="Check the logs", exact=True).click()
     focused = run_python(page, (
         "from app import handle\nws = handle.services.workspace\ntab = ws.tab(ws.focused_tab_id)\n"
         "result = {'session': ws.focused_session_id, 'tabs': len(ws.focused_session.tab_ids), "
