@@ -20,7 +20,7 @@ from casework.listcatalog import DATE_FIELDS, LOOKUPS, choices_of, column_label
 
 CHAR_EM = 0.56
 CODE_CHAR_EM = 0.66 # record numbers: capitals and digits
-PAD_EM = 1.3
+PAD_EM = 1.5  # 8 px each side at the grid's 13 px, and a little for the ellipsis' rounding
 SORT_EM = 1.1
 FLEX_MIN_EM = 10.0
 LOOKUP_MIN_EM = 7.5  # a name beside the title: it gives way first
