@@ -10,10 +10,11 @@ is not what is measured), each with a known customer token. Ten agent WebSockets
 Load: one asyncio process; every conversation is a customer on its own keep-alive HTTP connection sending
 ``POST /api/chat/messages`` on an open-loop schedule (``rate`` messages/s in total, spread evenly). Latency is
 from a message's *scheduled* send time to the moment its ``message.created`` event arrives on the owning agent's
-socket (so a backlog cannot hide). Each rate step runs ``--seconds``; the steps double from ``--start-rate``
-until the achieved rate falls below 90% of the offered one (or a message is lost or refused): the last step kept
-up is the throughput ceiling, and the last one whose p99 was under the goal is reported beside it. The client
-shares the 2-core machine with the server, so its CPU is part of what bounds it.
+socket (so a backlog cannot hide); an unmeasured warm-up message per conversation opens its connection, and the
+clock starts only once the agents have received all of them. Each rate step runs ``--seconds``; the steps double
+from ``--start-rate`` until the achieved rate falls below 90% of the offered one (or a message is lost or
+refused): the last step kept up is the throughput ceiling, and the last one whose p99 was under the goal is
+reported beside it. The client shares the 2-core machine with the server, so its CPU is part of what bounds it.
 Prints one JSON document and a one-line summary.
 """
 
@@ -128,6 +129,11 @@ async def _run_step(base: str, tokens: list[str], sessions: dict[str, str], rate
                 event = json.loads(raw)
                 if event.get("type") == "message.created":
                     key = event["data"]["text"]
+                    if key in warming:
+                        warming.discard(key)
+                        if not warming:
+                            warmed.set()
+                        continue
                     started = sent_at.pop(key, None)
                     if started is not None:
                         latencies.append((time.perf_counter() - started) * 1000)
@@ -136,6 +142,8 @@ async def _run_step(base: str, tokens: list[str], sessions: dict[str, str], rate
                             done.set()
 
     ready = asyncio.get_running_loop().create_future()
+    warming = {f"warm{step}-c{index}" for index in range(len(tokens))}
+    warmed = asyncio.Event()
     agents = [asyncio.create_task(agent(cookie)) for cookie in sessions.values()]
     await asyncio.wait_for(ready, 30)
     await asyncio.sleep(0.5)  # let every agent socket finish its hello (not a synchronisation in a test)
@@ -148,6 +156,9 @@ async def _run_step(base: str, tokens: list[str], sessions: dict[str, str], rate
 
     for first in range(0, len(tokens), 20):
         await asyncio.gather(*(warm(i) for i in range(first, min(first + 20, len(tokens)))))
+    # The warm-up's own events must have reached the agents before the clock starts, or its backlog would be
+    # measured as the first scheduled messages' latency.
+    await asyncio.wait_for(warmed.wait(), 30)
     interval = 1.0 / rate
     start = time.perf_counter() + 0.2
 

@@ -90,7 +90,8 @@ async def start(app) -> None:
     app.state.provider = getattr(app.state, "provider", None) or outbox.ProviderStub()
     app.state.listener = None
     if database.dialect == "postgresql":
-        app.state.listener = PostgresListener(database.engine.url.render_as_string(hide_password=False), hub)
+        app.state.listener = PostgresListener(database.engine.url.render_as_string(hide_password=False), hub,
+                                              database.engine)
         app.state.listener.start()
     # app.state.tick_seconds = None (tests): no background tick; the test drives route() and the outbox itself.
     seconds = getattr(app.state, "tick_seconds", TICK_SECONDS)
