@@ -128,6 +128,8 @@ def test_quick_create_from_a_case_prefills_regarding_and_lists_priorities_high_f
     dialog.get_by_label("Subject").fill(f"Call back {word}")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_have_count(0)
+    # The dialog closes as the save starts; the notice says the server has the task.
+    expect(page.locator("#notices .notice[data-code='quick_create_saved']")).to_contain_text(f"Call back {word}")
     tasks = api.get("tasks", **{"$filter": f"subject eq 'Call back {word}'"})["value"]
     assert len(tasks) == 1 and tasks[0]["regardingobjectid"] == case["incidentid"], tasks
 

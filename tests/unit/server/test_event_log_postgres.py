@@ -3,7 +3,6 @@ process only for other processes' commits (its own committing thread has woken t
 
 from __future__ import annotations
 
-import asyncio
 import threading
 
 import pytest
@@ -80,15 +79,17 @@ def test_concurrent_writers_commit_events_in_id_order(settings):
             if finished and not rows:
                 return
 
-    async def main() -> None:
-        reader = asyncio.to_thread(read)
-        writers = [asyncio.to_thread(write, n) for n in range(6)]
-        reader_task = asyncio.ensure_future(reader)
-        await asyncio.gather(*writers)
-        writers_done.set()
-        await reader_task
-
-    asyncio.run(main())
+    # Plain threads, not asyncio.run: the suite's browser tests leave an event loop running in this thread.
+    reader = threading.Thread(target=read)
+    writers = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    reader.start()
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(timeout=60)
+    writers_done.set()
+    reader.join(timeout=60)
+    assert not reader.is_alive() and not any(writer.is_alive() for writer in writers)
     with engine.connect() as conn:
         committed = conn.execute(select(schema.events.c.eventid).where(schema.events.c.eventid > start)
                                  .order_by(schema.events.c.eventid)).scalars().all()

@@ -80,6 +80,8 @@ class Services:
         pane: The productivity pane (``components.productivity_pane.ProductivityPane``), set at boot.
         inbox: The inbox (``components.inbox.Inbox``), set at boot when the profile turns it on, else ``None``.
         notifications: The header's notification centre (``components.inbox.NotificationCentre``), set at boot.
+        signing_out: Set by Sign out before it ends the server session, so a background call's 401 meanwhile does
+            not race its navigation to the sign-in page with another one (``signin.html?next=…``).
 
     New shared services get a typed field here (the push connection, presence, the inbox, the productivity pane),
     never a string key.
@@ -105,6 +107,7 @@ class Services:
     pane: ProductivityPane | None = None
     inbox: Inbox | None = None
     notifications: NotificationCentre | None = None
+    signing_out: bool = False
 
     def open(self, target: NavTarget, source: NavSource | str, *, keep_tab: bool = False
              ) -> tuple[str, str] | None:
@@ -131,6 +134,8 @@ class Services:
     def report(self, error: BaseException) -> None:
         """Show a failed background call as a notice (the API's own message for API errors)."""
         if isinstance(error, NotSignedInError):
+            if self.signing_out:  # Sign out goes to the sign-in page itself
+                return
             js.window.location.assign("signin.html?next=" + js.encodeURIComponent(js.window.location.pathname))
             return
         if isinstance(error, RecordError):

@@ -28,6 +28,7 @@ def install(services: Any) -> None:
 
 async def sign_out(services: Any) -> None:
     """Sign out (see the module docstring); the sign-in page comes next whether or not the server answered."""
+    services.signing_out = True
     restore = services.restore
     if restore is not None:
         restore.stop_saving()
