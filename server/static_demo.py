@@ -52,6 +52,9 @@ def _set_meta(entity_set: Any) -> dict:
         "order": [[name, desc] for name, desc in entity_set.default_order], "read_only": entity_set.read_only,
         "write_roles": list(entity_set.write_roles), "delete_roles": list(entity_set.delete_roles),
         "owner_check": entity_set.agent_owner_check, "owner_or_unowned": entity_set.owner_or_unowned,
+        "lookup_names": [{"name": spec.name, "lookup": spec.lookup,
+                          "targets": [[table.name, key, name] for table, key, name in spec.targets]}
+                         for spec in entity_set.lookup_names],
     }
 
 

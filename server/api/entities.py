@@ -66,6 +66,23 @@ class Field:
 
 
 @dataclass(frozen=True)
+class LookupName:
+    """A read-only text field that is the name of the record a lookup points at, as Dataverse's ``<lookup>name``
+    attributes (``customeridname``): usable in ``$filter`` and ``$orderby`` so a list can search and sort by the
+    Customer column it shows; not stored, not in ``$select`` (the page reads names itself).
+
+    Attributes:
+        name: The field's name in queries.
+        lookup: The lookup field it names.
+        targets: ``(table, key column, name column)`` of every kind of record the lookup may point at.
+    """
+
+    name: str
+    lookup: str
+    targets: tuple[tuple[Table, str, str], ...]
+
+
+@dataclass(frozen=True)
 class EntitySet:
     """An ``/api/<name>`` collection over ``table`` (rows matching ``fixed`` only)."""
 
@@ -86,6 +103,8 @@ class EntitySet:
     read_only: bool = False
     # Row-level read scope: ``scope(user)`` gives WHERE clauses limiting what the user sees (None: no limit).
     scope: Callable[[Any], list] | None = None
+    # Names of lookups' records, for $filter and $orderby (``customeridname``).
+    lookup_names: tuple[LookupName, ...] = ()
 
     @property
     def by_name(self) -> dict[str, Field]:
@@ -230,7 +249,9 @@ ENTITY_SETS: dict[str, EntitySet] = {
             Field("jobtitle", max_length=100),
             Field("parentcustomerid", "guid"),
             Field("ownerid", "guid", write=None),
-        ), default_order=(("fullname", False),)),
+        ), default_order=(("fullname", False),), lookup_names=(
+            LookupName("parentcustomeridname", "parentcustomerid", ((schema.accounts, "accountid", "name"),)),
+        )),
         EntitySet("incidents", "incident", schema.incidents, "incidentid", (
             *_common("incidentid"),
             Field("ticketnumber", write=None),
@@ -249,7 +270,11 @@ ENTITY_SETS: dict[str, EntitySet] = {
             Field("queueid", "guid", write=None),
             Field("resolution", write=None),
             Field("resolvedon", "datetime", write=None),
-        ), agent_owner_check=True, owner_or_unowned=True),
+        ), agent_owner_check=True, owner_or_unowned=True, lookup_names=(
+            LookupName("customeridname", "customerid", ((schema.accounts, "accountid", "name"),
+                                                        (schema.contacts, "contactid", "fullname"))),
+            LookupName("owneridname", "ownerid", ((schema.systemusers, "systemuserid", "fullname"),)),
+        )),
         _activity_set("tasks", "task", ()),
         _activity_set("emails", "email", (
             Field("directioncode", "bool"), Field("sender", max_length=200), Field("torecipients", max_length=500),

@@ -17,10 +17,11 @@ import re
 import secrets
 import string
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import bindparam, delete, func, insert, literal, select, union_all, update
+from sqlalchemy import bindparam, delete, func, insert, literal, or_, select, union_all, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
@@ -28,7 +29,7 @@ from starlette.routing import Route
 
 from server import auth
 from server.api.common import Call, FastJSONResponse, budgeted, endpoint, utcnow
-from server.api.entities import ENTITY_SETS, REFERENCES, EntitySet, Field
+from server.api.entities import ENTITY_SETS, REFERENCES, EntitySet, Field, LookupName
 from server.api.odata import GUID, QueryError, parse_filter, parse_int, parse_orderby, parse_select
 from server.conversations.events import emit
 from server.db import schema
@@ -313,9 +314,68 @@ def _check_references(conn: Connection, entity_set: EntitySet, values: dict, exi
 
 # -- list and get ------------------------------------------------------------------------------------------------
 
+class _LookupNameTerm:
+    """A :class:`LookupName` as ``$filter`` sees it: a comparison or text function on the name becomes "the lookup
+    is one of the records whose name matches" (``customerid IN (SELECT accountid FROM accounts WHERE name LIKE
+    …)``), which uses the lookup's index where a per-row subquery would not."""
+
+    def __init__(self, entity_set: EntitySet, spec: LookupName) -> None:
+        self.lookup = entity_set.column(spec.lookup)
+        self.targets = spec.targets
+
+    def _matching(self, condition: Callable[[Any], Any]) -> Any:
+        return or_(*(self.lookup.in_(select(table.c[key]).where(condition(table.c[name])))
+                     for table, key, name in self.targets))
+
+    def ilike(self, pattern: str, escape: str | None = None) -> Any:
+        return self._matching(lambda name: name.ilike(pattern, escape=escape))
+
+    def is_(self, _none: None) -> Any:
+        return self.lookup.is_(None)
+
+    def is_not(self, _none: None) -> Any:
+        return self.lookup.is_not(None)
+
+    def __eq__(self, value: Any) -> Any:  # type: ignore[override]
+        return self._matching(lambda name: name == value)
+
+    def __ne__(self, value: Any) -> Any:  # type: ignore[override]
+        return self._matching(lambda name: name != value)
+
+    def __lt__(self, value: Any) -> Any:
+        return self._matching(lambda name: name < value)
+
+    def __le__(self, value: Any) -> Any:
+        return self._matching(lambda name: name <= value)
+
+    def __gt__(self, value: Any) -> Any:
+        return self._matching(lambda name: name > value)
+
+    def __ge__(self, value: Any) -> Any:
+        return self._matching(lambda name: name >= value)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _lookup_name_order(entity_set: EntitySet, spec: LookupName) -> Any:
+    """The name as a sort key: the first target that has the record (ids are unique across tables)."""
+    lookup = entity_set.column(spec.lookup)
+    names = [select(table.c[name]).where(table.c[key] == lookup).scalar_subquery()
+             for table, key, name in spec.targets]
+    return names[0] if len(names) == 1 else func.coalesce(*names)
+
+
 def _filter_fields(entity_set: EntitySet) -> dict[str, tuple[Any, str]]:
-    return {f.name: (entity_set.column(f.name), f.kind) for f in entity_set.fields
-            if f.kind not in ("json", "jsonarray")}
+    fields: dict[str, tuple[Any, str]] = {f.name: (entity_set.column(f.name), f.kind) for f in entity_set.fields
+                                          if f.kind not in ("json", "jsonarray")}
+    for spec in entity_set.lookup_names:
+        fields[spec.name] = (_LookupNameTerm(entity_set, spec), "string")
+    return fields
+
+
+def _order_column(entity_set: EntitySet, name: str) -> Any:
+    spec = next((spec for spec in entity_set.lookup_names if spec.name == name), None)
+    return _lookup_name_order(entity_set, spec) if spec is not None else entity_set.column(name)
 
 
 # Columns whose empty values sort after the others in either direction: an activity without a due date comes after
@@ -354,7 +414,7 @@ def _list_statements(set_name: str, filter_text: str | None, select_text: str | 
         raise QueryError("$count must be true or false.", option="$count")
     columns = [entity_set.column(f.name) for f in entity_set.fields if names is None or f.name in names
                or f.name in (entity_set.key, "versionnumber")]
-    order_by = [_ordered(entity_set.column(name), desc, name) for name, desc in order]
+    order_by = [_ordered(_order_column(entity_set, name), desc, name) for name, desc in order]
     order_by.append(entity_set.column(entity_set.key).asc())  # a total order, so pages never overlap
     query = select(*columns).where(*where).order_by(*order_by).limit(top + 1).offset(skip)
     count_query = select(func.count()).select_from(entity_set.table).where(*where) if count == "true" else None

@@ -422,6 +422,37 @@ def test_list_filters_keep_their_labels_clear_all_at_once_and_equal_keys_come_ne
     expect(priority.locator("option:checked")).to_have_text("Priority: all")
 
 
+def test_list_search_finds_cases_by_customer_name_and_customer_sorts_by_name(pages: GuardedPages) -> None:
+    from tests.e2e.support import home_list, list_rows, search_list
+
+    page = pages.open()
+    api = api_of(page, pages)
+    token = "Zq" + uuid.uuid4().hex[:6]
+    customers = [api.post("accounts", {"name": f"{name} {token}", "accountnumber": f"{token}{n}"})
+                 for n, name in enumerate(("Alder Bakery", "Zephyr Freight"))]
+    # the titles say nothing of the customer: only the Customer column does
+    for n, customer in enumerate(customers):
+        api.post("incidents", {"title": f"Case {n} for {token[::-1]}", "customerid": customer["accountid"],
+                               "customeridtype": "account"})
+    cases = home_list(page, "cases")
+    search_list(cases, token)
+    expect(list_rows(cases)).to_have_count(2)
+    customer_cells = list_rows(cases).locator("td[data-column='customerid']")
+    expect(customer_cells).to_have_text([f"Zephyr Freight {token}", f"Alder Bakery {token}"])  # newest first
+
+    def order_of(url: str) -> str:
+        return unquote(url).split("orderby=")[-1].split("&")[0].replace("+", " ")
+
+    with page.expect_request(lambda r: "/api/incidents" in r.url
+                             and order_of(r.url).startswith("customeridname")) as sorted_request:
+        cases.locator("th[data-column='customerid']").get_by_role("button").click()
+    assert order_of(sorted_request.value.url) == "customeridname asc,createdon desc", sorted_request.value.url
+    expect(customer_cells).to_have_text([f"Alder Bakery {token}", f"Zephyr Freight {token}"])
+    search_list(cases, f"zephyr freight {token}")  # any case, as the other columns search
+    expect(customer_cells).to_have_text([f"Zephyr Freight {token}"])
+    assert_accessible(page, "#panel-home-dashboard")
+
+
 def test_an_overdue_activity_is_marked_in_words(pages: GuardedPages) -> None:
     from tests.e2e.support import home_list, list_rows, search_list
 

@@ -46,7 +46,8 @@ def test_search_is_quoted_and_or_ed_over_the_searchable_fields() -> None:
     state = CASES.default_state().with_search("O'Brien) or (1 eq 1")
     text = state.query(CASES, ME)["filter"]
     assert "contains(title,'O''Brien) or (1 eq 1')" in text and "contains(ticketnumber," in text
-    parses(text, {"ownerid", "statecode", "title", "ticketnumber"})
+    assert "contains(customeridname,'O''Brien) or (1 eq 1')" in text  # the Customer column, by the name it shows
+    parses(text, {"ownerid", "statecode", "title", "ticketnumber", "customeridname"})
 
 
 @settings(max_examples=200)
@@ -54,9 +55,9 @@ def test_search_is_quoted_and_or_ed_over_the_searchable_fields() -> None:
 def test_any_search_text_stays_one_literal(text: str) -> None:
     state = CASES.default_state().with_search(text)
     parsed = state.query(CASES, ME)["filter"]
-    parses(parsed, {"ownerid", "statecode", "title", "ticketnumber"})
+    parses(parsed, {"ownerid", "statecode", "title", "ticketnumber", "customeridname"})
     if text.replace("\x00", "").strip():  # NUL is dropped from the search text
-        assert parsed.count("contains(") == 2
+        assert parsed.count("contains(") == 3
 
 
 def test_views_column_filters_and_sort_change_the_query_and_start_over() -> None:
@@ -71,7 +72,10 @@ def test_views_column_filters_and_sort_change_the_query_and_start_over() -> None
     assert (sorted_once.sort, sorted_once.descending, sorted_once.page) == ("title", False, 0)
     # equal titles come newest-resolved first (the view's own order), not by id
     assert sorted_once.toggle_sort(CASES, "title").orderby(CASES) == "title desc,resolvedon desc"
-    assert sorted_once.toggle_sort(CASES, "customerid") is sorted_once  # a lookup: not sortable
+    # a lookup column sorts by the name it shows; a field the list does not show is not a sort
+    assert sorted_once.toggle_sort(CASES, "customerid").orderby(CASES) == "customeridname asc,resolvedon desc"
+    assert sorted_once.toggle_sort(CASES, "ownerid").orderby(CASES) == "owneridname asc,resolvedon desc"
+    assert sorted_once.toggle_sort(CASES, "description") is sorted_once
     assert parse_orderby(sorted_once.orderby(CASES), {"title": None, "resolvedon": None}) == [
         ("title", False), ("resolvedon", True)]
     assert state.with_view(CASES, "resolved").orderby(CASES) == "resolvedon desc"  # no second copy of itself

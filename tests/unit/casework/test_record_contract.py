@@ -75,6 +75,28 @@ def test_list_filters_orders_pages_and_counts(backend: Backend) -> None:
     assert following.records[0]["title"] >= page.records[-1]["title"]
 
 
+def test_lists_search_and_sort_by_the_customer_s_name(backend: Backend) -> None:
+    """A case list's Customer column shows a name; search and sort go by that name, not by the id behind it."""
+    client = backend.client()
+    account = run(client.list("accounts", orderby="name asc", top=1)).records[0]
+    word = account["name"].split()[0].upper()  # any case, any part of the name
+    found = run(client.list("incidents", filter=f"contains(customeridname,{odata_literal(word)})", top=500,
+                            count=True))
+    assert found.count > 0
+    names = {a["accountid"]: a["name"] for a in run(client.list("accounts", top=500)).records}
+    contacts = run(client.list("contacts", top=500)).records
+    names.update({c["contactid"]: c["fullname"] for c in contacts})
+    assert all(word.lower() in names[r["customerid"]].lower() for r in found.records)
+    exact = run(client.list("incidents", filter=f"customeridname eq {odata_literal(account['name'])}", top=500))
+    assert exact.records and {r["customerid"] for r in exact.records} == {account["accountid"]}
+    ordered = run(client.list("incidents", filter="statecode eq 0", orderby="customeridname asc", top=200))
+    shown = [names[r["customerid"]] for r in ordered.records]
+    assert shown == sorted(shown) and len(set(shown)) > 1
+    with pytest.raises(RecordError) as error:  # a name is for queries; it is not a field of the record
+        run(client.list("incidents", select=["customeridname"], top=1))
+    assert error.value.status == 400
+
+
 def test_text_functions_ignore_case(backend: Backend) -> None:
     client = backend.client()
     page = run(client.list("accounts", filter="contains(name, 'CONTOSO')", top=50))
@@ -253,6 +275,12 @@ def test_both_backends_answer_list_queries_alike(seeded_template: Path, tmp_path
         ("queueitems", dict(top=40, count=True)),
         ("knowledgearticles", dict(select=["title", "articlepublicnumber"], top=10)),
         ("macros", dict(orderby="name asc")),
+        # The Customer, Owner and Account columns as lists search and sort them (issue 15, item 7)
+        ("incidents", dict(filter="statecode eq 0 and (contains(title,'a') or contains(customeridname,'a'))",
+                           orderby="customeridname asc,createdon desc", top=30, count=True)),
+        ("incidents", dict(orderby="owneridname desc,createdon desc", select=["title", "ownerid"], top=25)),
+        ("contacts", dict(filter="contains(parentcustomeridname,'o')", orderby="parentcustomeridname desc", top=20,
+                          count=True)),
     ]
     with live_transport(seeded_template, tmp_path) as transport:
         http = RecordClient(transport)

@@ -42,6 +42,29 @@ def test_list_filters_orders_selects_and_counts(agent: TestClient) -> None:
     assert dates == sorted(dates, reverse=True)
 
 
+def test_lookup_names_filter_and_sort_by_the_customer_s_and_owner_s_name(agent: TestClient) -> None:
+    accounts = {a["accountid"]: a["name"] for a in agent.get("/api/accounts?$top=500").json()["value"]}
+    contacts = {c["contactid"]: c["fullname"] for c in agent.get("/api/contacts?$top=500").json()["value"]}
+    users = {u["systemuserid"]: u["fullname"] for u in agent.get("/api/systemusers?$top=500").json()["value"]}
+    names = {**accounts, **contacts}
+    response = agent.get("/api/incidents", params={"$filter": "contains(customeridname,'A') and statecode eq 0",
+                                                   "$orderby": "customeridname desc", "$top": "100"})
+    assert response.status_code == 200, response.text
+    shown = [names[r["customerid"]] for r in response.json()["value"]]
+    assert shown and all("a" in name.lower() for name in shown)
+    assert [n.lower() for n in shown] == sorted((n.lower() for n in shown), reverse=True)  # collations differ
+    owned = agent.get("/api/incidents", params={"$filter": "owneridname ne null", "$orderby": "owneridname asc",
+                                                "$top": "100"}).json()["value"]
+    owners = [users[r["ownerid"]] for r in owned]
+    assert owners == sorted(owners, key=str.lower) or owners == sorted(owners)
+    account_id, name = next(iter(accounts.items()))
+    quoted = "'" + name.replace("'", "''") + "'"
+    exact = agent.get("/api/incidents", params={"$filter": f"customeridname eq {quoted}"}).json()["value"]
+    assert exact and {r["customerid"] for r in exact} == {account_id}
+    refused = agent.get("/api/incidents", params={"$select": "customeridname"})
+    assert refused.status_code == 400 and error_of(refused)["code"] == "invalid_query"
+
+
 def test_paging_follows_next_links_without_overlap(agent: TestClient) -> None:
     seen: list[str] = []
     url = "/api/accounts?$top=25&$select=name"

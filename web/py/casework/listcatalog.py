@@ -138,17 +138,28 @@ _MINE = Condition("ownerid", "eq", ME)
 _OPEN_ACTIVITY = Condition("statecode", "eq", 0)
 
 
+# Lookup columns the server can search and sort by the name they show (its lookup names: ``customeridname``).
+NAME_FIELDS: dict[str, dict[str, str]] = {
+    "incidents": {"customerid": "customeridname", "ownerid": "owneridname"},
+    "contacts": {"parentcustomerid": "parentcustomeridname"},
+}
+# Of those, the ones list search looks in: what tells records apart (the customer), not the owner every row shares.
+SEARCHED_NAMES = ("customerid", "parentcustomerid")
+
+
 def _spec(name: str, views: tuple[View, ...], search: tuple[str, ...], *, columns: tuple[str, ...] | None = None,
           extra: tuple[str, ...] = (), filterable: dict | None = None) -> ListSpec:
     meta = entity(name)
     columns = columns or tuple(column.name for column in meta.columns)
     column, direction = meta.default_order.split()
-    sortable = tuple(c for c in columns if c not in LOOKUPS)  # ids sort meaninglessly
+    named = {c: f for c, f in NAME_FIELDS.get(meta.entity_set, {}).items() if c in columns}
+    search += tuple(named[c] for c in SEARCHED_NAMES if c in named)
+    sortable = tuple(c for c in columns if c not in LOOKUPS or c in named)  # ids sort meaninglessly
     sortable += tuple(view.order[0] for view in views if view.order and view.order[0] not in sortable)
     if column not in sortable:
         sortable += (column,)
     return ListSpec(meta.entity_set, meta.key, columns, search, views, (column, direction == "desc"),
-                    sortable=sortable, extra_select=extra, filterable=filterable or {})
+                    sortable=sortable, extra_select=extra, filterable=filterable or {}, sort_fields=named)
 
 
 CASE_FILTERS = {"prioritycode": PRIORITY, "statuscode": CASE_STATUS[:4]}
@@ -228,7 +239,7 @@ def list_spec(name: str, view_id: str | None = None) -> ListSpec:
         queue = Condition("queueid", "eq", view_id.removeprefix("queue:"))
         views = tuple(View(v.key, v.label, (*v.conditions, queue), v.order) for v in spec.views)
         return ListSpec(spec.entity_set, spec.key, spec.columns, spec.search, views, spec.order, spec.sortable,
-                        spec.extra_select, spec.filterable)
+                        spec.extra_select, spec.filterable, spec.sort_fields)
     return spec
 
 

@@ -66,6 +66,8 @@ class ListSpec:
         sortable: Columns that may be sorted (all ``columns`` when empty).
         extra_select: Fields fetched but not shown (the type of a polymorphic lookup).
         filterable: Column filters allowed: ``{field: ((value, label), ...)}``.
+        sort_fields: What a column sorts by when that is not the column itself: a lookup column by the name it
+            shows (``{"customerid": "customeridname"}``, the server's lookup names).
     """
 
     entity_set: str
@@ -77,6 +79,11 @@ class ListSpec:
     sortable: tuple[str, ...] = ()
     extra_select: tuple[str, ...] = ()
     filterable: dict[str, tuple[tuple[Any, str], ...]] = field(default_factory=dict)
+    sort_fields: dict[str, str] = field(default_factory=dict)
+
+    def sort_field(self, column: str) -> str:
+        """The field ``$orderby`` names for sorting by ``column``."""
+        return self.sort_fields.get(column, column)
 
     def view(self, key: str) -> View:
         """The view named ``key`` (the default view when there is none)."""
@@ -143,10 +150,10 @@ class ListState:
         come in a meaningful second order (newest first, say) rather than by id."""
         column, descending = (self.sort, self.descending) if spec.can_sort(self.sort) else (
             spec.view(self.view).order or spec.order)
-        text = f"{column} {'desc' if descending else 'asc'}"
+        text = f"{spec.sort_field(column)} {'desc' if descending else 'asc'}"
         second, second_descending = spec.view(self.view).order or spec.order
         if second != column:
-            text += f",{second} {'desc' if second_descending else 'asc'}"
+            text += f",{spec.sort_field(second)} {'desc' if second_descending else 'asc'}"
         return text
 
     def query(self, spec: ListSpec, me: str | None) -> dict:

@@ -129,6 +129,12 @@ class EntitySetMeta:
         self.delete_roles: list[str] = raw.get("delete_roles", [])
         self.owner_check: bool = raw.get("owner_check", False)
         self.owner_or_unowned: bool = raw.get("owner_or_unowned", False)
+        # Names of lookups' records, for $filter and $orderby: {name: (lookup, [(table, key, name column)])}.
+        self.lookup_names: dict[str, tuple[str, list[tuple[str, str, str]]]] = {
+            spec["name"]: (spec["lookup"], [tuple(target) for target in spec["targets"]])
+            for spec in raw.get("lookup_names", [])}
+        for name in self.lookup_names:
+            self.filterable[name] = self.kinds[name] = "string"
 
     def matches_fixed(self, row: dict) -> bool:
         for name, value in self.fixed.items():
@@ -349,6 +355,8 @@ class StaticTransport:
         await self._table(meta.table)
         if record_id is None and action is None:
             if method == "GET":
+                for table in self._name_tables(meta, query):
+                    await self._table(table)
                 return 200, self._list(meta, query, route), {}
             if method == "POST" and not meta.read_only:
                 return await self._create(meta, body)
@@ -434,6 +442,7 @@ class StaticTransport:
         if count not in ("true", "false"):
             raise od.QueryError("$count must be true or false.", option="$count")
         rows = [row for row in self._rows(meta.table) if meta.matches_fixed(row)]
+        rows = self._with_lookup_names(meta, query, rows)
         if meta.name == "queueitems":
             rows = self._visible_queue_items(rows)
         if predicate is not None:
@@ -449,6 +458,28 @@ class StaticTransport:
             params = [(k, v) for k, v in query.items() if k != "$skip"] + [("$skip", str(skip + top))]
             body["@odata.nextLink"] = f"/api/{route}?{urlencode(params)}"
         return body
+
+    @staticmethod
+    def _used_lookup_names(meta: EntitySetMeta, query: dict) -> list[str]:
+        text = f"{query.get('$filter', '')} {query.get('$orderby', '')}"
+        return [name for name in meta.lookup_names if name in text]
+
+    def _name_tables(self, meta: EntitySetMeta, query: dict) -> set[str]:
+        """The tables a list query's lookup names are read from (loaded before it runs)."""
+        return {table for name in self._used_lookup_names(meta, query) for table, _, _ in meta.lookup_names[name][1]}
+
+    def _with_lookup_names(self, meta: EntitySetMeta, query: dict, rows: list[dict]) -> list[dict]:
+        """``rows`` with the lookup names the query filters or sorts on (copies; ``to_json`` never shows them)."""
+        used = self._used_lookup_names(meta, query)
+        if not used:
+            return rows
+        names_by_field = {}
+        for name in used:
+            lookup, targets = meta.lookup_names[name]
+            names = {row[key]: row.get(column) for table, key, column in targets for row in self._rows(table)}
+            names_by_field[name] = (lookup, names)
+        return [{**row, **{name: names.get(row.get(lookup)) for name, (lookup, names) in names_by_field.items()}}
+                for row in rows]
 
     def _visible_queue_items(self, rows: list[dict]) -> list[dict]:
         me = self._me or {}
