@@ -448,6 +448,7 @@ def test_list_search_finds_cases_by_customer_name_and_customer_sorts_by_name(pag
         cases.locator("th[data-column='customerid']").get_by_role("button").click()
     assert order_of(sorted_request.value.url) == "customeridname asc,createdon desc", sorted_request.value.url
     expect(customer_cells).to_have_text([f"Alder Bakery {token}", f"Zephyr Freight {token}"])
+    shots(page, "list-customer-sort")
     search_list(cases, f"zephyr freight {token}")  # any case, as the other columns search
     expect(customer_cells).to_have_text([f"Zephyr Freight {token}"])
     assert_accessible(page, "#panel-home-dashboard")
