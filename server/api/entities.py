@@ -6,33 +6,16 @@ such as ``passwordhash`` is never listed, so it never leaves the server.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Table, or_, select
 
+from server import page_modules
 from server.db import schema
-from server.settings import REPO_ROOT
 
-
-def _load_productivity_format():
-    """``casework.productivity_format`` from ``web/py`` (the page's own validation of macros and scripts), loaded
-    by path: the server does not put the page's packages on its import path, and this file imports only the
-    standard library, so both sides check a definition with the same code."""
-    name = "casework_productivity_format"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, REPO_ROOT / "web" / "py" / "casework" / "productivity_format.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up while the file runs
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-productivity_format = _load_productivity_format()
+productivity_format = page_modules.load("casework/productivity_format.py")  # the page checks with it too
 
 ALL_ROLES = ("agent", "supervisor", "admin")
 MANAGERS = ("supervisor", "admin")

@@ -16,8 +16,6 @@ the page's packages on its import path).
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -25,23 +23,12 @@ from sqlalchemy.engine import Connection
 from starlette.responses import Response
 from starlette.routing import Route
 
+from server import page_modules
 from server.api.common import Call, FastJSONResponse, endpoint, utcnow
 from server.db import schema
 from server.errors import ApiError
-from server.settings import REPO_ROOT
 
-
-def _load_inbox():
-    name = "casework_inbox"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "web" / "py" / "casework" / "inbox.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up while the file runs
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-inbox = _load_inbox()
+inbox = page_modules.load("casework/inbox.py")  # the page arranges its views with it too
 MAX_ITEMS = 1000  # per view; the reference's views are work lists, not archives
 RESOLVED_DAYS = 30  # Resolved conversations: closed in the last 30 days
 ACTIVITY_KINDS = ("task", "phonecall", "appointment")

@@ -1,9 +1,24 @@
-"""OData query options evaluated in Python over JSON records: the static demo's ``$filter``/``$orderby``/``$select``.
+"""OData query options: ``$filter``/``$orderby``/``$select``/``$top`` parsed once, for both record backends.
 
-The same grammar, literals and error texts as the server's parser (``server/api/odata.py``), which compiles them to
-SQL instead; the shared contract tests (tests/unit/casework/test_record_contract.py) hold the two to one behaviour.
-Comparisons follow SQLite's: ``null`` sorts first, text compares by code point, ``contains``/``startswith``/
-``endswith`` ignore case, and a comparison with a ``null`` field is false (``eq null`` tests for it).
+:class:`FilterParser` reads a ``$filter`` (grammar below) and hands each piece to a *builder*: :class:`PythonBuilder`
+(the default) makes a predicate over JSON records, the static demo's evaluation; the server's builder
+(``server/api/odata.py``, which loads this file by path) makes SQLAlchemy expressions over a column whitelist, so
+user text only ever reaches the database as bound parameters. One grammar, one set of literals and error texts;
+the shared contract tests (tests/unit/casework/test_record_contract.py) hold the two backends to one behaviour.
+Grammar::
+
+    expr    := and ("or" and)*
+    and     := unary ("and" unary)*
+    unary   := "not" unary | primary
+    primary := "(" expr ")"
+             | ("contains" | "startswith" | "endswith") "(" field "," literal ")"
+             | field op literal            op := eq ne gt ge lt le
+    literal := 'text' ('' escapes a quote) | number | true | false | null | datetime | guid
+
+Python evaluation follows SQLite: ``null`` sorts first, text compares by code point, ``contains``/``startswith``/
+``endswith`` ignore case, and a comparison with a ``null`` field is false (``eq null`` tests for it). Errors raise
+:class:`QueryError` (the server answers 400 ``invalid_query``) naming the option and, where there is one, the field.
+Standard library only: the server imports it too.
 """
 
 from __future__ import annotations
@@ -11,9 +26,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 MAX_FILTER_LENGTH = 2000
 MAX_DEPTH = 32
@@ -37,6 +52,7 @@ COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 FUNCTIONS = ("contains", "startswith", "endswith")
 
 Predicate = Callable[[dict], bool]
+Term = TypeVar("Term")
 
 
 class QueryError(Exception):
@@ -88,18 +104,67 @@ def comparable(value: Any, kind: str) -> Any:
     return value
 
 
-class FilterParser:
-    """Parses one ``$filter`` over ``fields`` (name -> kind) into a predicate on a record."""
+class Builder(Generic[Term]):
+    """What a parsed ``$filter`` becomes: one method per construct of the grammar (see the module docstring)."""
 
-    def __init__(self, text: str, fields: dict[str, str]) -> None:
+    def any_of(self, parts: list[Term]) -> Term:
+        raise NotImplementedError
+
+    def all_of(self, parts: list[Term]) -> Term:
+        raise NotImplementedError
+
+    def negate(self, inner: Term) -> Term:
+        raise NotImplementedError
+
+    def text_function(self, name: str, field: str, value: str) -> Term:
+        """``contains``/``startswith``/``endswith`` of ``value`` in a text field, ignoring case."""
+        raise NotImplementedError
+
+    def is_null(self, field: str, null: bool) -> Term:
+        """``field eq null`` (``null``) or ``field ne null``."""
+        raise NotImplementedError
+
+    def compare(self, op: str, field: str, kind: str, value: Any) -> Term:
+        """``field op value`` (``op`` one of :data:`COMPARISONS`, ``value`` never ``None``)."""
+        raise NotImplementedError
+
+
+class PythonBuilder(Builder[Predicate]):
+    """Predicates over JSON records (the static demo's backend)."""
+
+    def any_of(self, parts: list[Predicate]) -> Predicate:
+        return lambda r: any(p(r) for p in parts)
+
+    def all_of(self, parts: list[Predicate]) -> Predicate:
+        return lambda r: all(p(r) for p in parts)
+
+    def negate(self, inner: Predicate) -> Predicate:
+        return lambda r: not inner(r)
+
+    def text_function(self, name: str, field: str, value: str) -> Predicate:
+        return _text_function(name, field, value.lower())
+
+    def is_null(self, field: str, null: bool) -> Predicate:
+        return (lambda r: r.get(field) is None) if null else (lambda r: r.get(field) is not None)
+
+    def compare(self, op: str, field: str, kind: str, value: Any) -> Predicate:
+        return _comparison(COMPARISONS[op], field, kind, value)
+
+
+class FilterParser(Generic[Term]):
+    """Parses one ``$filter`` over ``fields`` (name -> kind: string, int, bool, datetime, guid) into what
+    ``builder`` makes of it (a predicate on a record by default)."""
+
+    def __init__(self, text: str, fields: dict[str, str], builder: Builder[Term] | None = None) -> None:
         if len(text) > MAX_FILTER_LENGTH:
             raise QueryError(f"$filter is longer than {MAX_FILTER_LENGTH} characters.", option="$filter")
         self.tokens = tokenize(text)
         self.index = 0
         self.fields = fields
         self.depth = 0
+        self.builder: Builder[Any] = builder if builder is not None else PythonBuilder()
 
-    def parse(self) -> Predicate:
+    def parse(self) -> Term:
         if not self.tokens:
             raise QueryError("$filter is empty.", option="$filter")
         expression = self._or()
@@ -132,7 +197,7 @@ class FilterParser:
             raise QueryError(f"Expected {char!r} in $filter at {token.position}, found {token.value!r}.",
                              option="$filter", position=token.position)
 
-    def _or(self) -> Predicate:
+    def _or(self) -> Term:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise QueryError("$filter nests too deeply.", option="$filter")
@@ -140,25 +205,25 @@ class FilterParser:
         while self._keyword("or"):
             parts.append(self._and())
         self.depth -= 1
-        return parts[0] if len(parts) == 1 else (lambda r: any(p(r) for p in parts))
+        return parts[0] if len(parts) == 1 else self.builder.any_of(parts)
 
-    def _and(self) -> Predicate:
+    def _and(self) -> Term:
         parts = [self._unary()]
         while self._keyword("and"):
             parts.append(self._unary())
-        return parts[0] if len(parts) == 1 else (lambda r: all(p(r) for p in parts))
+        return parts[0] if len(parts) == 1 else self.builder.all_of(parts)
 
-    def _unary(self) -> Predicate:
+    def _unary(self) -> Term:
         if self._keyword("not"):
             self.depth += 1
             if self.depth > MAX_DEPTH:
                 raise QueryError("$filter nests too deeply.", option="$filter")
             inner = self._unary()
             self.depth -= 1
-            return _negate(inner)
+            return self.builder.negate(inner)
         return self._primary()
 
-    def _primary(self) -> Predicate:
+    def _primary(self) -> Term:
         token = self._next()
         if token.kind == "punct" and token.value == "(":
             inner = self._or()
@@ -177,22 +242,20 @@ class FilterParser:
             if kind != "string" or not isinstance(value, str):
                 raise QueryError(f"{name.lower()}() needs a text field and a text value.", option="$filter",
                                  field=field)
-            return _text_function(name.lower(), field, value.lower())
+            return self.builder.text_function(name.lower(), field, value)
         self.index -= 1
         kind, field = self._field()
         operator = self._next("an operator")
-        op = COMPARISONS.get(operator.value.lower()) if operator.kind == "name" else None
-        if op is None:
+        op = operator.value.lower() if operator.kind == "name" else None
+        if op not in COMPARISONS:
             raise QueryError(f"Unknown operator {operator.value!r} in $filter at {operator.position} "
                              f"(known: {', '.join(COMPARISONS)}).", option="$filter", position=operator.position)
         value = self._literal(kind, field)
         if value is None:
-            if operator.value.lower() == "eq":
-                return lambda r: r.get(field) is None
-            if operator.value.lower() == "ne":
-                return lambda r: r.get(field) is not None
+            if op in ("eq", "ne"):
+                return self.builder.is_null(field, op == "eq")
             raise QueryError("null can only be compared with eq or ne.", option="$filter", field=field)
-        return _comparison(op, field, kind, value)
+        return self.builder.compare(op, field, kind, value)
 
     def _field(self) -> tuple[str, str]:
         token = self._next("a field name")
@@ -237,10 +300,6 @@ class FilterParser:
         raise wrong
 
 
-def _negate(inner: Predicate) -> Predicate:
-    return lambda r: not inner(r)
-
-
 def _text_function(name: str, field: str, needle: str) -> Predicate:
     def test(record: dict) -> bool:
         value = record.get(field)
@@ -266,11 +325,11 @@ def _comparison(op: Callable[[Any, Any], bool], field: str, kind: str, value: An
 
 def parse_filter(text: str, fields: dict[str, str]) -> Predicate:
     """A ``$filter`` as a predicate on a record (``fields``: name -> kind, the filterable fields)."""
-    return FilterParser(text, fields).parse()
+    return FilterParser(text, fields, PythonBuilder()).parse()
 
 
-def parse_orderby(text: str, fields: dict[str, str]) -> list[tuple[str, bool]]:
-    """``name [asc|desc], ...`` -> ``[(name, descending)]``."""
+def parse_orderby(text: str, fields: Container[str]) -> list[tuple[str, bool]]:
+    """``name [asc|desc], ...`` -> ``[(name, descending)]`` (each name one of ``fields``)."""
     result = []
     for part in text.split(","):
         words = part.split()
