@@ -8,7 +8,6 @@ render them as text nodes.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from typing import Protocol
@@ -16,12 +15,23 @@ from typing import Protocol
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from server import page_modules
 from server.db.budget import check_deadline
+
+# The query's words and the snippets of the hits are made by the page's own code (the static demo searches with
+# it), so a snippet looks the same from either backend: the column with the most matches, a 16-word window holding
+# the most, '…' where text was cut; a word is marked when it starts with a query term or its root (the Porter
+# stemmer indexes "battery" as "batteri"); linear in the first SNIPPET_SCAN_WORDS words of a column.
+_page_search = page_modules.load("casework/static_search.py")
+MAX_TERMS = _page_search.MAX_TERMS
+SNIPPET_WORDS = _page_search.SNIPPET_WORDS
+SNIPPET_SCAN_WORDS = _page_search.SNIPPET_SCAN_WORDS
+terms_of = _page_search.terms_of
+snippet_of = _page_search.snippet_of
 
 # Markers the engines put around matches; control characters cannot occur in user-visible record text we store
 # (they would be stripped by any sane client) and never collide with text a user types.
 START, STOP = "\x02", "\x03"
-MAX_TERMS = 12
 # Matches ranked per entity and query: enough that the best of a page are among them for any real query, few
 # enough that a word in 30,000 of a million cases is ranked in milliseconds (measured in docs/records.md).
 CANDIDATES = 200
@@ -68,11 +78,6 @@ class Hit:
     snippet: list[dict]
 
 
-def terms_of(query: str) -> list[str]:
-    """The words of a user query (letters and digits only: no engine syntax can get through)."""
-    return re.findall(r"\w+", query.lower())[:MAX_TERMS]
-
-
 def segments(marked: str) -> list[dict]:
     """Split engine output with START/STOP markers into ``[{"text", "match"}]`` segments."""
     result: list[dict] = []
@@ -84,83 +89,6 @@ def segments(marked: str) -> list[dict]:
         else:
             result.append({"text": part.replace(START, "").replace(STOP, ""), "match": False})
     return result
-
-
-SNIPPET_WORDS = 16
-SNIPPET_SCAN_WORDS = 1000  # words of a column examined for the snippet window
-_WORD = re.compile(r"\w+")
-# Endings the Porter stemmer takes off (or turns into "i"): "battery" is indexed as "batteri", so the query
-# "battery" also finds "batteries"; the snippet marks a word that starts with the query term or with its root.
-_ENDINGS = ("ing", "ies", "es", "ed", "e", "s", "y")
-
-
-def _roots(terms: list[str]) -> tuple[str, ...]:
-    roots = set(terms)
-    for term in terms:
-        for ending in _ENDINGS:
-            if term.endswith(ending) and len(term) - len(ending) >= 3:
-                roots.add(term[: -len(ending)])
-                break
-    return tuple(roots)
-
-
-def _best_window(marks: list[int], count: int, width: int) -> tuple[int, int]:
-    """``(matches, start)`` of the ``width``-word window holding the most of ``marks`` (sorted word indexes),
-    each candidate window starting a word or two before a match; the earliest on a tie. Linear: two pointers."""
-    best = (0, 0)
-    low = high = 0  # marks[low:high] are the marks inside the current window
-    for mark in marks:
-        start = max(0, min(mark - 2, count - width))
-        while low < len(marks) and marks[low] < start:
-            low += 1
-        high = max(high, low)
-        while high < len(marks) and marks[high] < start + width:
-            high += 1
-        if high - low > best[0]:
-            best = (high - low, start)
-    return best
-
-
-def snippet_of(columns: list[str | None], terms: list[str], width: int = SNIPPET_WORDS) -> list[dict]:
-    """Snippet segments like FTS5's ``snippet(t, -1, ..., '…', width)``: the column with the most matching words
-    (the first on a tie), a window of ``width`` words holding the most matches, '…' where text was cut.
-
-    A word matches when it starts with a query term or its root (see ``_ENDINGS``): the search itself is the
-    engine's, this only decides what to highlight in the hits it returned. Linear in the words examined, which
-    are the first :data:`SNIPPET_SCAN_WORDS` of each column (a long description that repeats the word cost
-    O(n²) here once: 15 s for one search, measured)."""
-    roots = _roots(terms)
-    best: tuple[int, int, str, list[re.Match]] | None = None  # (matches in window, -column, text, words)
-    best_start = 0
-    for index, value in enumerate(columns):
-        if not value:
-            continue
-        words = list(itertools.islice(_WORD.finditer(value), SNIPPET_SCAN_WORDS))
-        marks = [i for i, word in enumerate(words) if word.group().lower().startswith(roots)]
-        if not marks:
-            if best is None:
-                best, best_start = (0, -index, value, words), 0
-            continue
-        count, start = _best_window(marks, len(words), width)
-        if best is None or count > best[0]:
-            best, best_start = (count, -index, value, words), start
-    if best is None:
-        return []
-    _, _, value, words = best
-    window = words[best_start: best_start + width]
-    if not window:
-        return [{"text": value[:200], "match": False}]
-    marked, position = [], window[0].start()
-    for word in window:
-        if word.group().lower().startswith(roots):
-            marked.append(value[position: word.start()])
-            marked.append(START + word.group() + STOP)
-            position = word.end()
-    marked.append(value[position: window[-1].end()])
-    prefix = "…" if best_start > 0 else ""
-    more = len(words) == SNIPPET_SCAN_WORDS and _WORD.search(value, words[-1].end()) is not None
-    suffix = "…" if best_start + width < len(words) or more else ""
-    return segments(prefix + "".join(marked) + suffix)
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,11 @@
 
 Every query word must start a word of the record's indexed columns (prefix match, all words required, as the
 server's engines do); the rank is a field-weighted term count (the title weighs ten times the other columns, as in
-the server's BM25 weights), ties by entity and id. Snippets are made the way the server makes them
-(``server/db/search.py`` ``snippet_of``: the column with the most matches, a 16-word window, '…' where cut). The
-server stems words (Porter) and this does not: "batteries" finds "battery" there, here only "batter…" does.
+the server's BM25 weights), ties by entity and id. The server stems words (Porter) and this does not: "batteries"
+finds "battery" there, here only "batter…" does.
+
+:func:`terms_of` and :func:`snippet_of` are the server's too (``server/db/search.py`` loads this file by path), so
+a hit's snippet is the same from either backend. Standard library only.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ _ENDINGS = ("ing", "ies", "es", "ed", "e", "s", "y")
 
 
 def terms_of(query: str) -> list[str]:
+    """The words of a user query (letters and digits only: no engine syntax can get through)."""
     return re.findall(r"\w+", query.lower())[:MAX_TERMS]
 
 
@@ -34,6 +37,8 @@ def _roots(terms: list[str]) -> tuple[str, ...]:
 
 
 def _best_window(marks: list[int], count: int, width: int) -> tuple[int, int]:
+    """``(matches, start)`` of the ``width``-word window holding the most of ``marks`` (sorted word indexes),
+    each candidate window starting a word or two before a match; the earliest on a tie. Linear: two pointers."""
     best = (0, 0)
     low = high = 0
     for mark in marks:
@@ -49,7 +54,12 @@ def _best_window(marks: list[int], count: int, width: int) -> tuple[int, int]:
 
 
 def snippet_of(columns: list[str | None], terms: list[str], width: int = SNIPPET_WORDS) -> list[dict]:
-    """Snippet segments ``[{"text", "match"}]`` (the server's algorithm, see the module docstring)."""
+    """Snippet segments ``[{"text", "match"}]`` like FTS5's ``snippet(t, -1, ..., '…', width)``: the column with
+    the most matching words (the first on a tie), a window of ``width`` words holding the most matches, '…' where
+    text was cut. A word matches when it starts with a query term or its root (``_ENDINGS``: the endings the
+    Porter stemmer takes off): the search itself is the engine's, this only decides what to mark in its hits.
+    Linear in the words examined, the first :data:`SNIPPET_SCAN_WORDS` of each column (a long description that
+    repeats the word once cost O(n²) here: 15 s for one search, measured). Text only: never markup."""
     roots = _roots(terms)
     best: tuple[int, int, str, list[re.Match]] | None = None
     best_start = 0
