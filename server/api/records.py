@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server import auth
+from server import auth, mentions
 from server.api.common import Call, FastJSONResponse, budgeted, endpoint, utcnow
 from server.api.entities import ENTITY_SETS, REFERENCES, EntitySet, Field, LookupName
 from server.api.odata import GUID, QueryError, parse_filter, parse_int, parse_orderby, parse_select
@@ -186,17 +186,27 @@ def _writing(call: Call):
     """A write transaction that, before it commits, logs ``record.changed`` (topic ``all``) for the records it
     changed, so other agents' workspaces refresh what someone else changed; this process's sockets wake after."""
     changes: list[dict] = []
+    events: list[tuple[list[str], str, dict]] = []  # more events of the write (``note.mentioned``), see _also_emit
     with call.database.engine.begin() as conn:
         conn.info["record_changes"] = changes
+        conn.info["record_events"] = events
         try:
             yield conn
         finally:
             conn.info.pop("record_changes", None)
+            conn.info.pop("record_events", None)
         if changes:
             emit(conn, ["all"], "record.changed", {"by": call.user.id if call.user else None, "records": changes})
+        for topics, type_, payload in events:  # last in the transaction: emit holds the event-order lock
+            emit(conn, topics, type_, payload)
     hub = getattr(call.request.app.state, "hub", None)
-    if changes and hub is not None:
-        hub.notify({"all"})
+    if (changes or events) and hub is not None:
+        hub.notify({"all", *(topic for topics, _, _ in events for topic in topics)})
+
+
+def _also_emit(conn: Connection, topics: list[str], type_: str, payload: dict) -> None:
+    """Log another event with this write (inside :func:`_writing`), after its ``record.changed``."""
+    conn.info["record_events"].append((topics, type_, payload))
 
 
 def _changed(conn: Connection, entity_set: EntitySet, record_id: str, version: int | None) -> None:
@@ -512,6 +522,9 @@ def create_record(call: Call) -> Response:
             conn.execute(insert(entity_set.table).values(**row_values))
             row = _fetch(conn, entity_set, record_id)
             _changed(conn, entity_set, record_id, 1)
+            if entity_set.name == "annotations":
+                for topics, type_, payload in mentions.note_events(conn, call.user, row._mapping):
+                    _also_emit(conn, topics, type_, payload)
     except IntegrityError:
         raise ApiError(409, "conflict", f"This {_noun(entity_set)} clashes with an existing record "
                        "(a unique value is taken).", {"entitySet": entity_set.name}) from None

@@ -41,5 +41,12 @@ def set_timer(delay_ms: float, callback: Callable[[], None]) -> Callable[[], Non
 def connect(after: int | None = None) -> PushClient:
     """A started push client for this page (reconnects by itself; ``client.stop()`` on sign-out)."""
     client = PushClient(BrowserSocket, set_timer, after=after)
+    client.on_state(_show_state)
     client.start()
     return client
+
+
+def _show_state(state: str) -> None:
+    """``body[data-push]`` is the connection's state (idle, connecting, open, waiting, stopped): for styles and
+    for tests that must know the socket is up before they make something happen."""
+    js.document.body.dataset.push = state

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from casework.mentions import plain
 from casework.recordbus import DELETED, RecordChange
 
 PAGE_SIZE = 10
@@ -168,7 +169,7 @@ def summary(text: object, limit: int = 160) -> str:
 def title_of(item: dict) -> str:
     """What the item is called: its subject, else the start of its text, else its type."""
     subject = (item.get("subject") or "").strip() if isinstance(item.get("subject"), str) else ""
-    return subject or summary(item.get("text"), 60) or item_type(str(item.get("type", ""))).label
+    return subject or summary(plain(item.get("text")), 60) or item_type(str(item.get("type", ""))).label
 
 
 def status_of(item: dict) -> str:

@@ -907,7 +907,8 @@ class NotificationCentre:
         for index, (kind, message, _open) in enumerate(self.entries):
             button = h("button", {"type": "button", "class": f"notify-entry notify-{kind}"},
                        h("span", {"class": "notify-kind"}, {"missed": "Missed offer", "message": "New message",
-                                                            "assignment": "Assignment"}.get(kind, kind)),
+                                                            "assignment": "Assignment",
+                                                            "mention": "Mention"}.get(kind, kind)),
                        h("span", {"class": "notify-message"}, message))
             on(button, "click", lambda _e, i=index: self._open(i))
             self.list.appendChild(h("li", None, button))
@@ -961,8 +962,35 @@ def install(services: Services) -> Inbox | None:
     return inbox
 
 
+def mention_entry(data: dict) -> tuple[str, str, str] | None:
+    """A ``note.mentioned`` push as a notification: ``(message, logical name, record id)`` of what it opens."""
+    record_id, logical = data.get("objectid"), data.get("objecttypecode")
+    if not isinstance(record_id, str) or logical not in ("incident", "account", "contact"):
+        return None
+    regarding = data.get("regarding") or {}
+    where = f" on {regarding.get('ticketnumber')}" if regarding.get("ticketnumber") else ""
+    message = f"{data.get('byname') or 'Someone'} mentioned you{where}: {data.get('text') or ''}"
+    return message[:160], logical, record_id
+
+
+def _follow_mentions(services: Services) -> None:
+    push, centre = services.push, services.notifications
+    if push is None or centre is None:
+        return
+
+    def mentioned(event: dict) -> None:
+        entry = mention_entry(event.get("data") or {})
+        if entry is None:
+            return
+        message, logical, record_id = entry
+        centre.add("mention", message, lambda: services.open_record(logical, record_id, NavSource.HOME))
+
+    push.on("note.mentioned", mentioned)
+
+
 async def start(services: Services) -> None:
-    """After the first paint and the push connection: load the views, follow pushes."""
+    """After the first paint and the push connection: follow mentions, load the views, follow pushes."""
+    _follow_mentions(services)
     inbox = services.inbox
     if inbox is not None:
         await inbox.start()

@@ -20,11 +20,13 @@ import js
 
 from apm.navigation import NavSource
 from browser.dom import build, clear, mark, on, unique_id
+from casework import mentions
 from casework import timeline as tl
 from casework.entities import ACTIVITY_PRIORITY, entity
 from casework.recordbus import DELETED, RecordChange
 from casework.records import RecordError
 from components.form_extensions import start_now
+from components.mention_picker import MentionPicker
 from components.pages import spawn
 
 TIMELINE_ENTITIES = ("incident", "account", "contact")
@@ -115,6 +117,8 @@ class TimelinePanel:
         self.phone_row, self.form_error, self.save = refs["phone-row"], refs["form-error"], refs["save"]
         self.task_row, self.due, self.priority = refs["task-row"], refs["due"], refs["priority"]
         self._draft_wired = False
+        self.mention_picker = MentionPicker(self.services, self.text, lambda: self.draft_kind == "note",
+                                            self._draft_changed)  # "@" names a colleague in a note
         on(self.root, "click", self._clicked)
         on(self.draft, "input", lambda _event: self._draft_changed())
         self.host.side.appendChild(self.root)
@@ -373,12 +377,14 @@ class TimelinePanel:
             attrs["aria-expanded"] = "true" if expanded else "false"
         else:
             attrs["title"] = f"Open {kind.label.lower()} in a new tab"
-        text = item.get("text") if isinstance(item.get("text"), str) else ""
+        raw = item.get("text") if isinstance(item.get("text"), str) else ""
+        text = mentions.plain(raw)  # a mention shows as "@Name"
         untitled = not (item.get("subject") or "").strip()  # the title already shows the text's start
         body = None
         if text.strip() and (expanded or not untitled):
-            body = ["p", {"class": "tl-text" + (" is-expanded" if expanded else "")},
-                    text if expanded else tl.summary(text)]
+            shown = [["span", {"class": "tl-mention"}, piece] if user_id else piece
+                     for piece, user_id in mentions.segments(raw)] if expanded else [tl.summary(text)]
+            body = ["p", {"class": "tl-text" + (" is-expanded" if expanded else "")}, *shown]
         when = tl.parse_time(item.get("createdon"))
         owner = self.names.get(str(item.get("ownerid") or ""), "")
         meta = ["p", {"class": "tl-meta"}]
