@@ -1,6 +1,7 @@
-"""The "@" picker of a note's text box: typing ``@` and part of a name lists matching colleagues (a listbox under
-the box; the box points at it with ``aria-controls`` and at the chosen option with ``aria-activedescendant``); Up/Down move, Enter or Tab picks, Escape closes the list (not the draft). A pick
-puts the mention token in the text (``casework.mentions``); the server tells that person when the note is saved.
+"""The "@" picker of a note's text box: typing ``@`` and part of a name lists matching colleagues in a listbox
+under the box (the box points at it with ``aria-controls`` and at the chosen option with
+``aria-activedescendant``); Up/Down move, Enter or Tab picks, Escape closes the list (not the draft). A pick puts
+the mention token in the text (``casework.mentions``); the server tells that person when the note is saved.
 """
 
 from __future__ import annotations
