@@ -6,7 +6,8 @@ All/Unread/Read filters and sort; read state per agent (table ``inboxreads``, mi
 - ``GET /api/inbox/<view>?filter=all|unread|read&sort=date|customer&order=desc|asc``: the view's items
   (``casework.inbox`` item dicts) with its counts.
 - ``POST /api/inbox/read`` ``{"items": [{"kind", "id"}], "read": true|false}``: mark items read (up to now and,
-  for conversations, their last message) or unread.
+  for conversations, their last message) or unread; logs ``inbox.read`` on the agent's ``user:<id>`` topic, so
+  their other tabs and browsers apply the marks live.
 
 Each view is one SQL query bounded by :data:`MAX_ITEMS`; the rows become items and ``casework.inbox.arrange``
 filters and sorts them, the same function the page runs on pushed changes (loaded by path: the server does not put
@@ -25,6 +26,7 @@ from starlette.routing import Route
 
 from server import page_modules
 from server.api.common import Call, FastJSONResponse, endpoint, utcnow
+from server.conversations.events import emit
 from server.db import schema
 from server.errors import ApiError
 
@@ -216,6 +218,12 @@ def post_read(call: Call) -> Response:
                         .scalar_one_or_none() or 0
                 conn.execute(R.insert().values(systemuserid=user.id, itemkind=kind, itemid=item_id, readon=now,
                                                readsequence=sequence))
+        # The agent's other tabs and browsers follow the marks live (last in the transaction: see emit).
+        emit(conn, [f"user:{user.id}"], "inbox.read", {"read": read, "items": [{"kind": k, "id": i}
+                                                                               for k, i in marks]})
+    hub = getattr(call.request.app.state, "hub", None)
+    if hub is not None:
+        hub.notify({f"user:{user.id}"})
     return FastJSONResponse({"read": read, "items": [{"kind": k, "id": i} for k, i in marks]})
 
 

@@ -231,3 +231,22 @@ def test_notification_centre_opens_a_missed_message(pages: GuardedPages) -> None
         expect(agent.locator("#inbox-pane .inbox-pane-title")).to_have_text("Nora Notify")
     finally:
         _offline(agent)
+
+
+def test_a_read_mark_in_one_browser_clears_the_unread_mark_in_the_other(pages: GuardedPages) -> None:
+    first, second = _agent(pages, presence="Offline"), _agent(pages, presence="Offline")
+    expect(second.locator("body")).to_have_attribute("data-push", "open")
+    _open_inbox(second, "cases")
+    selected = second.locator("#inbox-list .inbox-card[aria-selected='true']")
+    expect(selected).not_to_have_class(re.compile(r"\bis-unread\b"))  # the card in its pane is read there
+    unread = second.locator("#inbox-list .inbox-card.is-unread")
+    expect(unread.first).to_be_visible()
+    key = unread.first.get_attribute("data-key")  # a card this browser does not show in its pane
+    before = unread.count()
+    _open_inbox(first, "cases")
+    card = first.locator(f"#inbox-list .inbox-card[data-key='{key}']")
+    card.click()  # shown in the reading pane long enough to count as read
+    expect(card).not_to_have_class(re.compile(r"\bis-unread\b"))
+    elsewhere = second.locator(f"#inbox-list .inbox-card[data-key='{key}']")
+    expect(elsewhere).not_to_have_class(re.compile(r"\bis-unread\b"))  # by push, no refresh
+    expect(unread).to_have_count(before - 1)

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 from casework import inbox as pure
 from server.api import inbox as inbox_api
 from server.app import create_app
-from server.conversations.events import read_after
+from server.conversations.events import last_event_id, read_after
 from tests.unit.server.conftest import BOTH_DATABASES, sign_in
 
 AGENT = "agent5"  # General support (the demo chat queue)
@@ -89,6 +89,23 @@ def test_cases_read_mark(app) -> None:
     after = agent.get("/api/inbox/cases").json()
     assert after["unread"] == first["unread"] - (1 if case["unread"] else 0)
     assert next(i for i in after["items"] if i["id"] == case["id"])["unread"] == 0
+
+
+def test_read_marks_reach_the_agents_other_tabs_by_push_and_nobody_else(app) -> None:
+    agent, other = client_for(app), client_for(app, "agent2")
+    me, them = (c.get("/api/me").json()["user"]["systemuserid"] for c in (agent, other))
+    case = agent.get("/api/inbox/cases").json()["items"][0]
+    with app.state.database.engine.connect() as conn:
+        start = last_event_id(conn)
+    for read in (True, False):
+        body = {"items": [{"kind": "case", "id": case["id"].upper()}], "read": read}
+        assert agent.post("/api/inbox/read", json=body).status_code == 200
+    with app.state.database.engine.connect() as conn:
+        mine = [e for e in read_after(conn, [f"user:{me}"], start) if e["type"] == "inbox.read"]
+        theirs = [e for e in read_after(conn, [f"user:{them}"], start) if e["type"] == "inbox.read"]
+    assert [e["data"] for e in mine] == [{"read": read, "items": [{"kind": "case", "id": case["id"].lower()}]}
+                                         for read in (True, False)]
+    assert theirs == []
 
 
 @pytest.mark.parametrize("path, status, code", [

@@ -503,8 +503,13 @@ class Inbox:
     def _mark_read(self, item: dict) -> None:
         if not item.get("unread"):
             return
-        self.state = self.state.mark(item["key"], 0)
-        card = self._cards.get(item["key"])
+        self._show_read(item["key"])
+        spawn(self.services.client.call_json("POST", "/inbox/read", {"items": [
+            {"kind": item["kind"], "id": item["id"]}]}), self.services.report)
+
+    def _show_read(self, key: str) -> None:
+        self.state = self.state.mark(key, 0)
+        card = self._cards.get(key)
         if card is not None:
             card.classList.remove("is-unread")
             for selector in (".inbox-unread", ".inbox-unread-label"):
@@ -512,8 +517,22 @@ class Inbox:
                 if badge is not None:
                     badge.remove()
         self._show_counts()
-        spawn(self.services.client.call_json("POST", "/inbox/read", {"items": [
-            {"kind": item["kind"], "id": item["id"]}]}), self.services.report)
+
+    def _marks_elsewhere(self, data: dict) -> None:
+        """``inbox.read`` from this agent's other tab or browser (or this one's own, already applied)."""
+        for mark in data.get("items") or []:
+            if not isinstance(mark, dict):
+                continue
+            key = f"{mark.get('kind')}:{mark.get('id')}"
+            item = self.state.find(key)
+            if item is None:
+                continue
+            if data.get("read") is False:
+                if not item.get("unread"):
+                    self.state = self.state.mark(key, 1)
+                    self._refresh_card(key)
+            elif item.get("unread"):
+                self._show_read(key)
 
     # conversations
     def _conversation_pane(self, item: dict) -> None:
@@ -784,6 +803,8 @@ class Inbox:
             if kind == "conversation.assigned":
                 self.notify("assignment", f"Assigned to you: {data.get('customername') or 'a conversation'}",
                             f"conversation:{data.get('conversationid')}")
+        elif kind == "inbox.read":
+            self._marks_elsewhere(data)
         elif kind == "offer.created":
             key = f"conversation:{data.get('conversationid')}"
             if self.state.find(key) is None:
