@@ -179,6 +179,7 @@ def test_alt_arrows_move_half_an_hour_or_a_day_and_other_keys_do_nothing():
     assert cal.key_delta("ArrowLeft", alt=True) == dt.timedelta(days=-1)
     assert cal.key_delta("ArrowRight", alt=True) == dt.timedelta(days=1)
     assert cal.key_delta("ArrowUp", alt=False) is None and cal.key_delta("Enter", alt=True) is None
+    assert cal.key_delta("ArrowDown", alt=True, others=True) is None  # Alt+Shift+ArrowDown: the next session
 
 
 def test_a_conflict_names_their_due_time_and_mine():

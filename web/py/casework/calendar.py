@@ -315,9 +315,10 @@ def drop_delta(item: Item, day: dt.date, minutes: float, tz: dt.tzinfo) -> dt.ti
     return target - item.start.astimezone(tz).replace(tzinfo=None)
 
 
-def key_delta(key: str, alt: bool) -> dt.timedelta | None:
-    """The move of an Alt+arrow key (``None`` for any other key)."""
-    return KEY_MOVES.get(key) if alt else None
+def key_delta(key: str, alt: bool, others: bool = False) -> dt.timedelta | None:
+    """The move of an Alt+arrow key (``None`` for any other key). ``others``: Shift, Ctrl or Meta is held too
+    (Alt+Shift+arrows switch sessions and tabs, ``casework.shortcuts``), which is no move."""
+    return KEY_MOVES.get(key) if alt and not others else None
 
 
 def move_text(item: Item, changes: dict, tz: dt.tzinfo) -> str:
