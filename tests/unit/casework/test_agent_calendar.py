@@ -93,8 +93,8 @@ def test_an_appointment_spans_start_to_end_and_a_missing_start_is_half_an_hour_b
 
 def test_the_undated_note_counts():
     assert cal.undated_note(0) == ""
-    assert cal.undated_note(1) == "1 without a due date (not shown)"
-    assert cal.undated_note(3) == "3 without a due date (not shown)"
+    assert cal.undated_note(1) == "1 open activity without a due date, not shown."
+    assert cal.undated_note(3) == "3 open activities without a due date, not shown."
 
 
 # -- placement ------------------------------------------------------------------------------------------------------

@@ -369,4 +369,4 @@ def undated_note(count: int) -> str:
     """The small note under the heading (empty when every open activity has a due time)."""
     if count <= 0:
         return ""
-    return f"{count} without a due date (not shown)" if count != 1 else "1 without a due date (not shown)"
+    return f"{count} open activit{'ies' if count != 1 else 'y'} without a due date, not shown."

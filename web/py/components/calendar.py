@@ -32,6 +32,7 @@ SLOT_PX = 32  # one half hour
 PX_PER_MINUTE = SLOT_PX / cal.SLOT_MINUTES
 FIRST_HOUR_SHOWN = 7  # the body scrolls here when it first opens
 DRAG_THRESHOLD_PX = 5
+WEEK_MIN_MINUTES = 45
 ICONS = {"tasks": "✓", "phonecalls": "☎", "appointments": "▦"}  # aria-hidden; the label says the type
 HINT = "Enter opens the record. Alt+Up or Alt+Down moves it 30 minutes, Alt+Left or Alt+Right a day."
 
@@ -285,12 +286,12 @@ class CalendarPage(Page):
         if not focused and active and self.columns.contains(active) and active.getAttribute("data-key"):
             focused = active.getAttribute("data-key")  # a redraw keeps the focus where it was
         self.note.textContent = " ".join(filter(None, (
-            cal.undated_note(self.undated), "Completed activities are not shown." if self.loaded else "")))
+            cal.undated_note(self.undated), "Completed activities are hidden." if self.loaded else "")))
         by_key: dict[str, Any] = {}
         for day in self.view.days:
             column = self.day_lists[day.isoformat()]
             clear(column)
-            placements = cal.place_day(self.items, day, self.tz)
+            placements = cal.place_day(self.items, day, self.tz, self._min_height())
             count = len(placements)
             column.setAttribute("aria-label", f"{cal.day_label(day)}, {count} item{'s' if count != 1 else ''}")
             for placement in placements:
@@ -301,14 +302,18 @@ class CalendarPage(Page):
             self._scrolled = True
             first = min((p.item.start.astimezone(self.tz).hour for p in self._all_placements()), default=None)
             hour = min(FIRST_HOUR_SHOWN, first) if first is not None else FIRST_HOUR_SHOWN
-            self.body.scrollTop = hour * 2 * SLOT_PX
+            self.body.scrollTop = max(0, hour * 2 * SLOT_PX - 8)  # the hour's label shows whole
         if focused and focused in by_key:
             button = find(by_key[focused], "button")
             if button:
                 button.focus()
 
     def _all_placements(self) -> list[cal.Placement]:
-        return [p for day in self.view.days for p in cal.place_day(self.items, day, self.tz)]
+        return [p for day in self.view.days for p in cal.place_day(self.items, day, self.tz, self._min_height())]
+
+    def _min_height(self) -> int:
+        """Minutes a box takes at least: in a week's narrow columns two lines (time, then subject) need 45."""
+        return cal.SLOT_MINUTES if self.view.mode == "day" else WEEK_MIN_MINUTES
 
     def _item_element(self, placement: cal.Placement) -> Any:
         item = placement.item
@@ -324,11 +329,20 @@ class CalendarPage(Page):
                    h("span", {"class": "calendar-item-line"},
                      h("span", {"class": "calendar-icon", "aria-hidden": "true"}, ICONS[item.entity_set]),
                      h("span", {"class": "calendar-kind"}, item.label + ","),
-                     h("span", {"class": "calendar-time"}, item.time_text(self.tz) + ",")),
-                   h("span", {"class": "calendar-subject"}, item.subject),
+                     h("span", {"class": "calendar-time"}, *self._time_parts(item)),
+                     h("span", {"class": "calendar-subject"}, item.subject)),
                    h("span", {"class": "calendar-regarding"}, f"Regarding {regarding}") if regarding else None)
-        return h("li", {"class": "calendar-entry" + (" is-saving" if saving else ""), "style": style,
+        short = placement.height < WEEK_MIN_MINUTES  # one line: icon, time, subject
+        return h("li", {"class": "calendar-entry" + (" is-short" if short else "") + (" is-saving" if saving else ""),
+                        "style": style,
                         "data-key": item.key}, button)
+
+    def _time_parts(self, item: cal.Item) -> list:
+        """``Due 10:00,`` with "Due " in its own span (a week's narrow columns hide it visually)."""
+        shown = item.time_text(self.tz) + ","
+        if shown.startswith("Due "):
+            return [h("span", {"class": "calendar-due"}, "Due "), shown[4:]]
+        return [shown]
 
     # -- events -----------------------------------------------------------------------------------------------------
     def _item_at(self, event: Any) -> cal.Item | None:
