@@ -239,8 +239,9 @@ class CalendarPage(Page):
             item = next((i for i in self.items if i.key == key), None)
             name = item and known_name(item.record.get("regardingobjecttypecode"),
                                        item.record.get("regardingobjectid"))
-            if name and not find(button, ".calendar-regarding"):
-                button.appendChild(h("span", {"class": "calendar-regarding"}, f"Regarding {name}"))
+            line = find(button, ".calendar-item-line")
+            if name and line and not find(button, ".calendar-regarding"):
+                line.appendChild(h("span", {"class": "calendar-regarding"}, f"Regarding {name}"))
 
     # -- drawing ----------------------------------------------------------------------------------------------------
     def _gutter(self) -> Any:
@@ -328,21 +329,24 @@ class CalendarPage(Page):
                               "aria-busy": "true" if saving else None},
                    h("span", {"class": "calendar-item-line"},
                      h("span", {"class": "calendar-icon", "aria-hidden": "true"}, ICONS[item.entity_set]),
-                     h("span", {"class": "calendar-kind"}, item.label + ","),
+                     h("span", {"class": "calendar-kind"}, item.label, h("span", {"class": "visually-hidden"}, ",")),
                      h("span", {"class": "calendar-time"}, *self._time_parts(item)),
-                     h("span", {"class": "calendar-subject"}, item.subject)),
-                   h("span", {"class": "calendar-regarding"}, f"Regarding {regarding}") if regarding else None)
+                     h("span", {"class": "calendar-subject"}, item.subject),
+                     h("span", {"class": "calendar-regarding"}, f"Regarding {regarding}") if regarding else None))
         short = placement.height < WEEK_MIN_MINUTES  # one line: icon, time, subject
-        return h("li", {"class": "calendar-entry" + (" is-short" if short else "") + (" is-saving" if saving else ""),
+        compact = placement.height < 2 * WEEK_MIN_MINUTES - cal.SLOT_MINUTES  # under an hour: no regarding line
+        return h("li", {"class": "calendar-entry" + (" is-short" if short else "") + (" is-compact" if compact else "")
+                        + (" is-saving" if saving else ""),
                         "style": style,
                         "data-key": item.key}, button)
 
     def _time_parts(self, item: cal.Item) -> list:
         """``Due 10:00,`` with "Due " in its own span (a week's narrow columns hide it visually)."""
-        shown = item.time_text(self.tz) + ","
+        shown = item.time_text(self.tz)
+        comma = h("span", {"class": "visually-hidden"}, ",")  # for the accessible name only
         if shown.startswith("Due "):
-            return [h("span", {"class": "calendar-due"}, "Due "), shown[4:]]
-        return [shown]
+            return [h("span", {"class": "calendar-due"}, "Due "), shown[4:], comma]
+        return [shown, comma]
 
     # -- events -----------------------------------------------------------------------------------------------------
     def _item_at(self, event: Any) -> cal.Item | None:
