@@ -93,8 +93,9 @@ def item(calendar: Locator, day: dt.date, subject: str) -> Locator:
     return calendar.locator(f"ul.calendar-day[data-date='{day.isoformat()}'] .calendar-item", has_text=subject)
 
 
-def drag(page: Page, calendar: Locator, source: Locator, day: dt.date, hour: int) -> None:
-    """Press on the item's top edge, move to ``hour`` of ``day``'s column in steps, release."""
+def drag(page: Page, calendar: Locator, source: Locator, day: dt.date, hour: int, escape: bool = False) -> None:
+    """Press on the item's top edge, move to ``hour`` of ``day``'s column in steps (``escape``: press Escape
+    there), release."""
     calendar.locator(".calendar-body").evaluate("(body) => { body.scrollTop = 8 * 64; }")
     box = source.bounding_box()
     column = calendar.locator(f"ul.calendar-day[data-date='{day.isoformat()}']").bounding_box()
@@ -102,6 +103,9 @@ def drag(page: Page, calendar: Locator, source: Locator, day: dt.date, hour: int
     page.mouse.move(box["x"] + 10, box["y"] + 4)
     page.mouse.down()
     page.mouse.move(column["x"] + column["width"] / 2, column["y"] + hour * 60 * PX_PER_MINUTE + 4, steps=8)
+    if escape:
+        page.keyboard.press("Escape")
+        page.mouse.move(box["x"] + 10, box["y"] + 4, steps=2)  # back over the item: the release is no click
     page.mouse.up()
 
 
@@ -167,6 +171,11 @@ def test_an_appointment_keeps_its_duration_when_dragged(page: Page, api: Api) ->
     calendar = open_calendar(page)
     source = item(calendar, today(), subject)
     expect(source).to_contain_text("09:00–10:30")
+    drag(page, calendar, source, other_day(), 11, escape=True)  # Escape during the drag: nothing moves
+    expect(calendar.locator(".calendar-entry.is-dragging")).to_have_count(0)
+    expect(item(calendar, today(), subject)).to_contain_text("09:00–10:30")
+    expect(page.locator(".tab-panel:not(.is-inactive) .calendar-page")).to_be_visible()  # the release opened nothing
+    assert api.get(f"appointments({record['activityid']})")["scheduledend"] == wire(at(today(), 10, 30))
     drag(page, calendar, source, other_day(), 11)
     expect(item(calendar, other_day(), subject)).to_contain_text("11:00–12:30")
     saved = api.get(f"appointments({record['activityid']})")

@@ -365,6 +365,13 @@ class CalendarPage(Page):
             self.services.open_record(item.logical, item.id, NavSource.HOME, record=item.record)
 
     def _on_key(self, event: Any) -> None:
+        if event.key == "Escape" and self._drag is not None and self._drag["moving"]:
+            event.preventDefault()
+            event.stopPropagation()
+            self._drag = {"cancelled": True, "moving": False}  # Escape drops the drag: nothing moves, and the
+            self.root.classList.remove("is-dragging")  # release that follows is no click either
+            self._draw_items()
+            return
         item = self._item_at(event)
         if item is None:
             return
@@ -393,7 +400,7 @@ class CalendarPage(Page):
 
     def _on_pointer_move(self, event: Any) -> None:
         drag = self._drag
-        if drag is None:
+        if drag is None or drag.get("cancelled"):
             return
         if not drag["moving"]:
             if abs(event.clientX - drag["x"]) + abs(event.clientY - drag["y"]) < DRAG_THRESHOLD_PX:
@@ -427,6 +434,10 @@ class CalendarPage(Page):
 
     def _on_pointer_up(self, event: Any) -> None:
         drag, self._drag = self._drag, None
+        if drag is not None and drag.get("cancelled"):
+            self._suppress_click = True
+            soon(self._clear_suppress)
+            return
         if drag is None or not drag["moving"]:
             return
         drag["entry"].classList.remove("is-dragging")
