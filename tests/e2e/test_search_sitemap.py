@@ -190,7 +190,7 @@ def test_sitemap_menu_keyboard(page: Page) -> None:
     expect(menu).to_be_visible()
     expect(button).to_have_attribute("aria-expanded", "true")
     items = menu.get_by_role("menuitem")
-    assert items.all_inner_texts() == [label for label, _ in VIEWS] + ["Agent dashboard"]
+    assert items.all_inner_texts() == [label for label, _ in VIEWS] + ["Agent dashboard", "My calendar"]
     expect(items.first).to_be_focused()
     page.keyboard.press("ArrowDown")
     expect(items.nth(1)).to_be_focused()

@@ -210,3 +210,14 @@ def test_the_workspace_and_saved_edits_come_back_after_a_reload_and_reset_undoes
     wait_ready(page)
     open_case_by_id(page, case_id)
     expect(field_input(page, "title")).to_have_value(original)
+
+
+def test_the_agent_calendar_reads_the_in_page_records_api(demo_pages: DemoPages) -> None:
+    page = demo_pages.open()
+    page.locator("#sitemap-button").click()
+    page.get_by_role("menuitem", name="My calendar").click()
+    calendar = page.locator(".tab-panel:not(.is-inactive) .calendar-page")
+    expect(calendar.locator(".calendar-note")).to_have_text(re.compile(
+        r"^\d+ open activit(y|ies) without a due date, not shown\. Completed activities are hidden\.$"))
+    expect(calendar.locator(".calendar-status")).to_have_text("")  # the range's reads answered, no error
+    expect(calendar.locator("ul.calendar-day")).to_have_count(7)

@@ -80,6 +80,7 @@ def test_builtin_tab_templates_have_exactly_these_names():
         "msdyn_custompage",
         "msdyn_website",
         "casework_console",  # the developer console (components.console)
+        "casework_calendar",  # the agent calendar (components.calendar)
     }
 
 

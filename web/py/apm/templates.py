@@ -341,6 +341,9 @@ BUILTIN_TAB_TEMPLATES = (
     # The developer console (components.console): a REPL in the page's own Python.
     TabTemplate("casework_console", "Python console", PageType.CUSTOM, title="Python console",
                 params={"name": "casework_console"}),
+    # The agent calendar (components.calendar): the agent's activities by due time, a day or a week.
+    TabTemplate("casework_calendar", "Agent calendar", PageType.CUSTOM, title="My calendar",
+                params={"name": "casework_calendar"}),
     # The reference's knowledge search tab ("Knowledge Search (Web Resource)"): ``data`` is the search text.
     TabTemplate(
         "msdyn_omnichannel_kbsearch",

@@ -6,7 +6,7 @@ Tabs no page accepts fall back to ``components.tab_panel.TabPanelRenderer`` (tit
 
 from __future__ import annotations
 
-from components import case_actions, contact_cases, embedded_pages, knowledge, quick_create, timeline
+from components import calendar, case_actions, contact_cases, embedded_pages, knowledge, quick_create, timeline
 from components.dashboard import DashboardPage, is_dashboard
 from components.directory_pages import QueuePage, UserCardPage
 from components.entity_list import EntityListPage, has_list
@@ -21,6 +21,7 @@ def register_pages(host: PageHost) -> None:
     host.register(is_dashboard, DashboardPage)
     host.register(has_list, EntityListPage)
     host.register(is_page_type("search"), SearchPage)
+    calendar.register(host.register)  # the agent calendar (casework_calendar)
     host.register(is_record(*FORM_ENTITIES), RecordFormPage)
     knowledge.register(host)  # the msdyn_omnichannel_kbsearch tab (before the web resources it would be)
     host.register(is_record("systemuser"), UserCardPage)  # an owner's "Open": a card, not the developer page

@@ -6,7 +6,7 @@ jump, Enter/Space open, Escape and Tab close; focus returns to the button. Alt+M
 
 Navigation rules: a view opens as a new tab in the focused session (``NavSource.SITEMAP_VIEW``, tab template
 ``msdyn_entitylist`` with ``{"entityName", "title"}``); a dashboard likewise (``NavSource.SITEMAP_DASHBOARD``,
-``msdyn_dashboard``).
+``msdyn_dashboard``); the agent calendar (``casework_calendar``, ``NavSource.SITEMAP_PAGE``, components.calendar).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 from apm.navigation import NavSource, NavTarget
 from browser.dom import active_element, by_id, document, h, on
+from components import calendar
 from components.pages import Services
 
 MENU_ID = "sitemap-menu"
@@ -42,7 +43,8 @@ def _view(logical: str, plural: str) -> SiteMapItem:
 SITEMAP: tuple[tuple[str, tuple[SiteMapItem, ...]], ...] = (
     ("Views", tuple(_view(logical, plural) for logical, plural in VIEWS)),
     ("Dashboards", (SiteMapItem("Agent dashboard", NavTarget("msdyn_dashboard", {}, "Agent dashboard"),
-                                NavSource.SITEMAP_DASHBOARD),)),
+                                NavSource.SITEMAP_DASHBOARD),
+                    SiteMapItem(calendar.TITLE, calendar.target(), NavSource.SITEMAP_PAGE))),
 )
 
 
