@@ -136,6 +136,19 @@ def test_closing_the_session_of_a_wrapped_up_conversation_closes_it(pages: Guard
         conversation_id = agent.evaluate("Microsoft.Omnichannel.getConversationId()")
         agent.get_by_role("button", name="End", exact=True).click()
         wrapup = agent.locator(".wrapup:visible")
+        # the Contact lookup links another contact than the matched one
+        other = api.get("contacts", **{"$top": 1, "$orderby": "fullname asc",
+                                       "$filter": "startswith(fullname,'A')"})["value"][0]
+        contact = wrapup.get_by_label("Contact", exact=True)
+        expect(contact).to_have_value(CUSTOMER)  # the contact matched from the pre-chat form
+        contact.fill(other["fullname"])
+        option = agent.get_by_role("option", name=other["fullname"]).first
+        expect(option).to_be_visible()
+        assert_accessible(agent, ".wrapup")
+        _shot(agent, "wrapup-contact")
+        option.click()
+        expect(wrapup.locator(".wrapup-status")).to_have_text(f"Contact {other['fullname']} linked.")
+        assert api.get(f"conversations({conversation_id})")["contactid"] == other["contactid"]
         wrapup.get_by_label("Wrap-up notes").fill("Answered on the spot")
         _close_button(agent).click()  # no question: wrap-up is over when its session closes
         expect(agent.locator("#session-list [role=tab]", has_text=CUSTOMER)).to_have_count(0)

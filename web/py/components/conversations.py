@@ -31,11 +31,14 @@ from browser.dom import by_id, clear, h, on, text
 from browser.tasks import spawn
 from casework import conversations as cv
 from casework import knowledge as kb
+from casework.entities import FormField
 from casework.recordbus import RecordChange
+from components.lookup import Lookup
 from components.pages import Page, PageHost, Services
 
 SOUND_KEY = "casework.offerSound"
 OFFER_STATUS = "Incoming conversation"
+CONTACT_FIELD = FormField("contactid", "Contact", kind="lookup", target=("contacts",))
 
 
 def _now_ms() -> float:
@@ -614,10 +617,16 @@ class ConversationPage(Page):
         link_case = h("button", {"type": "button", "class": "button-secondary wrapup-link-case"},
                       "Link existing case")
         close = h("button", {"type": "button", "class": "button-primary wrapup-close"}, "Close conversation")
+        contact_id = f"wrapup-contact-{self.conversation_id[:8]}"
+        self.contact_lookup = Lookup(self.services, CONTACT_FIELD, contact_id, self._contact_picked)
+        if self.conversation.get("contactid"):
+            self.contact_lookup.set_value({"id": self.conversation["contactid"], "type": "contact"})
         self.wrapup_status = h("p", {"class": "wrapup-status", "role": "status"})
         self.wrapup.append(h("h3", None, "Wrap-up"), notes, h("div", {"class": "wrapup-actions"},
                                                                save_note, link_contact, new_case, close),
                            h("div", {"class": "wrapup-link"}, case_number, link_case),
+                           h("div", {"class": "wrapup-contact"},
+                             h("label", {"for": contact_id}, "Contact"), self.contact_lookup.element),
                            self.wrapup_status)
         self.wrapup.removeAttribute("hidden")
         if not self.conversation.get("contactid"):
@@ -644,6 +653,17 @@ class ConversationPage(Page):
             "POST", f"/conversations({self.conversation_id})/link", {"entity": entity, "recordid": record_id})
         text(self.wrapup_status, {"contact": "Contact linked.", "incident": "Case linked.",
                                   "account": "Account linked."}[entity])
+
+    def _contact_picked(self, value: dict | None) -> None:
+        """The wrap-up's Contact lookup: link the contact picked (another than the matched one), or unlink."""
+        async def run() -> None:
+            self.conversation = await self.services.client.call_json(
+                "POST", f"/conversations({self.conversation_id})/link",
+                {"entity": "contact", "recordid": value["id"] if value else None})
+            name = (value or {}).get("name")
+            text(self.wrapup_status, "Contact unlinked." if not value else f"Contact {name} linked." if name
+                 else "Contact linked.")
+        self.spawn(run())
 
     async def _create_case(self) -> None:
         """The server makes the case from the conversation (title, transcript, contact, origin) and links it."""
