@@ -3,7 +3,8 @@ and agent8, General support) in their own browser contexts: closing the session 
 (Keep open / Close session / End and close); Close session leaves it without ending (a live chat goes back to Open
 and is offered to the other agent, never back); the Transfer dialog lists queues and agents with their presence and
 carries a note to the receiving agent's offer card; End and close ends and closes it (the test leaves nothing open
-for later modules' offers)."""
+for later modules' offers). A wrapped-up conversation's session closes the conversation with it, and the
+wrap-up's Contact lookup links another contact than the matched one."""
 
 from __future__ import annotations
 
