@@ -5,7 +5,8 @@ Agent actions (POST, CSRF header, JSON body):
 ``/api/conversations(<id>)/accept|reject|end|close`` (no body), ``/send`` ``{"text", "clientId"?}``,
 ``/typing``, ``/notes`` ``{"text"}``, ``/link`` ``{"entity": "contact|account|incident", "recordid": id|null}``,
 ``/case`` ``{"title"?}`` (201: a new case prefilled from the conversation, linked) or ``{"incidentid"}`` (link an
-existing one), ``/transfer`` ``{"queueid"?, "agentid"?}``, ``/release`` and ``/reopen`` (no body).
+existing one), ``/transfer`` ``{"queueid"?, "agentid"?, "note"?}``, ``/release``, ``/reopen`` and ``/leave`` (X
+without End; no body); ``GET .../transfertargets`` (the other queues and agents with their presence).
 Presence: ``GET /api/presence``, ``PUT /api/presence`` ``{"presence": "Available"|...}``.
 Live chat: ``POST /api/chat/start`` ``{"name", "email"?, "question"}`` answers the conversation and a token; then
 ``Authorization: Bearer <token>`` on ``GET /api/chat/conversation`` (with the transcript), ``POST /api/chat/messages``
@@ -93,7 +94,7 @@ def conversation_action(call: Call) -> Response:
     service = service_of(call.request)
     body = call.body if call.body is not None else {}
     try:
-        if action in ("accept", "reject", "end", "close", "typing", "release", "reopen"):
+        if action in ("accept", "reject", "end", "close", "typing", "release", "reopen", "leave"):
             if body not in ({}, None):
                 raise ApiError(400, "invalid_body", f"{action} takes no body.", {"field": None})
             if action == "typing":
@@ -126,7 +127,11 @@ def conversation_action(call: Call) -> Response:
                                {"field": "queueid", "reason": "required"})
             queue_id = _guid(body["queueid"], "queueid") if body.get("queueid") is not None else None
             agent_id = _guid(body["agentid"], "agentid") if body.get("agentid") is not None else None
-            result = service.transfer(user.id, conversation_id, queue_id, agent_id)
+            note = body.get("note")
+            if note is not None and (not isinstance(note, str) or len(note) > 1000):
+                raise ApiError(422, "validation_failed", "note is text of at most 1000 characters.",
+                               {"field": "note", "reason": "format"})
+            result = service.transfer(user.id, conversation_id, queue_id, agent_id, (note or "").strip() or None)
         elif action == "link":
             entity = body.get("entity") if isinstance(body, dict) else None
             if entity not in ("contact", "account", "incident"):
@@ -147,7 +152,17 @@ def conversation_action(call: Call) -> Response:
 
 
 ACTIONS = ("accept", "reject", "end", "close", "send", "typing", "notes", "link", "case", "transfer", "release",
-           "reopen")
+           "reopen", "leave")
+
+
+def transfer_targets(call: Call) -> Response:
+    """``GET /api/conversations(<id>)/transfertargets``: the other queues and agents (presence, ``available``)."""
+    user = call.require("agent", "supervisor", "admin")
+    try:
+        result = service_of(call.request).transfer_targets(user.id, _record_id(call))
+    except ConversationError as exc:
+        raise _api(exc) from None
+    return FastJSONResponse(result, headers={"Cache-Control": "no-store"})
 
 
 def _guid(value: Any, field: str) -> str:
@@ -280,6 +295,7 @@ def chat_end(request: Request, body: Any) -> Response:
 
 routes = [
     Route("/api/conversations({id})/messages", endpoint(conversation_messages), methods=["GET"]),
+    Route("/api/conversations({id})/transfertargets", endpoint(transfer_targets), methods=["GET"]),
     Route("/api/conversations({id})/{action}", endpoint(conversation_action, body=True), methods=["POST"]),
     Route("/api/presence", endpoint(get_presence), methods=["GET"]),
     Route("/api/presence", endpoint(put_presence, body=True), methods=["PUT"]),

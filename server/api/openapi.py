@@ -80,6 +80,194 @@ LIST_PARAMS = [
 ]
 
 
+UUID = {"type": "string", "format": "uuid"}
+NO_BODY = {"type": "object", "maxProperties": 0}
+TEXT = {"type": "string", "minLength": 1, "maxLength": 4000}
+CLIENT_ID = {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}
+CHAT_SECURITY = [{"chatToken": []}]
+
+
+def _post(summary: str, operation_id: str, body: dict | None, responses: dict, *, parameters: list | None = None,
+          required: bool = False, security: list | None = None) -> dict:
+    operation: dict[str, Any] = {"summary": summary, "operationId": operation_id, "responses": responses}
+    if parameters:
+        operation["parameters"] = parameters
+    if body is not None:
+        operation["requestBody"] = {"required": required, "content": {"application/json": {"schema": body}}}
+    if security is not None:
+        operation["security"] = security
+    return {"post": operation}
+
+
+def _conversations(paths: dict, body_errors: dict) -> None:
+    """The agent's conversation actions (server/api/conversations.py), presence, and the customer's live chat."""
+    conversation = {"type": "object", "required": ["conversationid", "statuscode"]}
+    message = {"type": "object", "required": ["messageid", "sequence", "text"]}
+    refused = {"404": _error("No such conversation"), "409": _error("Not in a state that allows this"),
+               "503": _error("Unavailable"), **body_errors, **COMMON_ERRORS}
+    actions: dict[str, tuple[str, dict, dict]] = {
+        "accept": ("Accept the offer held by the caller: Open → Active", NO_BODY, _json(conversation)),
+        "reject": ("Reject the offer held by the caller (routing offers it to the next agent)", NO_BODY,
+                   _json({"type": "object", "required": ["conversationid", "rejected"]})),
+        "end": ("End: Active → Wrap-up", NO_BODY, _json(conversation)),
+        "close": ("Close: Wrap-up (or Active) → Closed; capacity released", NO_BODY, _json(conversation)),
+        "leave": ("X without End (close_without_end): a live chat back to Open and routed to another agent, an "
+                  "async conversation to Waiting; capacity released", NO_BODY, _json(conversation)),
+        "release": ("Release the conversation back to routing in its queue", NO_BODY, _json(conversation)),
+        "reopen": ("Reopen a Waiting conversation of the caller's: Waiting → Active", NO_BODY, _json(conversation)),
+        "typing": ("The agent is typing (pushed to the customer)", NO_BODY, {"description": "Sent"}),
+        "send": ("The agent's reply (clientId makes a retry store once)", {
+            "type": "object", "required": ["text"], "additionalProperties": False,
+            "properties": {"text": TEXT, "clientId": CLIENT_ID}}, _json(message, "Stored")),
+        "notes": ("A note on the conversation", {"type": "object", "required": ["text"],
+                                                 "additionalProperties": False, "properties": {"text": TEXT}},
+                  _json({"type": "object", "required": ["annotationid"]}, "Stored")),
+        "link": ("Link (recordid null: unlink) the conversation's contact, account or case", {
+            "type": "object", "required": ["entity"], "additionalProperties": False,
+            "properties": {"entity": {"enum": ["contact", "account", "incident"]},
+                           "recordid": {**UUID, "nullable": True}}}, _json(conversation)),
+        "case": ("Make a case from the conversation (title, transcript, contact, origin) and link it, or link the "
+                 "existing case incidentid", {"type": "object", "additionalProperties": False, "properties": {
+                     "title": {"type": "string", "minLength": 1, "maxLength": 300}, "incidentid": UUID}},
+                 _json({"type": "object", "required": ["conversation", "incident"]}, "Existing case linked")),
+        "transfer": ("Transfer the conversation to a queue and/or an agent (offered at once; note is shown on "
+                     "their offer)", {"type": "object", "additionalProperties": False, "minProperties": 1,
+                                     "properties": {"queueid": UUID, "agentid": UUID,
+                                                    "note": {"type": "string", "maxLength": 1000}}},
+                     _json(conversation)),
+    }
+    for action, (summary, body, ok) in actions.items():
+        status = {"typing": "204", "send": "201", "notes": "201"}.get(action, "200")
+        responses = {status: ok, **refused}
+        if action == "case":
+            responses["201"] = _json({"type": "object", "required": ["conversation", "incident"]}, "Case created")
+        paths[f"/api/conversations({{id}})/{action}"] = _post(summary, f"conversation_{action}", body, responses,
+                                                             parameters=[ID])
+    paths["/api/conversations({id})/messages"] = {"get": {
+        "summary": "The transcript (records API options; default order: sequence)",
+        "operationId": "conversation_messages", "parameters": [ID, *LIST_PARAMS],
+        "responses": {"200": _json({"type": "object", "required": ["value"], "properties": {
+            "value": {"type": "array", "items": {"type": "object"}}}}), "400": _error("Invalid query option"),
+            "404": _error("No such conversation"), "503": _error("Over the time budget"), **COMMON_ERRORS}}}
+    paths["/api/conversations({id})/transfertargets"] = {"get": {
+        "summary": "Where the caller may transfer their conversation: the other queues, and agents with their "
+                   "presence and whether they can take it now", "operationId": "conversation_transfertargets",
+        "parameters": [ID],
+        "responses": {"200": _json({"type": "object", "required": ["queues", "agents"], "properties": {
+            "queues": {"type": "array", "items": {"type": "object", "required": ["queueid", "name"]}},
+            "agents": {"type": "array", "items": {"type": "object", "required": [
+                "systemuserid", "fullname", "presence", "available"]}}}}),
+            "400": _error("Malformed id"), "404": _error("No such conversation"), **COMMON_ERRORS}}}
+    presence = {"type": "object", "required": ["presence"], "properties": {
+        "presence": {"enum": ["Available", "Busy", "Busy - DND", "Away", "Offline"]}}}
+    paths["/api/presence"] = {
+        "get": {"summary": "The caller's presence", "operationId": "get_presence",
+                "responses": {"200": _json(presence), **COMMON_ERRORS}},
+        "put": {"summary": "Set the caller's presence by hand", "operationId": "put_presence",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    **presence, "additionalProperties": False}}}},
+                "responses": {"200": _json(presence), **body_errors, **COMMON_ERRORS}},
+    }
+    chat_errors = {"401": _error("Unknown chat token"), "409": _error("The chat has ended"),
+                   "503": _error("Live chat is not set up"), **body_errors}
+    paths["/api/chat/start"] = _post(
+        "The customer's pre-chat form: a new live chat and its token", "chat_start",
+        {"type": "object", "required": ["name", "question"], "additionalProperties": False,
+         "properties": {"name": TEXT, "question": TEXT, "email": {"type": "string", "format": "email"}}},
+        {"201": _json({"type": "object", "required": ["conversation", "token"]}, "Started"), **chat_errors},
+        required=True, security=[])
+    paths["/api/chat/conversation"] = {"get": {
+        "summary": "The customer's conversation and transcript", "operationId": "chat_conversation",
+        "security": CHAT_SECURITY, "responses": {"200": _json({"type": "object", "required": [
+            "conversation", "messages", "lastEventId"]}), **chat_errors}}}
+    paths["/api/chat/messages"] = _post(
+        "The customer's message (clientId makes a retry store once)", "chat_message",
+        {"type": "object", "required": ["text", "clientId"], "additionalProperties": False,
+         "properties": {"text": TEXT, "clientId": CLIENT_ID}},
+        {"201": _json(message, "Stored"), **chat_errors}, required=True, security=CHAT_SECURITY)
+    paths["/api/chat/typing"] = _post("The customer is typing", "chat_typing", NO_BODY,
+                                      {"204": {"description": "Sent"}, **chat_errors}, security=CHAT_SECURITY)
+    paths["/api/chat/marks"] = _post(
+        "The customer's page saw the agent's messages up to sequence", "chat_marks",
+        {"type": "object", "required": ["sequence", "state"], "additionalProperties": False,
+         "properties": {"sequence": {"type": "integer"}, "state": {"enum": ["delivered", "read"]}}},
+        {"200": _json({"type": "object", "required": ["changed"]}), **chat_errors}, required=True,
+        security=CHAT_SECURITY)
+    paths["/api/chat/end"] = _post("The customer ends the chat", "chat_end", NO_BODY,
+                                   {"200": _json({"type": "object", "required": ["statuscode"]}), **chat_errors},
+                                   security=CHAT_SECURITY)
+
+
+def _other_services(paths: dict, body_errors: dict) -> None:
+    """Channel webhooks, the conversation's smart assist, the inbox, this document and the page's package index."""
+    channel = {"name": "channel", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 40}}
+    webhook_errors = {"400": _error("Malformed payload"), "401": _error("Bad signature"),
+                      "403": _error("Verification failed"), "404": _error("Unknown channel"),
+                      "413": _error("Too large")}
+    paths["/api/channels/{channel}"] = {
+        "get": {"summary": "The provider's webhook handshake (hub.challenge, echostr)", "operationId": "channel_verify",
+                "parameters": [channel], "security": [],
+                "responses": {"200": {"description": "The challenge echoed", "content": {"text/plain": {}}},
+                              **webhook_errors}},
+        "post": {"summary": "A provider's webhook (signature checked over the raw body)",
+                 "operationId": "channel_webhook", "parameters": [channel], "security": [],
+                 "requestBody": {"content": {"application/json": {"schema": {}},
+                                             "application/x-www-form-urlencoded": {"schema": {}}}},
+                 "responses": {"200": _json({"type": "object"}), **webhook_errors}},
+    }
+    card = {"type": "object", "required": ["id", "title", "confidence"]}
+    paths["/api/conversations({id})/suggestions"] = {"get": {
+        "summary": "Smart Assist from the conversation's messages: similar cases and relevant articles",
+        "operationId": "conversation_suggestions",
+        "parameters": [ID, {"name": "top", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10}},
+                       {"name": "articles", "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 10}}],
+        "responses": {"200": _json({"type": "object", "required": ["cases", "articles"], "properties": {
+            "cases": {"type": "array", "items": card}, "articles": {"type": "array", "items": card}}}),
+            "400": _error("Malformed"), "404": _error("No such conversation"),
+            "503": _error("Query stopped: over the time budget"), **COMMON_ERRORS}}}
+    paths["/api/conversations({id})/suggestions/feedback"] = _post(
+        "Yes/No on one suggestion for this conversation", "conversation_suggestion_feedback",
+        {"type": "object", "required": ["id", "kind", "useful"], "additionalProperties": False,
+         "properties": {"id": UUID, "kind": {"enum": ["case", "article"]}, "useful": {"type": "boolean"}}},
+        {"200": _json({"type": "object"}), "404": _error("No such conversation"), **body_errors, **COMMON_ERRORS},
+        parameters=[ID], required=True)
+    view = {"name": "view", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 40}}
+    paths["/api/inbox"] = {"get": {"summary": "The inbox's views with counts and unread counts, and my queues",
+                                   "operationId": "inbox", "responses": {"200": _json({
+                                       "type": "object", "required": ["views", "queues"]}), **COMMON_ERRORS}}}
+    paths["/api/inbox/{view}"] = {"get": {
+        "summary": "One inbox view's items, filtered and sorted", "operationId": "inbox_view",
+        "parameters": [view, {"name": "filter", "in": "query", "schema": {"enum": ["all", "unread", "read"]}},
+                       {"name": "sort", "in": "query", "schema": {"enum": ["date", "customer"]}},
+                       {"name": "order", "in": "query", "schema": {"enum": ["desc", "asc"]}}],
+        "responses": {"200": _json({"type": "object", "required": ["view", "items"]}),
+                      "404": _error("No such view"), "422": _error("Invalid option"), **COMMON_ERRORS}}}
+    paths["/api/inbox/read"] = _post(
+        "Mark inbox items read or unread", "inbox_read",
+        {"type": "object", "required": ["items", "read"], "additionalProperties": False, "properties": {
+            "items": {"type": "array", "items": {"type": "object", "required": ["kind", "id"]}},
+            "read": {"type": "boolean"}}},
+        {"200": _json({"type": "object"}), **body_errors, **COMMON_ERRORS}, required=True)
+    paths["/api/openapi.json"] = {"get": {"summary": "This document", "operationId": "openapi",
+                                          "responses": {"200": _json({"type": "object"}), **COMMON_ERRORS}}}
+    name = {"name": "name", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 100}}
+    page = {"application/vnd.pypi.simple.v1+html": {"schema": {"type": "string"}},
+            "application/vnd.pypi.simple.v1+json": {"schema": {"type": "object"}}}
+    paths["/api/simple/"] = {"get": {"summary": "The page's package index (PEP 503/691) of the bundled wheels",
+                                     "operationId": "simple_index", "security": [],
+                                     "responses": {"200": {"description": "Index", "content": page}}}}
+    paths["/api/simple/{name}/"] = {"get": {
+        "summary": "One project's wheels in the page's package index", "operationId": "simple_project",
+        "parameters": [name], "security": [],
+        "responses": {"200": {"description": "Links", "content": page}, "404": {"description": "No such project"}}}}
+    file = {"name": "file", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 200}}
+    paths["/api/wheels/{file}"] = {"get": {
+        "summary": "A bundled wheel", "operationId": "wheel_file", "parameters": [file], "security": [],
+        "responses": {"200": {"description": "The wheel", "content": {"application/octet-stream": {}}},
+                      "404": {"description": "No such wheel"}}}}
+
+
 def build_document() -> dict:
     """The OpenAPI document."""
     paths: dict[str, Any] = {}
@@ -261,26 +449,8 @@ def build_document() -> dict:
             "properties": {"rating": {"type": "integer", "minimum": 1, "maximum": 5}}}}}},
         "responses": {"200": _json(article), "404": _error("No such article"), **body_errors, **COMMON_ERRORS},
     }}
-    uuid = {"type": "string", "format": "uuid"}
-    conversation_bodies = {
-        "case": ("Make a case from the conversation (title, transcript, contact, origin) and link it, or link the "
-                 "existing case incidentid", {"type": "object", "additionalProperties": False, "properties": {
-                     "title": {"type": "string", "minLength": 1, "maxLength": 300}, "incidentid": uuid}}),
-        "transfer": ("Transfer the conversation to a queue and/or an agent", {
-            "type": "object", "additionalProperties": False, "minProperties": 1,
-            "properties": {"queueid": uuid, "agentid": uuid}}),
-        "release": ("Release the conversation back to its queue", {"type": "object", "maxProperties": 0}),
-        "reopen": ("Reopen a closed conversation", {"type": "object", "maxProperties": 0}),
-    }
-    for action, (summary, schema) in conversation_bodies.items():
-        responses = {"200": _json({"type": "object"}), "404": _error("No such conversation"),
-                     "409": _error("Not in a state that allows this"), "503": _error("Unavailable"),
-                     **body_errors, **COMMON_ERRORS}
-        if action == "case":
-            responses["201"] = _json({"type": "object", "required": ["conversation", "incident"]}, "Case created")
-        paths[f"/api/conversations({{id}})/{action}"] = {"post": {
-            "summary": summary, "operationId": f"conversation_{action}", "parameters": [ID],
-            "requestBody": {"content": {"application/json": {"schema": schema}}}, "responses": responses}}
+    _conversations(paths, body_errors)
+    _other_services(paths, body_errors)
     me_schema = {"type": "object", "required": ["user", "roles", "profile", "settings", "csrfToken"]}
     paths["/api/me"] = {"get": {"summary": "The signed-in user", "operationId": "me",
                                 "responses": {"200": _json(me_schema), **COMMON_ERRORS}}}
@@ -308,10 +478,14 @@ def build_document() -> dict:
     return {
         "openapi": "3.0.3",
         "info": {"title": "Casework API", "version": __version__,
-                 "description": f"Session cookie {SESSION_COOKIE}; writes need the {CSRF_HEADER} header."},
+                 "description": f"Session cookie {SESSION_COOKIE}; writes need the {CSRF_HEADER} header. Push "
+                                f"(WebSockets, not described here): /api/push?after=<event id> (agents, session "
+                                f"cookie) and /api/chat/push?token=<chat token>&after=<event id> (the customer)."},
         "paths": paths,
         "components": {"schemas": schemas, "securitySchemes": {
-            "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE}}},
+            "session": {"type": "apiKey", "in": "cookie", "name": SESSION_COOKIE},
+            "chatToken": {"type": "http", "scheme": "bearer", "description": "The live chat's token from "
+                          "/api/chat/start"}}},
         "security": [{"session": []}],
     }
 

@@ -681,9 +681,10 @@ class ConversationService:
         return result
 
     def transfer(self, user_id: str, conversation_id: str, queue_id: str | None = None,
-                 agent_id: str | None = None) -> dict:
+                 agent_id: str | None = None, note: str | None = None) -> dict:
         """Active → Open, to another queue (``queue_id``) and/or offered at once to one agent (``agent_id``, who
         must be routable with room for it); the agent's capacity is released. Without either: a release.
+        ``note`` (for the receiving agent) rides on the offer (``offer.created``'s ``note`` and ``from``).
 
         Raises:
             ConversationError: not the agent's active conversation, an unknown queue or agent, or the agent
@@ -731,20 +732,86 @@ class ConversationService:
                 offerid=str(uuid.uuid4()), conversationid=conversation_id, systemuserid=user_id,
                 outcome="released", offeredon=now, expireson=now))
             if target is not None:
+                sender = conn.execute(select(schema.systemusers.c.fullname).where(
+                    schema.systemusers.c.systemuserid == user_id)).scalar_one_or_none()
                 self._make_offer(conn, updated, agent_id, routing.units_for(row.channel,
                                                                               self._capacity(conn, agent_id)[1]),
-                                 now)
+                                 now, {"note": note, "from": sender} if note else None)
                 updated = conn.execute(select(C).where(C.c.conversationid == conversation_id)).first()
             result = conversation_json(updated)
         self.route()
         return result
+
+    def leave(self, user_id: str, conversation_id: str) -> dict:
+        """X without End (the reference's close_without_end): the agent closes the session of an Active
+        conversation without ending it. A live chat goes back to Open and is routed to another agent (an
+        offer-history row ``released`` keeps it from coming back to this one); an async or persistent channel's
+        conversation goes to Waiting, still the agent's, until the customer writes again or the agent reopens it.
+        Either way the agent's capacity is released.
+
+        Raises:
+            ConversationError: not the agent's conversation (403 ``not_owner``), not Active (409).
+        """
+        now = self.clock()
+        with self.transaction() as conn:
+            row = self._lock_conversation(conn, conversation_id)
+            if row.ownerid != user_id:
+                raise ConversationError(403, "not_owner", "Only the conversation's agent can leave it.",
+                                        {"ownerid": row.ownerid})
+            updated = self._transition(conn, row, Trigger.CLOSE_WITHOUT_END, now, offeredto=None,
+                                       offerexpireson=None)
+            if updated.statuscode == int(Status.OPEN):
+                conn.execute(insert(schema.conversationoffers).values(
+                    offerid=str(uuid.uuid4()), conversationid=conversation_id, systemuserid=user_id,
+                    outcome="released", offeredon=now, expireson=now))
+            self._recompute(conn, user_id, now)
+            result = conversation_json(updated)
+        self.route()
+        return result
+
+    def transfer_targets(self, user_id: str, conversation_id: str) -> dict:
+        """Where the agent may transfer their conversation: the other queues, and the other agents and
+        supervisors with their presence and whether they can take it now (routable, with room)."""
+        u, roles, q = schema.systemusers, schema.userroles, schema.queues
+        with self.database.engine.connect() as conn:
+            row = conn.execute(select(C).where(C.c.conversationid == conversation_id)).first()
+            if row is None:
+                raise ConversationError(404, "not_found", f"No conversation with id {conversation_id}.",
+                                        {"id": conversation_id})
+            if row.ownerid != user_id:
+                raise ConversationError(403, "not_owner", "Only the conversation's agent can transfer it.",
+                                        {"ownerid": row.ownerid})
+            queues = [{"queueid": r.queueid, "name": r.name} for r in conn.execute(
+                select(q.c.queueid, q.c.name).where(q.c.queueid != row.queueid).order_by(q.c.name)).all()]
+            people = conn.execute(select(u.c.systemuserid, u.c.fullname).where(
+                u.c.isdisabled.is_(False), u.c.systemuserid != user_id,
+                u.c.systemuserid.in_(select(roles.c.systemuserid).where(roles.c.role.in_(["agent", "supervisor"]))))
+                .order_by(u.c.fullname)).all()
+            presence = {r.systemuserid: r for r in conn.execute(select(schema.agentpresence).where(
+                schema.agentpresence.c.systemuserid.in_([p.systemuserid for p in people]))).all()}
+            agents = []
+            for person in people:
+                found = presence.get(person.systemuserid)
+                state = self._state_of(found) if found is not None else None
+                can_take = False
+                if state is not None:
+                    total, units = self._capacity(conn, person.systemuserid)
+                    candidate = routing.Candidate(person.systemuserid, self._used(conn, person.systemuserid), total,
+                                                  pr.routable(state), _utc(found.lastassignedon))
+                    can_take = routing.choose([candidate], routing.units_for(row.channel, units),
+                                              frozenset()) is not None
+                agents.append({"systemuserid": person.systemuserid, "fullname": person.fullname,
+                               "presence": state.status.value if state else pr.Presence.OFFLINE.value,
+                               "available": can_take})
+        return {"queues": queues, "agents": agents}
 
     def reopen(self, user_id: str, conversation_id: str) -> dict:
         """Waiting → Active: the agent takes their waiting conversation up again ("My work items")."""
         result = self._owned_action(user_id, conversation_id, Trigger.REOPEN)
         return result
 
-    def _make_offer(self, conn: Connection, conversation, agent_id: str, units: int, now: dt.datetime) -> None:
+    def _make_offer(self, conn: Connection, conversation, agent_id: str, units: int, now: dt.datetime,
+                    extra: dict | None = None) -> None:
         o = schema.conversationoffers
         expires = now + self.offer_timeout
         conn.execute(update(C).where(C.c.conversationid == conversation.conversationid).values(
@@ -756,7 +823,7 @@ class ConversationService:
             schema.queues.c.queueid == conversation.queueid)).scalar_one_or_none()
         emit(conn, _user_topics(agent_id), "offer.created", {
             **conversation_json(conversation), "queuename": queue or "", "expireson": _iso(expires),
-            "waitingsince": _iso(conversation.createdon)}, conversation.conversationid, now)
+            "waitingsince": _iso(conversation.createdon), **(extra or {})}, conversation.conversationid, now)
 
     # -- timers (applied by route(), so by the 1 s tick) --------------------------------------------------------
 

@@ -96,9 +96,12 @@ def test_an_sms_opens_the_sms_session_template_and_transfer_hands_it_to_another_
         expect(page.locator(".conversation-status")).to_have_text("SMS · Active")
         conversation_id = agent.evaluate("Microsoft.Omnichannel.getConversationId()")
 
-        target = page.get_by_label("Transfer to queue")
-        expect(target.locator("option", has_text=queue_name)).to_have_count(1)  # the other queues loaded
+        page.get_by_role("button", name="Transfer…").click()
+        dialog = agent.get_by_role("dialog", name="Transfer the conversation")
+        target = dialog.get_by_label("Transfer to")
+        expect(target.locator("optgroup[label=Queues] option", has_text=queue_name)).to_have_count(1)
         target.select_option(label=queue_name)
+        dialog.get_by_role("button", name="Transfer").click()
         expect(session).to_have_count(0)
         expect(agent.locator("#notices")).to_contain_text("went back to routing")
         api = supervisor

@@ -110,3 +110,23 @@ def test_quick_replies_fill_their_slugs_once_and_filter_by_words_and_language():
     assert [r.id for r in cv.matching_quick_replies(replies, "CASE")] == ["q2"]
     assert [r.id for r in cv.matching_quick_replies(replies, language=1036)] == ["q3"]
     assert [r.id for r in cv.matching_quick_replies(replies)] == ["q3", "q2", "q1"]
+
+
+def test_closing_a_conversation_session_asks_only_while_active_and_closes_a_wrapped_up_one():
+    assert cv.close_action(2) == "ask"
+    assert cv.close_action(5) == "close"
+    assert [cv.close_action(s) for s in (1, 3, 4, None, "2")] == [None] * 5
+    assert "offered to another agent" in cv.leave_text("chat")
+    assert "waiting for the customer" in cv.leave_text("sms")
+
+
+def test_transfer_targets_list_queues_then_agents_with_presence():
+    targets = cv.transfer_targets({"queues": [{"queueid": "q1", "name": "Billing"}, {"name": "no id"}],
+                                   "agents": [{"systemuserid": "u1", "fullname": "Ada", "presence": "Available",
+                                               "available": True},
+                                              {"systemuserid": "u2", "fullname": "Bo", "presence": "Away",
+                                               "available": False}, "junk"]})
+    assert [(t.kind, t.id, t.label, t.available) for t in targets] == [
+        ("queue", "q1", "Billing", True), ("agent", "u1", "Ada (Available)", True),
+        ("agent", "u2", "Bo (Away)", False)]
+    assert cv.transfer_targets(None) == []

@@ -18,6 +18,7 @@ SESSION_TEMPLATE = "msdyn_chat_session"  # live chat's, and the fallback for a c
 SESSION_TEMPLATES = tuple(name for name, _display in CHANNEL_SESSION_TEMPLATES.values())
 CONVERSATION_TAB = "msdyn_conversation"
 SUMMARY_TAB = "msdyn_customersummary"
+LIVE_CHANNELS = ("chat",)  # the server's: X without End sends these back to Open, the others to Waiting
 STATUS_NAMES = {1: "Open", 2: "Active", 3: "Waiting", 4: "Closed", 5: "Wrap-up"}
 CHANNEL_NAMES = {"chat": "Live chat", "sms": "SMS", "whatsapp": "WhatsApp", "facebook": "Facebook",
                  "line": "LINE", "wechat": "WeChat", "teams": "Microsoft Teams"}
@@ -69,6 +70,49 @@ def session_context(conversation: dict) -> dict:
     return {"entityId": conversation["conversationid"], "conversationId": conversation["conversationid"],
             "customerName": conversation.get("customername") or conversation.get("customerhandle") or "Customer",
             "channel": conversation.get("channel") or ""}
+
+
+def close_action(statuscode: object) -> str | None:
+    """What closing (X) a conversation session does first: ``"ask"`` for an Active conversation (keep it, leave
+    it without ending, or end and close it), ``"close"`` for one in wrap-up (closing the session closes the
+    conversation), ``None`` otherwise (the session just closes)."""
+    return {2: "ask", 5: "close"}.get(statuscode) if isinstance(statuscode, int) else None
+
+
+def leave_text(channel: str | None) -> str:
+    """What "Close session" (X without End) does to the conversation, for the close dialog."""
+    if (channel or "") in LIVE_CHANNELS:
+        return ("Close session leaves the chat open: it goes back to the queue and is offered to another agent. "
+                "End and close ends it for the customer and closes it.")
+    return ("Close session leaves the conversation waiting for the customer's next message, and frees your "
+            "capacity; reopen it from your work items. End and close ends and closes it.")
+
+
+@dataclass(frozen=True)
+class TransferTarget:
+    """One choice in the Transfer dialog: a queue, or an agent with their presence."""
+
+    kind: str  # "queue" | "agent"
+    id: str
+    label: str
+    available: bool = True
+
+
+def transfer_targets(answer: object) -> list[TransferTarget]:
+    """``GET .../transfertargets``'s answer as dialog choices: queues first, then agents (label with their
+    presence; only agents who can take it now are ``available``). Malformed entries are skipped."""
+    answer = answer if isinstance(answer, dict) else {}
+    targets: list[TransferTarget] = []
+    for queue in answer.get("queues") or []:
+        if isinstance(queue, dict) and isinstance(queue.get("queueid"), str):
+            targets.append(TransferTarget("queue", queue["queueid"], str(queue.get("name") or "Queue")))
+    for person in answer.get("agents") or []:
+        if isinstance(person, dict) and isinstance(person.get("systemuserid"), str):
+            presence = str(person.get("presence") or "Offline")
+            targets.append(TransferTarget("agent", person["systemuserid"],
+                                          f"{person.get('fullname') or 'Agent'} ({presence})",
+                                          bool(person.get("available"))))
+    return targets
 
 
 @dataclass

@@ -16,7 +16,7 @@ INFO = "info"
 # Codes of notices that report something done: they fade.
 SUCCESS_CODES = frozenset({
     "case_resolved", "case_cancelled", "case_assigned", "case_routed", "quick_create_saved", "picked", "deleted",
-    "email_sent", "saved", "timeline_saved", "activity_completed",
+    "email_sent", "saved", "timeline_saved", "activity_completed", "transferred", "left",
 })
 # Codes that inform without asking anything: shown in the neutral colour, kept like errors (they may need reading).
 INFO_CODES = frozenset({"info", "restore_dropped", "legacy_layout_removed", "prefill_unknown_field"})

@@ -52,7 +52,11 @@ class CloseWarning:
         return close_warning_reasons(enabled=self.settings.close_session_warning, dirty_tabs=dirty, context=None)
 
     def request_close(self, session_id: str) -> None:
-        """Close a session for the agent: at once, or after they confirm."""
+        """Close a session for the agent: at once, or after they confirm (a conversation's session: the
+        conversation desk asks its own question, ``ConversationDesk.handles_close``)."""
+        desk = self.services.conversations
+        if desk is not None and desk.handles_close(session_id):
+            return
         try:
             reasons = self.reasons(session_id)
             title = self.services.workspace.session(session_id).title

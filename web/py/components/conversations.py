@@ -31,11 +31,14 @@ from browser.dom import by_id, clear, h, on, text
 from browser.tasks import spawn
 from casework import conversations as cv
 from casework import knowledge as kb
+from casework.entities import FormField
 from casework.recordbus import RecordChange
+from components.lookup import Lookup
 from components.pages import Page, PageHost, Services
 
 SOUND_KEY = "casework.offerSound"
 OFFER_STATUS = "Incoming conversation"
+CONTACT_FIELD = FormField("contactid", "Contact", kind="lookup", target=("contacts",))
 
 
 def _now_ms() -> float:
@@ -74,6 +77,7 @@ class ConversationDesk:
         self.offers: dict[str, dict] = {}
         self.pages: dict[str, ConversationPage] = {}
         self._quick_replies: list[cv.QuickReply] | None = None
+        self._closing: set[str] = set()
         self._listeners: dict[str, list[Callable[[dict], object]]] = {}
         self._ticker: Any = None
         self._tick_proxy = create_proxy(lambda *_a: self._tick())
@@ -189,6 +193,8 @@ class ConversationDesk:
               h("dt", None, "Channel"), h("dd", None, cv.channel_name(offer.get("channel"))),
               h("dt", None, "Queue"), h("dd", None, offer.get("queuename") or ""),
               h("dt", None, "Waiting"), h("dd", None, waited)),
+            h("p", {"class": "offer-note"}, h("strong", None, f"Note from {offer.get('from') or 'the agent'}: "),
+              str(offer["note"])) if offer.get("note") else None,
             h("p", {"class": "offer-timer"}, countdown),
             h("div", {"class": "offer-actions"}, accept, reject),
             h("label", {"class": "offer-sound-label"}, sound, " Sound for offers"),
@@ -262,6 +268,55 @@ class ConversationDesk:
     async def open_conversation(self, conversation_id: str) -> str | None:
         conversation = await self.services.client.get("conversations", conversation_id)
         return self.open_session(conversation)
+
+    # -- closing a conversation session (X): keep, leave without ending, or end and close
+    def handles_close(self, session_id: str) -> bool:
+        """Whether closing ``session_id`` is a conversation's business; if so it is handled here: an Active
+        conversation asks (Keep open, Close session = X without End, End and close), one in wrap-up is closed
+        with its session, any other closes its session at once."""
+        conversation_id = self.conversation_of_session(session_id)
+        if conversation_id is None:
+            return False
+        if session_id not in self._closing:
+            self._closing.add(session_id)
+            spawn(self._close_session(session_id, conversation_id), self.services.report)
+        return True
+
+    async def _close_session(self, session_id: str, conversation_id: str) -> None:
+        client = self.services.client
+        path = f"/conversations({conversation_id})"
+        try:
+            page = self.pages.get(conversation_id)
+            conversation = page.conversation if page is not None and page.conversation else \
+                await client.get("conversations", conversation_id)
+            action = cv.close_action(conversation.get("statuscode"))
+            if action == "ask":
+                def focus_keep(dialog: Any) -> None:  # the safe choice has the focus
+                    dialog.querySelector("button[data-value='None']").focus()
+
+                choice = await self.services.dialogs.show(
+                    "Close this conversation's session?", cv.leave_text(conversation.get("channel")),
+                    [("Keep open", None), ("End and close", "end", "danger"), ("Close session", "leave", "primary")],
+                    on_open=focus_keep, label="conversation-close")
+                if choice is None:
+                    return
+                if choice == "leave":
+                    left = await client.call_json("POST", f"{path}/leave")
+                    self.services.notify("The conversation went back to the queue." if (left or {}).get(
+                        "statuscode") == 1 else "The conversation is waiting for the customer.", "left")
+                else:
+                    await client.call_json("POST", f"{path}/end")
+                    await client.call_json("POST", f"{path}/close")
+            elif action == "close":
+                if page is not None:
+                    await page.save_wrapup_note()
+                await client.call_json("POST", f"{path}/close")
+            try:
+                self.services.workspace.close_session(session_id)
+            except ApmError as error:
+                self.services.notify(error.message, error.code)
+        finally:
+            self._closing.discard(session_id)
 
     # -- which conversation a session shows
     def conversation_of_session(self, session_id: str | None) -> str | None:
@@ -343,8 +398,8 @@ class ConversationPage(Page):
         self.end_button = h("button", {"type": "button", "class": "button-secondary conversation-end"}, "End")
         self.replies = h("select", {"class": "quick-replies", "aria-label": "Quick replies"},
                          h("option", {"value": ""}, "Quick replies…"))
-        self.transfer_to = h("select", {"class": "transfer-queue", "aria-label": "Transfer to queue"},
-                             h("option", {"value": ""}, "Transfer to…"))
+        self.transfer_to = h("button", {"type": "button", "class": "button-secondary conversation-transfer"},
+                             "Transfer…")
         self.composer = h("div", {"class": "composer"}, self.box, self.send_button, self.end_button,
                           h("div", {"class": "composer-tools"}, self.replies, self.transfer_to))
         self._reply_by_id: dict[str, cv.QuickReply] = {}
@@ -360,7 +415,7 @@ class ConversationPage(Page):
         on(self.send_button, "click", lambda _e: self.send_box())
         on(self.end_button, "click", lambda _e: self.spawn(self._end()))
         on(self.replies, "change", lambda _e: self._use_reply())
-        on(self.transfer_to, "change", lambda _e: self.spawn(self._transfer()))
+        on(self.transfer_to, "click", lambda _e: self.spawn(self._transfer()))
         desk = self.services.conversations
         if desk is not None:
             desk.pages[self.conversation_id] = self
@@ -386,10 +441,6 @@ class ConversationPage(Page):
         for reply in await desk.quick_replies():
             self._reply_by_id[reply.id] = reply
             self.replies.appendChild(h("option", {"value": reply.id}, reply.title))
-        queues = await self.services.client.list("queues", orderby="name", top=100)
-        for queue in queues.records:
-            if queue.get("queueid") != self.conversation.get("queueid"):
-                self.transfer_to.appendChild(h("option", {"value": queue["queueid"]}, queue.get("name") or ""))
 
     def _use_reply(self) -> None:
         reply = self._reply_by_id.get(str(self.replies.value))
@@ -402,13 +453,48 @@ class ConversationPage(Page):
         self.put_in_box(filled)
 
     async def _transfer(self) -> None:
-        queue_id = str(self.transfer_to.value)
-        if not queue_id:
+        """The Transfer dialog: the other queues, and agents with their presence (only those who can take it now
+        may be chosen), with an optional note that the receiving agent sees on their offer card."""
+        answer = await self.services.client.call_json("GET", f"/conversations({self.conversation_id})/transfertargets")
+        targets = cv.transfer_targets(answer)
+        by_value = {f"{t.kind}:{t.id}": t for t in targets}
+        choice = h("select", {"id": "transfer-target", "class": "transfer-target"},
+                   h("option", {"value": ""}, "Choose a queue or an agent"),
+                   h("optgroup", {"label": "Queues"},
+                     *[h("option", {"value": v}, t.label) for v, t in by_value.items() if t.kind == "queue"]),
+                   h("optgroup", {"label": "Agents"},
+                     *[h("option", {"value": v, "disabled": not t.available}, t.label)
+                       for v, t in by_value.items() if t.kind == "agent"]))
+        note = h("textarea", {"id": "transfer-note", "class": "transfer-note", "rows": "3", "maxlength": "1000",
+                              "aria-describedby": "transfer-note-hint"})
+        error = h("p", {"class": "transfer-error", "role": "alert"})
+        body = h("div", {"class": "transfer-body"},
+                 h("label", {"for": "transfer-target"}, "Transfer to"), choice,
+                 h("label", {"for": "transfer-note"}, "Note for the receiving agent (optional)"), note,
+                 h("p", {"class": "transfer-hint", "id": "transfer-note-hint"},
+                   "Shown on the agent's offer card. Agents who are not available cannot be chosen."), error)
+
+        on(choice, "change", lambda _e: text(error, ""))
+
+        def chosen(_value: object) -> bool:
+            if str(choice.value) in by_value:
+                return True
+            text(error, "Choose a queue or an agent.")
+            choice.focus()
+            return False
+
+        picked = await self.services.dialogs.show(
+            "Transfer the conversation", body, [("Cancel", None), ("Transfer", "transfer", "primary")],
+            on_open=lambda _d: choice.focus(), validate=chosen, label="transfer-dialog")
+        target = by_value.get(str(choice.value)) if picked == "transfer" else None
+        if target is None:
             return
-        self.transfer_to.value = ""
-        await self.services.client.call_json("POST", f"/conversations({self.conversation_id})/transfer",
-                                             {"queueid": queue_id})
-        self.services.notify("The conversation went back to routing in the chosen queue.", "transferred")
+        payload: dict[str, object] = {f"{target.kind}id": target.id}
+        if target.kind == "agent" and str(note.value).strip():
+            payload["note"] = str(note.value).strip()
+        await self.services.client.call_json("POST", f"/conversations({self.conversation_id})/transfer", payload)
+        self.services.notify(f"The conversation went to {target.label.rsplit(' (', 1)[0]}." if target.kind == "agent"
+                             else "The conversation went back to routing in the chosen queue.", "transferred")
         try:
             self.services.workspace.close_session(self.tab.session_id)
         except ApmError:
@@ -531,10 +617,16 @@ class ConversationPage(Page):
         link_case = h("button", {"type": "button", "class": "button-secondary wrapup-link-case"},
                       "Link existing case")
         close = h("button", {"type": "button", "class": "button-primary wrapup-close"}, "Close conversation")
+        contact_id = f"wrapup-contact-{self.conversation_id[:8]}"
+        self.contact_lookup = Lookup(self.services, CONTACT_FIELD, contact_id, self._contact_picked)
+        if self.conversation.get("contactid"):
+            self.contact_lookup.set_value({"id": self.conversation["contactid"], "type": "contact"})
         self.wrapup_status = h("p", {"class": "wrapup-status", "role": "status"})
         self.wrapup.append(h("h3", None, "Wrap-up"), notes, h("div", {"class": "wrapup-actions"},
                                                                save_note, link_contact, new_case, close),
                            h("div", {"class": "wrapup-link"}, case_number, link_case),
+                           h("div", {"class": "wrapup-contact"},
+                             h("label", {"for": contact_id}, "Contact"), self.contact_lookup.element),
                            self.wrapup_status)
         self.wrapup.removeAttribute("hidden")
         if not self.conversation.get("contactid"):
@@ -562,6 +654,17 @@ class ConversationPage(Page):
         text(self.wrapup_status, {"contact": "Contact linked.", "incident": "Case linked.",
                                   "account": "Account linked."}[entity])
 
+    def _contact_picked(self, value: dict | None) -> None:
+        """The wrap-up's Contact lookup: link the contact picked (another than the matched one), or unlink."""
+        async def run() -> None:
+            self.conversation = await self.services.client.call_json(
+                "POST", f"/conversations({self.conversation_id})/link",
+                {"entity": "contact", "recordid": value["id"] if value else None})
+            name = (value or {}).get("name")
+            text(self.wrapup_status, "Contact unlinked." if not value else f"Contact {name} linked." if name
+                 else "Contact linked.")
+        self.spawn(run())
+
     async def _create_case(self) -> None:
         """The server makes the case from the conversation (title, transcript, contact, origin) and links it."""
         if not self.conversation.get("contactid"):
@@ -586,6 +689,12 @@ class ConversationPage(Page):
                                                       {"incidentid": page.records[0]["incidentid"]})
         self.conversation = answer["conversation"]
         text(self.wrapup_status, f"Case {number} linked.")
+
+    async def save_wrapup_note(self) -> None:
+        """Save what is typed in the wrap-up notes (closing the session from its X in wrap-up)."""
+        notes = self.wrapup.querySelector(".wrapup-notes")
+        if notes is not None:
+            await self._save_note(notes)
 
     async def _close(self, notes: Any) -> None:
         await self._save_note(notes)
