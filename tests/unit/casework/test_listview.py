@@ -168,7 +168,7 @@ JSONISH = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() |
 def test_garbage_restores_to_a_usable_state(data) -> None:
     state = ListState.from_dict(CASES, data)
     query = state.query(CASES, ME)
-    parses(query["filter"], {"ownerid", "statecode", "title", "ticketnumber", "prioritycode"})
+    parses(query["filter"], {"ownerid", "statecode", "title", "ticketnumber", "prioritycode", "customeridname"})
     assert query["top"] in (25, 50, 100, 250) and query["skip"] >= 0
     assert len(state.selected) <= MAX_SELECTION and state.scroll >= 0
     json.dumps(state.to_dict())
