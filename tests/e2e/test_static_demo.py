@@ -210,3 +210,26 @@ def test_the_workspace_and_saved_edits_come_back_after_a_reload_and_reset_undoes
     wait_ready(page)
     open_case_by_id(page, case_id)
     expect(field_input(page, "title")).to_have_value(original)
+
+
+RUNTIME_ENTRIES_JS = """() => performance.getEntriesByType('resource')
+  .filter((e) => /\\/(vendor\\/|app\\.zip)/.test(new URL(e.name).pathname))
+  .map((e) => ({name: new URL(e.name).pathname, transferSize: e.transferSize, size: e.decodedBodySize,
+                deliveryType: e.deliveryType}))"""
+
+
+def test_a_reload_takes_the_runtime_from_the_cache_without_downloading_the_wasm_again(
+        demo_pages: DemoPages) -> None:
+    # http.server sends no cache lifetimes, and Chromium's in-memory HTTP cache (a fresh context) does not keep the
+    # 9.6 MB wasm: without the build's service worker every reload downloaded it again (transferSize 9598518).
+    page = demo_pages.open()
+    page.evaluate("() => window.caseworkBoot.serviceWorker")  # the worker controls the page, its cache filled
+    page.reload()
+    wait_ready(page)
+    entries = page.evaluate(RUNTIME_ENTRIES_JS)
+    wasm = [e for e in entries if e["name"].endswith("/pyodide.asm.wasm")]
+    assert len(wasm) == 1, wasm  # fetched once (the preload is the request Pyodide compiles), not twice
+    assert wasm[0]["size"] > 9_000_000 and wasm[0]["transferSize"] == 0, wasm
+    downloaded = [e for e in entries if e["transferSize"] > 0]
+    assert not downloaded, downloaded  # no runtime file went to the network, not even for a 304
+    assert {e["deliveryType"] for e in entries} == {"cache-storage"}  # answered by the service worker's cache
