@@ -10,7 +10,8 @@ noisy machine hits both alike. Prints the figures as JSON, then a one-line summa
 
 The static build is measured in the same run, interleaved with the others (``ratio_static_*`` = static / ours,
 goal <= 1.05): a fresh build (``--static-cases``, default 1,000) and a demo user chosen through localStorage, as its
-user chooser does. ``--no-static`` leaves it out.
+user chooser does; its warm reload waits until the build's service worker controls the page (it caches the runtime
+after the first boot, see docs/static-demo.md). ``--no-static`` leaves it out.
 
 Usage: .venv/bin/python bench/boot.py [--runs 7]
 """
