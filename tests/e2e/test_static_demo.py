@@ -223,7 +223,9 @@ def test_a_reload_takes_the_runtime_from_the_cache_without_downloading_the_wasm_
     # http.server sends no cache lifetimes, and Chromium's in-memory HTTP cache (a fresh context) does not keep the
     # 9.6 MB wasm: without the build's service worker every reload downloaded it again (transferSize 9598518).
     page = demo_pages.open()
-    page.evaluate("() => window.caseworkBoot.serviceWorker")  # the worker controls the page, its cache filled
+    # Until the worker controls the page (its cache filled); bounded, so a worker that never takes over fails below.
+    page.evaluate("() => Promise.race([window.caseworkBoot.serviceWorker,"
+                  " new Promise((resolve) => setTimeout(resolve, 30000))])")
     page.reload()
     wait_ready(page)
     entries = page.evaluate(RUNTIME_ENTRIES_JS)
