@@ -10,7 +10,8 @@ noisy machine hits both alike. Prints the figures as JSON, then a one-line summa
 
 The static build is measured in the same run, interleaved with the others (``ratio_static_*`` = static / ours,
 goal <= 1.05): a fresh build (``--static-cases``, default 1,000) and a demo user chosen through localStorage, as its
-user chooser does. ``--no-static`` leaves it out.
+user chooser does; its warm reload waits until the build's service worker controls the page (it caches the runtime
+after the first boot, see docs/static-demo.md). ``--no-static`` leaves it out.
 
 Usage: .venv/bin/python bench/boot.py [--runs 7]
 """
@@ -36,6 +37,14 @@ STATIC_SUB_PATH = "casework-demo"
 STATIC_USER_JS = "localStorage.setItem('casework.demo.user', 'agent3')"
 
 
+def wait_for_service_worker(page, timeout_ms: int = 60_000) -> None:
+    """The static build's service worker (docs/static-demo.md) caches the runtime once it controls the page, which
+    it does a moment after the first boot (it installs after ready so as not to slow that boot): the warm reload
+    stands for a later visit, so it waits for that. A page without one answers at once."""
+    page.evaluate("(ms) => Promise.race([window.caseworkBoot.serviceWorker || null,"
+                  " new Promise((resolve) => setTimeout(resolve, ms))])", timeout_ms)
+
+
 def measure(browser, url: str, static: bool = False) -> tuple[float, float]:
     """One cold load and one warm reload in a fresh context; returns milliseconds (cold, warm)."""
     context = browser.new_context()
@@ -48,6 +57,8 @@ def measure(browser, url: str, static: bool = False) -> tuple[float, float]:
         page.goto(url)
         page.wait_for_function(READY_JS, timeout=120_000)
         cold = page.evaluate(READY_JS)
+        if static:
+            wait_for_service_worker(page)
         page.reload()
         page.wait_for_function(READY_JS, timeout=120_000)
         warm = page.evaluate(READY_JS)

@@ -4,6 +4,8 @@ What it writes:
 * the shell (``index.html`` marked ``<meta name="casework-mode" content="static">``), css, js, the vendored runtime
   and ``app.zip`` (our Python with its bytecode, as the server builds it);
 * ``signin.html``: instead of signing in, the visitor chooses a demo user (``web/js/demo.js``);
+* ``sw.js``: a service worker that keeps the runtime files in a cache named after the build (``web/demo/sw.js``;
+  a plain static host sends no cache lifetimes, so without it every reload fetches or revalidates them);
 * ``data/``: the server's seed as JSON, generated through the real database layer (a temporary SQLite database
   migrated and seeded by the server's own lifespan, read back with the API's converters) so it stays in step with
   ``server/seed.py`` and ``server/api/entities.py``: one file per table (only the columns an entity set exposes: no
@@ -17,6 +19,7 @@ folder is relative, so it works from a sub-path (``https://host/casework-demo/``
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -151,7 +154,8 @@ def static_index(html: str) -> str:
     marked = html.replace('<meta charset="utf-8">', '<meta charset="utf-8">\n  ' + STATIC_META, 1)
     marked = marked.replace('<script type="module" src="js/boot.js"></script>',
                             '<script type="module" src="js/boot.js"></script>\n'
-                            '  <script type="module" src="js/idb.js"></script>', 1)
+                            '  <script type="module" src="js/idb.js"></script>\n'
+                            '  <script type="module" src="js/offline.js"></script>', 1)
     # What Python reads before the first paint, fetched while the runtime loads (as the server's page asks
     # api/me early): the entity sets' rules and the demo users.
     marked = marked.replace('<link rel="preload" href="app.zip" as="fetch" crossorigin>',
@@ -161,10 +165,31 @@ def static_index(html: str) -> str:
     marked = marked.replace('<link rel="stylesheet" href="css/console.css">',
                             '<link rel="stylesheet" href="css/console.css">\n'
                             '  <link rel="stylesheet" href="css/demo.css">', 1)
-    if STATIC_META not in marked or "js/idb.js" not in marked or "css/demo.css" not in marked \
+    if STATIC_META not in marked or "js/offline.js" not in marked or "css/demo.css" not in marked \
             or "data/meta.json" not in marked:
         raise RuntimeError("web/index.html changed shape: update server/static_demo.py:static_index")
     return marked
+
+
+def service_worker(out: Path, template: str) -> tuple[str, list[str]]:
+    """``sw.js`` for the folder ``out`` (its runtime written already): the template (``web/demo/sw.js``) with the
+    build's version and the files it caches on install: every runtime file (``vendor/`` and ``app.zip``). The
+    version is a digest of those files' names and contents, so a build with any runtime change gets a new cache
+    (and the old one is deleted) while a rebuild with the same runtime keeps the visitor's cache.
+
+    Returns:
+        The script's text and the precached paths (relative to the folder).
+    """
+    paths = ["app.zip", *sorted(p.relative_to(out).as_posix() for p in (out / "vendor").rglob("*") if p.is_file())]
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.encode() + b"\0" + hashlib.sha256((out / path).read_bytes()).digest())
+    version = digest.hexdigest()[:16]
+    script = template.replace('const BUILD = "dev";', f"const BUILD = {json.dumps(version)};", 1)
+    script = script.replace("const PRECACHE = [];", f"const PRECACHE = {json.dumps(paths)};", 1)
+    if version not in script or "vendor/" not in script:
+        raise RuntimeError("web/demo/sw.js changed shape: update server/static_demo.py:service_worker")
+    return script, paths
 
 
 def build(out: Path, cases: int = DEFAULT_CASES, *, web_dir: Path = WEB) -> dict:
@@ -192,6 +217,9 @@ def build(out: Path, cases: int = DEFAULT_CASES, *, web_dir: Path = WEB) -> dict
     _link_or_copy(web_dir / "demo" / "idb.js", out / "js" / "idb.js")
     built = build_app_zip(web_dir, Settings().python_packages)
     (out / "app.zip").write_bytes(built.content)
+    _link_or_copy(web_dir / "demo" / "offline.js", out / "js" / "offline.js")
+    worker, precached = service_worker(out, (web_dir / "demo" / "sw.js").read_text())
+    (out / "sw.js").write_text(worker)
     data = out / "data"
     data.mkdir()
     sizes = {}
@@ -200,8 +228,9 @@ def build(out: Path, cases: int = DEFAULT_CASES, *, web_dir: Path = WEB) -> dict
         (data / f"{name}.json").write_text(text, encoding="utf-8")
         sizes[name] = len(text.encode())
     (out / ".nojekyll").write_text("")  # GitHub Pages: serve files as they are
-    return {"out": str(out), "cases": cases, "vendor_files": vendored, "modules": built.modules,
-            "precompiled": built.precompiled, "data_bytes": sizes, "seconds": round(time.perf_counter() - started, 1)}
+    return {"out": str(out), "cases": cases, "vendor_files": vendored, "precached": len(precached),
+            "modules": built.modules, "precompiled": built.precompiled, "data_bytes": sizes,
+            "seconds": round(time.perf_counter() - started, 1)}
 
 
 def serve(root: Path, sub_path: str = "", timeout: float = 30):

@@ -221,3 +221,28 @@ def test_the_agent_calendar_reads_the_in_page_records_api(demo_pages: DemoPages)
         r"^\d+ open activit(y|ies) without a due date, not shown\. Completed activities are hidden\.$"))
     expect(calendar.locator(".calendar-status")).to_have_text("")  # the range's reads answered, no error
     expect(calendar.locator("ul.calendar-day")).to_have_count(7)
+
+
+RUNTIME_ENTRIES_JS = """() => performance.getEntriesByType('resource')
+  .filter((e) => /\\/(vendor\\/|app\\.zip)/.test(new URL(e.name).pathname))
+  .map((e) => ({name: new URL(e.name).pathname, transferSize: e.transferSize, size: e.decodedBodySize,
+                deliveryType: e.deliveryType}))"""
+
+
+def test_a_reload_takes_the_runtime_from_the_cache_without_downloading_the_wasm_again(
+        demo_pages: DemoPages) -> None:
+    # http.server sends no cache lifetimes, and Chromium's in-memory HTTP cache (a fresh context) does not keep the
+    # 9.6 MB wasm: without the build's service worker every reload downloaded it again (transferSize 9598518).
+    page = demo_pages.open()
+    # Until the worker controls the page (its cache filled); bounded, so a worker that never takes over fails below.
+    page.evaluate("() => Promise.race([window.caseworkBoot.serviceWorker,"
+                  " new Promise((resolve) => setTimeout(resolve, 30000))])")
+    page.reload()
+    wait_ready(page)
+    entries = page.evaluate(RUNTIME_ENTRIES_JS)
+    wasm = [e for e in entries if e["name"].endswith("/pyodide.asm.wasm")]
+    assert len(wasm) == 1, wasm  # fetched once (the preload is the request Pyodide compiles), not twice
+    assert wasm[0]["size"] > 9_000_000 and wasm[0]["transferSize"] == 0, wasm
+    downloaded = [e for e in entries if e["transferSize"] > 0]
+    assert not downloaded, downloaded  # no runtime file went to the network, not even for a 304
+    assert {e["deliveryType"] for e in entries} == {"cache-storage"}  # answered by the service worker's cache
