@@ -17,6 +17,8 @@ SHOTS = "/work/shots/mentions"
 def test_a_mention_in_a_note_reaches_the_colleague_s_notification_centre(pages: GuardedPages) -> None:
     colleague = pages.open(user="agent2")
     expect(colleague.locator("body")).to_have_attribute("data-push", "open")  # their push is connected
+    colleague.evaluate("Microsoft.CIFramework.setPresence('Offline')")  # no offers from other tests' chats
+    expect(colleague.locator("#presence")).to_have_attribute("data-presence", "offline")
     author = pages.open(user="agent3")
     api = Api(author.context.request, pages.server.url)
     name = api.get("systemusers", **{"$filter": "domainname eq 'agent2'"})["value"][0]["fullname"]
