@@ -210,7 +210,8 @@ def _profiles(rng: random.Random, users: list[dict]) -> dict[str, list[dict]]:
         "tabTemplates": ["msdyn_entityrecord", "msdyn_search", "msdyn_dashboard"],
         "channels": ["phone", "email"],
         "productivityTools": ["smartassist", "agentscripts", "macros", "knowledge", "notes"],
-        "inboxViews": ["my-active-cases"],
+        # The inbox's views (casework/inbox.py VIEWS), in the order it lists them: the reference's four and ours.
+        "inboxViews": ["cases", "assigned", "unassigned", "resolved", "activities", "email"],
         "sessionRestore": True,
         # The inbox in the session bar (issue 17): on in the default and chat profiles, off for supervisors.
         "inbox": True,
@@ -220,10 +221,10 @@ def _profiles(rng: random.Random, users: list[dict]) -> dict[str, list[dict]]:
     variants = [
         ("Default agent experience", True, {}),
         ("Chat agent experience", False, {"channels": ["chat", "phone", "email"], "maxSessions": 6,
-                                           "inboxViews": ["my-active-cases", "chats-waiting"]}),
+                                           "inboxViews": ["assigned", "unassigned", "resolved", "cases"]}),
         ("Supervisor experience", False, {"productivityTools": ["knowledge", "notes"], "sessionRestore": False,
                                           "inbox": False,
-                                          "inboxViews": ["my-active-cases", "team-queue", "escalations"],
+                                          "inboxViews": ["cases", "unassigned"],
                                           "maxSessions": 9, "maxTabs": 12}),
     ]
     profiles = [{"profileid": _uuid(rng), "name": name, "isdefault": default,

@@ -16,6 +16,15 @@ from server import page_modules
 from server.db import schema
 
 productivity_format = page_modules.load("casework/productivity_format.py")  # the page checks with it too
+page_inbox = page_modules.load("casework/inbox.py")
+
+
+def _check_profile_settings(settings: Any) -> None:
+    """A profile's settings are an object; the keys with rules here are checked (``inboxViews``: known views)."""
+    if not isinstance(settings, dict):
+        raise ValueError("settings is a JSON object")
+    if "inboxViews" in settings:
+        page_inbox.check_profile_views(settings["inboxViews"])
 
 ALL_ROLES = ("agent", "supervisor", "admin")
 MANAGERS = ("supervisor", "admin")
@@ -349,7 +358,7 @@ ENTITY_SETS: dict[str, EntitySet] = {
             *_common("profileid"),
             Field("name", required=True, max_length=200, nullable=False),
             Field("isdefault", "bool", nullable=False, default=False),
-            Field("settings", "json", required=True, nullable=False),
+            Field("settings", "json", required=True, nullable=False, check=_check_profile_settings),
         ), write_roles=("admin",), delete_roles=("admin",), default_order=(("name", False),)),
         *_conversation_sets(),
     )

@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server import page_modules
+from server.api.auth import effective_profile
 from server.api.common import Call, FastJSONResponse, endpoint, utcnow
 from server.conversations.events import emit
 from server.db import schema
@@ -162,14 +163,18 @@ def _query(call: Call):
 
 
 def get_inbox(call: Call) -> Response:
-    """``GET /api/inbox``: the views with their counts and unread counts."""
+    """``GET /api/inbox``: the views of the user's profile (``inboxViews``, in its order; all when it names none)
+    with their counts and unread counts. Other views stay readable by id: the profile chooses what the inbox shows,
+    not what the user may see."""
     user = call.require("agent", "supervisor", "admin")
     now = utcnow()
     with call.database.engine.connect() as conn:
         queues = queue_ids(conn, user.id)
+        profile = effective_profile(conn, user)
         views = []
-        for view, name, _ in inbox.VIEWS:
-            views.append({"id": view, "name": name, **inbox.counts(view_items(conn, user.id, view, queues, now))})
+        for view in inbox.profile_views(profile["settings"] if profile else None):
+            views.append({"id": view, "name": inbox.VIEW_NAMES[view],
+                          **inbox.counts(view_items(conn, user.id, view, queues, now))})
     return FastJSONResponse({"views": views, "queues": queues}, headers={"Cache-Control": "no-store"})
 
 

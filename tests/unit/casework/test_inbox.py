@@ -147,3 +147,15 @@ def test_derived_rows_follow_new_items_but_survive_moves_and_switches() -> None:
     grown = state.with_items("assigned", [_conversation("c1", ME, 2), _conversation("c2", ME, 2)])
     assert len(grown.rows()) == 2 and len(state.rows()) == 1
     assert grown.view_counts()["assigned"]["count"] == 2 and state.view_counts()["assigned"]["count"] == 1
+
+
+def test_a_profile_chooses_the_inbox_views_and_their_order() -> None:
+    from casework.inbox import VIEW_IDS, check_profile_views, profile_views
+
+    assert profile_views({"inboxViews": ["assigned", "cases", "assigned", "spam"]}) == ("assigned", "cases")
+    for settings in (None, {}, {"inboxViews": []}, {"inboxViews": ["spam"]}, {"inboxViews": "cases"}):
+        assert profile_views(settings) == VIEW_IDS  # nothing usable: every view, never an empty inbox
+    check_profile_views(["email", "cases"])
+    for bad in ([], ["cases", "cases"], ["my-active-cases"], "cases", [3]):
+        with pytest.raises(ValueError):
+            check_profile_views(bad)

@@ -160,3 +160,25 @@ def test_queue_topic_carries_new_and_taken_conversations(app) -> None:
     assert [(e["type"], e["data"]["statuscode"], e["data"]["ownerid"]) for e in events] == [
         ("conversation.updated", 2, other_id)]
     assert agent.get("/api/inbox/unassigned").json()["items"] == []
+
+
+def test_the_profile_chooses_which_views_the_inbox_lists(app) -> None:
+    chat_agent, agent = client_for(app, "agent1"), client_for(app)  # the Chat profile; the Default profile
+    assert [v["id"] for v in chat_agent.get("/api/inbox").json()["views"]] == [
+        "assigned", "unassigned", "resolved", "cases"]
+    assert [v["id"] for v in agent.get("/api/inbox").json()["views"]] == [
+        "cases", "assigned", "unassigned", "resolved", "activities", "email"]
+    assert chat_agent.get("/api/inbox/email").status_code == 200  # shown or not, a view is no secret
+    admin = client_for(app, "admin")
+    profile = admin.get("/api/profiles", params={"$filter": "name eq 'Chat agent experience'"}).json()["value"][0]
+    settings = {**profile["settings"], "inboxViews": ["assigned", "my-active-cases"]}
+    refused = admin.patch(f"/api/profiles({profile['profileid']})", json={"settings": settings},
+                          headers={"If-Match": profile["@odata.etag"]})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["details"]["field"] == "settings"
+    assert "my-active-cases" in refused.json()["error"]["message"]
+    settings["inboxViews"] = ["email", "assigned"]
+    saved = admin.patch(f"/api/profiles({profile['profileid']})", json={"settings": settings},
+                        headers={"If-Match": profile["@odata.etag"]})
+    assert saved.status_code == 200, saved.text
+    assert [v["id"] for v in chat_agent.get("/api/inbox").json()["views"]] == ["email", "assigned"]

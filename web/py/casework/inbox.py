@@ -37,6 +37,28 @@ OPEN, ACTIVE, WAITING, CLOSED, WRAP_UP = 1, 2, 3, 4, 5
 ASSIGNED_STATUSES = frozenset({ACTIVE, WAITING, WRAP_UP})
 
 
+def profile_views(settings: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The views an agent experience profile shows, in its order: its ``inboxViews`` (ids of :data:`VIEWS`, as
+    the reference's profile lists the views an inbox has). Without the key, or with nothing usable in it, every
+    view; unknown ids and repeats are skipped (a profile saved before a view was renamed still opens)."""
+    chosen = (settings or {}).get("inboxViews")
+    if not isinstance(chosen, list):
+        return VIEW_IDS
+    views = tuple(dict.fromkeys(view for view in chosen if isinstance(view, str) and view in VIEW_IDS))
+    return views or VIEW_IDS
+
+
+def check_profile_views(value: Any) -> None:
+    """Raises ``ValueError`` unless ``value`` is a non-empty list of distinct view ids (what an admin may save)."""
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"inboxViews is a non-empty list of view ids ({', '.join(VIEW_IDS)})")
+    for index, view in enumerate(value):
+        if view not in VIEW_IDS:
+            raise ValueError(f"inboxViews[{index}] is {view!r}, not one of {', '.join(VIEW_IDS)}")
+    if len(set(value)) != len(value):
+        raise ValueError("inboxViews names a view twice")
+
+
 class InboxQueryError(ValueError):
     """A query parameter outside its choices; ``field`` names it (the API's ``details.field``)."""
 

@@ -67,6 +67,9 @@ class Inbox:
         self.services = services
         saved = restored if isinstance(restored, dict) else {}
         self.state = ib.InboxState.rehydrate(saved)
+        self.view_ids = ib.profile_views(services.agent.profile)  # the profile's views, in its order
+        if self.state.view not in self.view_ids:
+            self.state = self.state.with_view(self.view_ids[0])
         self.is_open = bool(saved.get("open"))
         self.queues: list[str] = []
         self.loaded = False
@@ -134,7 +137,8 @@ class Inbox:
         app = by_id("app")
         app.insertBefore(self.region, by_id("workspace-main").nextSibling)
         self._view_buttons: dict[str, Any] = {}
-        for view, name, _ in ib.VIEWS:
+        for view in self.view_ids:
+            name = ib.VIEW_NAMES[view]
             count = h("span", {"class": "inbox-view-count"})
             unread = h("span", {"class": "inbox-view-unread"})
             button = h("button", {"type": "button", "class": "inbox-view", "role": "tab", "data-view": view,
@@ -164,8 +168,10 @@ class Inbox:
             self.services.push.on("*", self._event)
         await self.refresh()
 
-    async def refresh(self, views: tuple[str, ...] = ib.VIEW_IDS) -> None:
-        """Read ``views`` from the server again (the Refresh button, and what push cannot tell)."""
+    async def refresh(self, views: tuple[str, ...] | None = None) -> None:
+        """Read ``views`` (default: every view of the profile) from the server again (the Refresh button, and what
+        push cannot tell)."""
+        views = self.view_ids if views is None else tuple(v for v in views if v in self.view_ids)
         client = self.services.client
         summary = await client.call_json("GET", "/inbox")
         self.queues = list((summary or {}).get("queues") or [])
@@ -189,7 +195,7 @@ class Inbox:
 
         def run() -> None:
             self._refresh_timer = None
-            stale, self._stale = tuple(v for v in ib.VIEW_IDS if v in self._stale), set()
+            stale, self._stale = tuple(v for v in self.view_ids if v in self._stale), set()
             spawn(self.refresh(stale), self.services.report)
 
         self._refresh_timer = js.setTimeout(create_once_callable(run), 150)
@@ -340,8 +346,8 @@ class Inbox:
         self._touch()
 
     def set_view(self, view: str) -> None:
-        """Show ``view`` (its first card selected)."""
-        self.state = self.state.with_view(view)
+        """Show ``view`` (its first card selected; a view the profile does not show: its first view)."""
+        self.state = self.state.with_view(view if view in self.view_ids else self.view_ids[0])
         self.limit = WINDOW
         self.state = self.state.move(1)
         self.render()
@@ -374,8 +380,8 @@ class Inbox:
         if event.key not in ("ArrowUp", "ArrowDown"):
             return
         event.preventDefault()
-        index = ib.VIEW_IDS.index(self.state.view) + (1 if event.key == "ArrowDown" else -1)
-        self.set_view(ib.VIEW_IDS[index % len(ib.VIEW_IDS)])
+        index = self.view_ids.index(self.state.view) + (1 if event.key == "ArrowDown" else -1)
+        self.set_view(self.view_ids[index % len(self.view_ids)])
         self._view_buttons[self.state.view][0].focus()
 
     def _on_card_click(self, event: Any) -> None:
