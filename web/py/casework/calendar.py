@@ -16,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
+from casework.timeline import parse_time  # an API datetime as an aware datetime (None when absent or bad)
+
 MODES = ("day", "week")
 CALENDAR_SETS = ("tasks", "phonecalls", "appointments")
 SET_OF_TYPE = {"task": "tasks", "phonecall": "phonecalls", "appointment": "appointments"}
@@ -112,17 +114,6 @@ def short_day(day: dt.date) -> str:
 
 
 # -- times on the wire ----------------------------------------------------------------------------------------------
-
-def parse_time(value: object) -> dt.datetime | None:
-    """An API datetime (ISO 8601, ``Z`` or an offset; a naive one is read as UTC); ``None`` when absent or bad."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
 
 def wire(value: dt.datetime) -> str:
     """An aware datetime as the API writes it: UTC, seconds, ``Z``."""
