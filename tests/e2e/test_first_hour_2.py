@@ -386,6 +386,11 @@ def test_the_session_bar_collapses_to_icons_and_stays_collapsed_after_a_reload(p
 
 # -- 7. lists (part) ---------------------------------------------------------------------------------------------------
 
+def order_of(url: str) -> str:
+    """The ``$orderby`` a list request asked for."""
+    return unquote(url).split("orderby=")[-1].split("&")[0].replace("+", " ")
+
+
 def test_list_filters_keep_their_labels_clear_all_at_once_and_equal_keys_come_newest_first(
         pages: GuardedPages) -> None:
     from tests.e2e.support import home_list, list_rows, search_list
@@ -404,9 +409,6 @@ def test_list_filters_keep_their_labels_clear_all_at_once_and_equal_keys_come_ne
     expect(clear_all).to_be_visible()
 
     # sorted by priority (all equal here), the rows come in the list's own order: newest first
-    def order_of(url: str) -> str:
-        return unquote(url).split("orderby=")[-1].split("&")[0].replace("+", " ")
-
     with page.expect_request(lambda r: "/api/incidents" in r.url
                              and order_of(r.url).startswith("prioritycode")) as sorted_request:
         cases.locator("th[data-column='prioritycode']").get_by_role("button").click()
@@ -439,9 +441,6 @@ def test_list_search_finds_cases_by_customer_name_and_customer_sorts_by_name(pag
     expect(list_rows(cases)).to_have_count(2)
     customer_cells = list_rows(cases).locator("td[data-column='customerid']")
     expect(customer_cells).to_have_text([f"Zephyr Freight {token}", f"Alder Bakery {token}"])  # newest first
-
-    def order_of(url: str) -> str:
-        return unquote(url).split("orderby=")[-1].split("&")[0].replace("+", " ")
 
     with page.expect_request(lambda r: "/api/incidents" in r.url
                              and order_of(r.url).startswith("customeridname")) as sorted_request:
