@@ -99,6 +99,19 @@ def _post(summary: str, operation_id: str, body: dict | None, responses: dict, *
     return {"post": operation}
 
 
+def _suggestions(summary: str, operation_id: str, not_found: str, card: dict) -> dict:
+    """A Smart Assist ``GET …/suggestions`` path (a case's or a conversation's): ``top`` cases, ``articles``."""
+    limit = {"type": "integer", "minimum": 1, "maximum": 10}
+    return {"get": {
+        "summary": summary, "operationId": operation_id,
+        "parameters": [ID, {"name": "top", "in": "query", "schema": limit},
+                       {"name": "articles", "in": "query", "schema": dict(limit)}],
+        "responses": {"200": _json({"type": "object", "required": ["cases", "articles"], "properties": {
+            "cases": {"type": "array", "items": card}, "articles": {"type": "array", "items": card}}}),
+            "400": _error("Malformed"), "404": _error(not_found),
+            "503": _error("Query stopped: over the time budget"), **COMMON_ERRORS}}}
+
+
 def _conversations(paths: dict, body_errors: dict) -> None:
     """The agent's conversation actions (server/api/conversations.py), presence, and the customer's live chat."""
     conversation = {"type": "object", "required": ["conversationid", "statuscode"]}
@@ -216,16 +229,9 @@ def _other_services(paths: dict, body_errors: dict) -> None:
                  "responses": {"200": _json({"type": "object"}), **webhook_errors}},
     }
     card = {"type": "object", "required": ["id", "title", "confidence"]}
-    paths["/api/conversations({id})/suggestions"] = {"get": {
-        "summary": "Smart Assist from the conversation's messages: similar cases and relevant articles",
-        "operationId": "conversation_suggestions",
-        "parameters": [ID, {"name": "top", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10}},
-                       {"name": "articles", "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 10}}],
-        "responses": {"200": _json({"type": "object", "required": ["cases", "articles"], "properties": {
-            "cases": {"type": "array", "items": card}, "articles": {"type": "array", "items": card}}}),
-            "400": _error("Malformed"), "404": _error("No such conversation"),
-            "503": _error("Query stopped: over the time budget"), **COMMON_ERRORS}}}
+    paths["/api/conversations({id})/suggestions"] = _suggestions(
+        "Smart Assist from the conversation's messages: similar cases and relevant articles",
+        "conversation_suggestions", "No such conversation", card)
     paths["/api/conversations({id})/suggestions/feedback"] = _post(
         "Yes/No on one suggestion for this conversation", "conversation_suggestion_feedback",
         {"type": "object", "required": ["id", "kind", "useful"], "additionalProperties": False,
@@ -369,17 +375,9 @@ def build_document() -> dict:
     card = {"type": "object", "required": ["id", "title", "confidence", "keyphrases", "summary"], "properties": {
         "confidence": {"type": "number", "minimum": 0, "maximum": 1},
         "keyphrases": {"type": "array", "items": {"type": "string"}}}}
-    paths["/api/incidents({id})/suggestions"] = {"get": {
-        "summary": "Smart Assist: similar cases (resolved first) and relevant articles from the case's own words",
-        "operationId": "incident_suggestions",
-        "parameters": [ID, {"name": "top", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10}},
-                       {"name": "articles", "in": "query",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 10}}],
-        "responses": {"200": _json({"type": "object", "required": ["cases", "articles"], "properties": {
-            "cases": {"type": "array", "items": card}, "articles": {"type": "array", "items": card}}}),
-            "400": _error("Malformed"), "404": _error("No such case"),
-            "503": _error("Query stopped: over the time budget"), **COMMON_ERRORS},
-    }}
+    paths["/api/incidents({id})/suggestions"] = _suggestions(
+        "Smart Assist: similar cases (resolved first) and relevant articles from the case's own words",
+        "incident_suggestions", "No such case", card)
     paths["/api/incidents({id})/suggestions/feedback"] = {"post": {
         "summary": "Yes/No on one suggestion for this case (No hides it here and lowers it elsewhere)",
         "operationId": "incident_suggestion_feedback", "parameters": [ID],
